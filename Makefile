@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Each creates .venv when it is missing,
+# installs what it needs (a no-op when nothing changed), then does its job.
+#
+# torch is pinned once, in constraints/torch-cpu.txt (2.13.0, CPU build). On a machine with an
+# NVIDIA GPU:  make run TORCH_CONSTRAINTS=constraints/torch-cuda.txt   (see docs/install.md)
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_CONSTRAINTS ?= constraints/torch-cpu.txt
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(TORCH_CONSTRAINTS)
+STAMP = $(VENV)/.installed-$(1)-$(notdir $(TORCH_CONSTRAINTS))
+
+.PHONY: run test lint demo bench clean
+
+run: $(call STAMP,run)
+	$(BIN)/segue demo -o demo-out
+
+test: $(call STAMP,test)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(call STAMP,test)
+	$(BIN)/ruff check .
+
+bench: $(call STAMP,test)
+	$(BIN)/python bench/bench_decode.py
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(call STAMP,run): pyproject.toml $(TORCH_CONSTRAINTS) | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(call STAMP,test): pyproject.toml $(TORCH_CONSTRAINTS) | $(BIN)/python
+	$(PIP) -e '.[dev,train]'
+	touch $@ $(call STAMP,run)
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .hypothesis .ruff_cache build *.egg-info

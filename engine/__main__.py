@@ -1,0 +1,3 @@
+from segue.engine.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""segue: play with a MusicVAE's latent space. Offline commands on MIDI files.
+
+  segue encode clip.mid                    latent codes (one per model window) as JSON
+  segue decode codes.json -o out.mid       codes back to MIDI
+  segue sample -n 8 --temperature 0.5 -o out/
+  segue interpolate a.mid b.mid --steps 8 -o out/
+  segue attribute clip.mid --name note_density --amount 1.0
+  segue render a.mid [b.mid] -o out/       piano rolls, and a GIF of the morph from A to B
+  segue demo -o demo-out/                  morph between the two example clips
+  segue info                               the model, its licence and attributes
+
+Every command takes --model (a Segue checkpoint) and --device (auto, cpu, cuda).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from segue.engine import offline
+from segue.models.errors import SegueError
+
+log = logging.getLogger("segue")
+
+
+def _version() -> str:
+    try:
+        return version("segue")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+# --- argument groups -----------------------------------------------------------------------------
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="a Segue checkpoint (.safetensors); default: the shipped model")
+    p.add_argument("--config", help="with no checkpoint: build a fresh, untrained model of this config")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+
+
+def _gen_args(p: argparse.ArgumentParser, temperature: float = 0.0) -> None:
+    p.add_argument("--temperature", type=float, default=temperature, help="0 = argmax")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--velocity", type=int, default=80, help="velocity of the notes written")
+
+
+def _clip_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--program", type=int, help="read only instruments with this GM program")
+    p.add_argument("--track", type=int, help="read only this instrument (0-based index)")
+
+
+def _clip_opts(a: argparse.Namespace) -> dict:
+    return {"program": a.program, "track": a.track}
+
+
+# --- commands: (help, add arguments, run) ----------------------------------------------------------
+
+def _encode(p):
+    p.add_argument("clip", type=Path)
+    p.add_argument("-o", "--out", type=Path, help="default: CLIP.latent.json here")
+    _clip_args(p)
+    return lambda m, a: offline.encode(m, a.clip, a.out, **_clip_opts(a))
+
+
+def _decode(p):
+    p.add_argument("codes", type=Path, help="a file written by `segue encode`")
+    p.add_argument("-o", "--out", type=Path, required=True)
+    p.add_argument("--qpm", type=float, help="tempo; default: the encoded clip's")
+    _gen_args(p)
+    return lambda m, a: offline.decode(m, a.codes, a.out, a.temperature, a.seed, a.velocity, a.qpm)
+
+
+def _sample(p):
+    p.add_argument("-n", type=int, default=4)
+    p.add_argument("-o", "--out", type=Path, default=Path("samples"))
+    p.add_argument("--qpm", type=float, default=120.0)
+    _gen_args(p, temperature=0.5)
+    return lambda m, a: offline.sample(m, a.n, a.temperature, a.seed, a.out, a.velocity, a.qpm)
+
+
+def _interpolate(p):
+    p.add_argument("a", type=Path)
+    p.add_argument("b", type=Path)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("-o", "--out", type=Path, default=Path("interpolation"))
+    p.add_argument("--gif", action="store_true", help="also draw the morph as an animated GIF")
+    _gen_args(p)
+    _clip_args(p)
+    return lambda m, a: offline.interpolate(m, a.a, a.b, a.steps, a.out, a.temperature, a.seed,
+                                            a.velocity, gif=a.gif, **_clip_opts(a))
+
+
+def _attribute(p):
+    p.add_argument("clip", type=Path)
+    p.add_argument("--name", required=True,
+                   help="note_density, c_diatonic, average_interval, syncopation_16th, "
+                        "syncopation_8th (or denser, diatonic, wider, syncopated, offbeat)")
+    p.add_argument("--amount", type=float, default=1.0)
+    p.add_argument("-o", "--out", type=Path, help="default: CLIP.NAME+AMOUNT.mid here")
+    _gen_args(p)
+    _clip_args(p)
+    return lambda m, a: offline.attribute(m, a.clip, a.name, a.amount, a.out, a.temperature,
+                                          a.seed, a.velocity, **_clip_opts(a))
+
+
+def _render(p):
+    p.add_argument("clips", type=Path, nargs="+", help="one clip, or two to morph A -> B")
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("-o", "--out", type=Path, default=Path("render"))
+    _gen_args(p)
+    _clip_args(p)
+    return lambda m, a: offline.render(m, a.clips, a.steps, a.out, a.temperature, a.seed,
+                                       **_clip_opts(a))
+
+
+def _demo(p):
+    p.add_argument("-o", "--out", type=Path, default=Path("demo-out"))
+    p.add_argument("--steps", type=int, default=8)
+    return lambda m, a: offline.demo(m, a.out, a.steps)
+
+
+def _info(p):
+    def run(m, a):
+        print(json.dumps(offline.info(m), indent=2))
+        return []
+    return run
+
+
+COMMANDS: dict[str, tuple[str, Callable]] = {
+    "encode": ("turn a MIDI clip into latent codes", _encode),
+    "decode": ("turn latent codes back into MIDI", _decode),
+    "sample": ("draw new clips from the prior", _sample),
+    "interpolate": ("morph between two clips (slerp), one MIDI file per step", _interpolate),
+    "attribute": ("shift a clip along an attribute vector", _attribute),
+    "render": ("piano-roll PNGs and a morph GIF", _render),
+    "demo": ("morph between the two example clips", _demo),
+    "info": ("describe the model", _info),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="segue", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"segue {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _model_args(p)
+        p.set_defaults(run=add(p))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s: %(message)s" if args.verbose else "%(message)s")
+    try:
+        model = offline.load_model(args.model, args.device, args.config)
+        log.info("model: %s", model.describe())
+        for path in args.run(model, args) or []:
+            print(path)
+    except (SegueError, KeyError) as e:
+        print(f"segue {args.command}: error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The offline commands: use a model on MIDI files without a server.
+
+Each function takes parsed options and returns the paths it wrote; ``segue.engine.cli`` maps
+subcommands onto them. Outputs never replace an input file: a clip a user made is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from segue.models.configs import get_config
+from segue.models.errors import InputError, SegueError
+from segue.models.inference import EncodedClip, LatentModel
+from segue.models.midi import read_midi, select_tracks, write_midi
+from segue.models.notes import NoteSequence
+from segue.models.render import morph_gif, piano_roll_png
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = "cat-mel_2bar_small"
+LATENT_FORMAT = "segue-latent"
+
+
+def shipped_model_path() -> Path | None:
+    """The default model that ships in the package, once one has been trained."""
+    path = Path(str(files("segue.models").joinpath("weights/default.safetensors")))
+    return path if path.is_file() else None
+
+
+def example_clips() -> tuple[Path, Path]:
+    root = files("segue.models").joinpath("examples")
+    return Path(str(root.joinpath("a.mid"))), Path(str(root.joinpath("b.mid")))
+
+
+def load_model(model: str | None, device: str | None, config: str | None = None) -> LatentModel:
+    """--model PATH, else the shipped model, else a freshly initialised one (said loudly)."""
+    if model:
+        return LatentModel.load(model, device)
+    shipped = shipped_model_path()
+    if shipped and not config:
+        return LatentModel.load(shipped, device)
+    name = config or DEFAULT_CONFIG
+    get_config(name)  # a clear error for an unknown name
+    log.warning("no trained model given or shipped: using a freshly initialised %s "
+                "(untrained, so its output is noise, not music)", name)
+    return LatentModel.fresh(name, device=device)
+
+
+def _output(path: Path, inputs: list[Path]) -> Path:
+    """Refuse to write over one of the inputs."""
+    for src in inputs:
+        if path.exists() and src.exists() and path.resolve() == src.resolve():
+            raise InputError(f"refusing to overwrite the input {src}; choose another output")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_clip(path: Path, program: int | None = None, track: int | None = None) -> NoteSequence:
+    seq = read_midi(path)
+    if program is not None or track is not None:
+        seq = select_tracks(seq, program=program, track=track)
+    return seq
+
+
+def encode_clip(model: LatentModel, path: Path, program=None, track=None) -> EncodedClip:
+    clip = model.encode_clip(read_clip(path, program, track))
+    for message in clip.messages:
+        log.info("%s: %s", path.name, message)
+    return clip
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+def encode(model: LatentModel, clip: Path, out: Path | None, program=None, track=None) -> list[Path]:
+    enc = encode_clip(model, clip, program, track)
+    out = _output(out or Path(clip.stem + ".latent.json"), [clip])
+    doc = {
+        "format": LATENT_FORMAT, "version": 1, "model": model.config.name,
+        "z_size": model.config.z_size, "window_bars": model.window_bars,
+        "clip_bars": enc.clip_bars, "padded_bars": enc.padded_bars, "qpm": enc.qpm,
+        "messages": enc.messages, "mu": enc.mu.cpu().tolist(), "sigma": enc.sigma.cpu().tolist(),
+    }
+    out.write_text(json.dumps(doc))
+    return [out]
+
+
+def read_latent(path: Path, model: LatentModel) -> dict[str, Any]:
+    try:
+        doc = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path} not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path} is not a latent-code file written by `segue encode`: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != LATENT_FORMAT:
+        raise InputError(f"{path} is not a latent-code file written by `segue encode`")
+    if doc.get("z_size") != model.config.z_size:
+        raise InputError(f"{path} holds codes of size {doc.get('z_size')} from {doc.get('model')!r}; "
+                         f"this model ({model.config.name}) uses size {model.config.z_size}")
+    return doc
+
+
+def decode(model: LatentModel, codes: Path, out: Path, temperature: float, seed: int,
+           velocity: int, qpm: float | None) -> list[Path]:
+    doc = read_latent(codes, model)
+    seq = model.decode_clip(torch.tensor(doc["mu"]), temperature, seed,
+                            qpm=qpm or doc.get("qpm", 120.0), velocity=velocity,
+                            bars=doc.get("clip_bars"))
+    write_midi(seq, _output(out, [codes]))
+    return [out]
+
+
+def sample(model: LatentModel, n: int, temperature: float, seed: int, out_dir: Path,
+           velocity: int, qpm: float) -> list[Path]:
+    _, tokens = model.sample(n, temperature, seed)
+    paths = []
+    for i in range(n):
+        seq = model.representation.from_indices(tokens[i].numpy(), qpm=qpm, velocity=velocity)
+        path = _output(out_dir / f"sample_{i + 1:02d}.mid", [])
+        write_midi(seq, path)
+        paths.append(path)
+    return paths
+
+
+def morph_codes(a: EncodedClip, b: EncodedClip, steps: int, model: LatentModel) -> torch.Tensor:
+    """(steps, W, Z): slerp window by window. When the clips have different numbers of windows,
+    the shorter one is looped to the longer one's length."""
+    w = max(a.mu.shape[0], b.mu.shape[0])
+    mu_a = a.mu.repeat((w + a.mu.shape[0] - 1) // a.mu.shape[0], 1)[:w]
+    mu_b = b.mu.repeat((w + b.mu.shape[0] - 1) // b.mu.shape[0], 1)[:w]
+    return model.interpolate(mu_a, mu_b, steps)
+
+
+def concatenate(seqs: list[NoteSequence], bars_each: int) -> NoteSequence:
+    """One after another, each starting ``bars_each`` bars after the previous one."""
+    from segue.models.notes import Note, Track
+
+    out = NoteSequence(qpm=seqs[0].qpm)
+    for i, seq in enumerate(seqs):
+        offset = i * bars_each * seq.beats_per_bar
+        for k, track in enumerate(seq.tracks):
+            while len(out.tracks) <= k:
+                out.tracks.append(Track(program=track.program, is_drum=track.is_drum, name=track.name))
+            out.tracks[k].notes.extend(
+                Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in track.notes)
+    return out
+
+
+def interpolate(model: LatentModel, a: Path, b: Path, steps: int, out_dir: Path,
+                temperature: float, seed: int, velocity: int, program=None, track=None,
+                gif: bool = False) -> list[Path]:
+    if steps < 2:
+        raise InputError(f"--steps must be at least 2 (both endpoints), got {steps}")
+    enc_a = encode_clip(model, a, program, track)
+    enc_b = encode_clip(model, b, program, track)
+    path_z = morph_codes(enc_a, enc_b, steps, model)
+    bars = path_z.shape[1] * model.window_bars
+    frames = [model.decode_clip(path_z[i], temperature, seed, qpm=enc_a.qpm, velocity=velocity)
+              for i in range(steps)]
+    written = []
+    for i, seq in enumerate(frames):
+        written.append(_output(out_dir / f"step_{i + 1:02d}_of_{steps:02d}.mid", [a, b]))
+        write_midi(seq, written[-1])
+    joined = _output(out_dir / "interpolation.mid", [a, b])
+    write_midi(concatenate(frames, bars), joined)
+    written.append(joined)
+    if gif:
+        labels = [f"A → B {i + 1}/{steps}" for i in range(steps)]
+        written.append(morph_gif(frames, _output(out_dir / "morph.gif", [a, b]), labels=labels))
+    return written
+
+
+def attribute(model: LatentModel, clip: Path, name: str, amount: float, out: Path | None,
+              temperature: float, seed: int, velocity: int, program=None, track=None) -> list[Path]:
+    from segue.models.attributes import resolve_attribute
+
+    key = resolve_attribute(name)
+    if key not in model.attributes:
+        log.warning("the model has no %r vector; fitting one from 512 of its own samples", key)
+        if key not in model.fit_attributes_from_prior(names=[key]):
+            raise SegueError(f"{key!r} does not vary in this model's samples, so it has no direction")
+    enc = encode_clip(model, clip, program, track)
+    seq = model.decode_clip(model.shift(enc.mu, key, amount), temperature, seed, qpm=enc.qpm,
+                            velocity=velocity, bars=enc.clip_bars)
+    out = _output(out or Path(f"{clip.stem}.{key}{amount:+g}.mid"), [clip])
+    write_midi(seq, out)
+    return [out]
+
+
+def render(model: LatentModel, clips: list[Path], steps: int, out_dir: Path, temperature: float,
+           seed: int, program=None, track=None) -> list[Path]:
+    """One clip: its piano roll. Two clips: a roll per morph step and a GIF from A to B."""
+    if len(clips) == 1:
+        seq = read_clip(clips[0], program, track)
+        return [piano_roll_png(seq, _output(out_dir / f"{clips[0].stem}.png", clips), title=clips[0].name)]
+    if len(clips) != 2:
+        raise InputError(f"render takes one clip (a picture) or two (a morph), got {len(clips)}")
+    a, b = clips
+    enc_a, enc_b = encode_clip(model, a, program, track), encode_clip(model, b, program, track)
+    path_z = morph_codes(enc_a, enc_b, steps, model)
+    frames = [model.decode_clip(path_z[i], temperature, seed, qpm=enc_a.qpm) for i in range(steps)]
+    labels = [f"A → B {i + 1}/{steps}" for i in range(steps)]
+    written = [piano_roll_png(f, _output(out_dir / f"step_{i + 1:02d}.png", clips), title=labels[i])
+               for i, f in enumerate(frames)]
+    written.append(morph_gif(frames, _output(out_dir / "morph.gif", clips), labels=labels))
+    return written
+
+
+def demo(model: LatentModel, out_dir: Path, steps: int = 8) -> list[Path]:
+    """Morph between the two example clips that ship with Segue: MIDI per step, the joined
+    morph, piano rolls of A and B, and the GIF."""
+    a, b = example_clips()
+    written = interpolate(model, a, b, steps, out_dir, temperature=0.0, seed=0, velocity=90,
+                          gif=True)
+    for clip in (a, b):
+        written.append(piano_roll_png(read_midi(clip), _output(out_dir / f"source_{clip.stem}.png", []),
+                                      title=f"example clip {clip.stem.upper()}"))
+    return written
+
+
+def info(model: LatentModel) -> dict[str, Any]:
+    c = model.config
+    return {
+        "model": c.name, "representation": model.representation.to_dict(),
+        "window_bars": c.bars, "z_size": c.z_size, "device": model.device.type,
+        "licence": model.meta.licence, "trained": not model.untrained,
+        "attributes": sorted(model.attributes), "training": model.meta.training,
+        "parameters": sum(p.numel() for p in model.model.parameters()),
+    }

@@ -9,6 +9,12 @@
   segue demo -o demo-out/                  morph between the two example clips
   segue info                               the model, its licence and attributes
 
+Training (see docs/training.md):
+  segue data build SOURCE -o data/         training windows from MIDI files or music21's corpus
+  segue train --config NAME --data data/ --out runs/NAME [--set key=value] [--resume]
+  segue plot runs/NAME                     loss and accuracy curves
+  segue attributes --data data/            what each attribute vector does, as a table
+
 Every command takes --model (a Segue checkpoint) and --device (auto, cpu, cuda).
 """
 
@@ -22,7 +28,7 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from segue.engine import offline
+from segue.engine import offline, training
 from segue.models.errors import SegueError
 
 log = logging.getLogger("segue")
@@ -131,15 +137,50 @@ def _info(p):
     return run
 
 
-COMMANDS: dict[str, tuple[str, Callable]] = {
-    "encode": ("turn a MIDI clip into latent codes", _encode),
-    "decode": ("turn latent codes back into MIDI", _decode),
-    "sample": ("draw new clips from the prior", _sample),
-    "interpolate": ("morph between two clips (slerp), one MIDI file per step", _interpolate),
-    "attribute": ("shift a clip along an attribute vector", _attribute),
-    "render": ("piano-roll PNGs and a morph GIF", _render),
-    "demo": ("morph between the two example clips", _demo),
-    "info": ("describe the model", _info),
+def _train(p):
+    from segue.models.configs import CONFIGS
+
+    p.add_argument("--config", required=True, choices=sorted(CONFIGS), help="the model config to train")
+    p.add_argument("--data", type=Path, required=True, help="a folder written by `segue data build`")
+    p.add_argument("--out", type=Path, required=True, help="the run folder")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config or trainer field, e.g. --set steps=2000 --set z_size=128")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out exactly")
+    p.add_argument("--device", default="auto")
+    return lambda a: training.train_command(a.config, a.data, a.out, a.set, a.resume, a.device)
+
+
+def _plot(p):
+    p.add_argument("run_dir", type=Path, metavar="RUN", help="a run folder written by `segue train`")
+    return lambda a: training.plot_run(a.run_dir)
+
+
+def _attributes(p):
+    p.add_argument("--data", type=Path, required=True, help="held-out windows: a `segue data build` folder")
+    p.add_argument("--split", default="test")
+    p.add_argument("--windows", type=int, default=512)
+    p.add_argument("--fit", type=Path, metavar="OUT",
+                   help="first fit vectors on the training split and save the model with them to OUT")
+
+    def run(m, a):
+        print(training.attribute_report(m, a.data, a.split, a.windows, a.fit))
+        return [a.fit] if a.fit else []
+    return run
+
+
+# name: (help, add arguments -> run, needs a model)
+COMMANDS: dict[str, tuple[str, Callable, bool]] = {
+    "encode": ("turn a MIDI clip into latent codes", _encode, True),
+    "decode": ("turn latent codes back into MIDI", _decode, True),
+    "sample": ("draw new clips from the prior", _sample, True),
+    "interpolate": ("morph between two clips (slerp), one MIDI file per step", _interpolate, True),
+    "attribute": ("shift a clip along an attribute vector", _attribute, True),
+    "render": ("piano-roll PNGs and a morph GIF", _render, True),
+    "demo": ("morph between the two example clips", _demo, True),
+    "info": ("describe the model", _info, True),
+    "attributes": ("show what each attribute vector does to held-out windows", _attributes, True),
+    "train": ("train a model on windows from `segue data build`", _train, False),
+    "plot": ("loss and accuracy curves of a run, as PNG", _plot, False),
 }
 
 
@@ -149,21 +190,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"segue {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (help_text, add) in COMMANDS.items():
+    # `segue data ...` has its own parser (engine/data_cli.py); listed here for --help
+    sub.add_parser("data", help="build training windows: segue data build SOURCE -o OUT", add_help=False)
+    for name, (help_text, add, needs_model) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        _model_args(p)
-        p.set_defaults(run=add(p))
+        if needs_model:
+            _model_args(p)
+        p.set_defaults(handler=add(p), needs_model=needs_model)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["data"]:
+        from segue.engine.data_cli import data_main
+
+        return data_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s: %(message)s" if args.verbose else "%(message)s")
     try:
-        model = offline.load_model(args.model, args.device, args.config)
-        log.info("model: %s", model.describe())
-        for path in args.run(model, args) or []:
+        if args.needs_model:
+            model = offline.load_model(args.model, args.device, args.config)
+            log.info("model: %s", model.describe())
+            written = args.handler(model, args)
+        else:
+            written = args.handler(args)
+        for path in written or []:
             print(path)
     except (SegueError, KeyError) as e:
         print(f"segue {args.command}: error: {e.args[0] if e.args else e}", file=sys.stderr)

@@ -58,12 +58,16 @@ def lstm_to_tf(weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor, bias_hh: T
 
 
 def lstm_step(gates_x: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor) -> tuple[Tensor, Tensor]:
-    """One LSTM step given the input's share of the gates (bias included). torch gate order."""
+    """One LSTM step given the input's share of the gates (bias included). torch gate order.
+
+    Written for few kernel launches (the cost at batch 1): one addmm, one sigmoid over all four
+    gates, one tanh for the candidate, then c and h."""
     gates = torch.addmm(gates_x, h, weight_hh.t())  # (N, 4H)
-    i, f, g, o = gates.chunk(4, dim=1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    h = torch.sigmoid(o) * torch.tanh(c)
-    return h, c
+    hidden = h.shape[1]
+    act = torch.sigmoid(gates)
+    g = torch.tanh(gates[:, 2 * hidden : 3 * hidden])
+    c = torch.addcmul(act[:, hidden : 2 * hidden] * c, act[:, :hidden], g)
+    return act[:, 3 * hidden :] * torch.tanh(c), c
 
 
 # --- encoders -------------------------------------------------------------------------------------
@@ -157,57 +161,95 @@ class CoreDecoder(nn.Module):
         self.layers = nn.ModuleList(nn.LSTM(i, s, batch_first=True) for i, s in zip(ins, sizes))
         self.output_projection = nn.Linear(sizes[-1], output_depth)
 
-    def forward(self, cond: Tensor, prev: Tensor) -> Tensor:
-        """Teacher forcing. cond (N, C), prev tokens (N, L) with NO_TOKEN for none -> logits (N, L, V)."""
+    def forward(self, cond: Tensor, prev: Tensor, with_state: bool = False):
+        """Teacher forcing. cond (N, C), prev tokens (N, L) with NO_TOKEN for none -> logits (N, L, V)
+        (and, with ``with_state``, the final (hs, cs) per layer, to continue step by step)."""
         n, length = prev.shape
         onehot = F.one_hot((prev + 1).clamp(min=0), self.output_depth + 1)[..., 1:].to(cond.dtype)
         x = torch.cat([onehot, cond[:, None, :].expand(n, length, cond.shape[-1])], dim=-1)
         hs, cs = _initial_state(self.z_to_initial_state, cond, self.sizes)
-        for layer, h, c in zip(self.layers, hs, cs):
-            x, _ = layer(x, (h[None].contiguous(), c[None].contiguous()))
-        return self.output_projection(x)
+        for k, layer in enumerate(self.layers):
+            x, (h, c) = layer(x, (hs[k][None].contiguous(), cs[k][None].contiguous()))
+            hs[k], cs[k] = h[0], c[0]
+        logits = self.output_projection(x)
+        return (logits, (hs, cs)) if with_state else logits
 
-    def _weights(self):
-        return [
-            (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0 + layer.bias_hh_l0)
-            for layer in self.layers
-        ]
-
-    def sample(self, cond: Tensor, start: Tensor, steps: int, temperature: float,
-               noise: Tensor | None = None, sampling_fn=None) -> tuple[Tensor, Tensor | None]:
-        """Autoregressive decode of ``steps`` tokens from cond (N, C) and start tokens (N,).
-
-        Token choice: argmax(logits / T + noise) (Gumbel-max, i.e. sampling at temperature T), or
-        argmax(logits) when temperature is 0 or noise is None. ``sampling_fn(t, logits, tokens)``
-        may replace the choice (scheduled sampling in training); logits are then returned too.
-        """
-        weights = self._weights()
-        w_ih0, w_hh0, b0 = weights[0]
+    def steps(self, cond: Tensor, first: Tensor, count: int, choose, state=None,
+              keep_logits: bool = False) -> tuple[Tensor, Tensor | None]:
+        """Run ``count`` steps one at a time. ``first`` (N,) is the first step's input token
+        (NO_TOKEN: zeros); ``choose(t, logits)`` gives the token after step t (the next input).
+        ``state`` continues from (hs, cs) instead of tanh(dense(cond)). Returns the chosen tokens
+        (N, count) and, with ``keep_logits``, the logits (N, count, V)."""
+        first_layer = self.layers[0]
+        w_ih0, w_hh0 = first_layer.weight_ih_l0, first_layer.weight_hh_l0
+        b0 = first_layer.bias_ih_l0 + first_layer.bias_hh_l0
         v = self.output_depth
         # the token's share of layer 0's gates, by lookup; row v (for NO_TOKEN) is zero
         token_rows = torch.cat([w_ih0[:, :v].t(), w_ih0.new_zeros(1, w_ih0.shape[0])])  # (V+1, 4H)
         cond_gates = F.linear(cond, w_ih0[:, v:], b0)  # (N, 4H), the same at every step
-        hs, cs = _initial_state(self.z_to_initial_state, cond, self.sizes)
+        hs, cs = state if state is not None else _initial_state(self.z_to_initial_state, cond, self.sizes)
+        hs, cs = list(hs), list(cs)
         proj_w, proj_b = self.output_projection.weight, self.output_projection.bias
-        prev = torch.where(start < 0, v, start)
+        prev = torch.where(first < 0, v, first)
         tokens, all_logits = [], []
-        for t in range(steps):
+        layers = self.layers
+        for t in range(count):
             x = cond_gates + token_rows[prev]
             hs[0], cs[0] = lstm_step(x, hs[0], cs[0], w_hh0)
-            for k in range(1, len(weights)):
-                w_ih, w_hh, b = weights[k]
-                hs[k], cs[k] = lstm_step(F.linear(hs[k - 1], w_ih, b), hs[k], cs[k], w_hh)
+            for k in range(1, len(layers)):  # the fused ATen cell: one call per layer
+                layer = layers[k]
+                hs[k], cs[k] = torch.lstm_cell(hs[k - 1], (hs[k], cs[k]), layer.weight_ih_l0,
+                                               layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)
             logits = F.linear(hs[-1], proj_w, proj_b)  # (N, V)
-            if sampling_fn is not None:
+            if keep_logits:
                 all_logits.append(logits)
-                prev = sampling_fn(t, logits)
-            elif temperature > 0 and noise is not None:
-                prev = torch.argmax(logits / temperature + noise[:, t], dim=-1)
-            else:
-                prev = torch.argmax(logits, dim=-1)
+            prev = choose(t, logits)
             tokens.append(prev)
-        logits_out = torch.stack(all_logits, dim=1) if all_logits else None
-        return torch.stack(tokens, dim=1), logits_out
+        return torch.stack(tokens, dim=1), torch.stack(all_logits, dim=1) if keep_logits else None
+
+    def sample(self, cond: Tensor, start: Tensor, steps: int, temperature: float,
+               noise: Tensor | None = None) -> Tensor:
+        """Autoregressive decode of ``steps`` tokens from cond (N, C) and start tokens (N,):
+        argmax(logits / T + noise) (Gumbel-max: sampling at temperature T), or argmax(logits)
+        when temperature is 0 or there is no noise."""
+        if temperature > 0 and noise is not None:
+            scaled = noise * temperature  # argmax(l / T + g) = argmax(l + T * g) for T > 0
+
+            def choose(t: int, logits: Tensor) -> Tensor:
+                return torch.argmax(logits + scaled[:, t], dim=-1)
+        else:
+            def choose(t: int, logits: Tensor) -> Tensor:
+                return torch.argmax(logits, dim=-1)
+        return self.steps(cond, start, steps, choose)[0]
+
+    def scheduled(self, cond: Tensor, prev: Tensor, use_sample: Tensor,
+                  generator: torch.Generator | None) -> Tensor:
+        """Scheduled sampling. prev (N, L) are the teacher-forced inputs; where ``use_sample``
+        (N, L) is True the input at that step is instead a sample (temperature 1) from the
+        previous step's logits. The steps before the first such input run teacher-forced through
+        the fused LSTM, which is exact: their inputs are the targets. -> logits (N, L, V)."""
+        n, length = prev.shape
+        use_sample = use_sample.clone()
+        use_sample[:, 0] = False  # the first input is the segment's start token
+        cols = torch.nonzero(use_sample.any(0)).flatten()
+        if len(cols) == 0:
+            return self(cond, prev)
+        t0 = int(cols[0])
+        head_logits, state = self(cond, prev[:, :t0], with_state=True)
+
+        def choose(t: int, logits: Tensor) -> Tensor:
+            step = t0 + t  # logits of this step choose the input of the next one
+            if step + 1 >= length:
+                return prev[:, 0]  # past the end: unused
+            drawn = torch.multinomial(torch.softmax(logits.detach(), -1), 1, generator=generator)[:, 0]
+            return torch.where(use_sample[:, step + 1], drawn, prev[:, step + 1])
+
+        # step t0's input: a sample from the last prefix logits, or the target
+        first = prev[:, t0]
+        drawn = torch.multinomial(torch.softmax(head_logits[:, -1].detach(), -1), 1, generator=generator)[:, 0]
+        first = torch.where(use_sample[:, t0], drawn, first)
+        _, tail_logits = self.steps(cond, first, length - t0, choose, state=state, keep_logits=True)
+        return torch.cat([head_logits, tail_logits], dim=1)
 
 
 class Decoder(nn.Module):
@@ -245,17 +287,25 @@ class Decoder(nn.Module):
             x, _ = layer(x, (h[None].contiguous(), c[None].contiguous()))
         return x
 
-    def forward(self, z: Tensor, targets: Tensor) -> list[Tensor]:
-        """Teacher forcing. targets (B, T, heads) -> logits per head (B, T, V_h).
+    def forward(self, z: Tensor, targets: Tensor, sampling_prob: float = 0.0,
+                generator: torch.Generator | None = None) -> list[Tensor]:
+        """Training pass. targets (B, T, heads) -> logits per head (B, T, V_h).
 
         Inputs are the targets shifted right by one step over the whole window, so a segment's
-        first input is the previous segment's last target (none for the first segment)."""
+        first input is the previous segment's last target (none for the first segment). With
+        ``sampling_prob`` p > 0 (scheduled sampling), each step's input is, independently per
+        sequence and with probability p, a sample from the previous step's logits instead."""
         b, t, _ = targets.shape
         s, length = self.num_segments, self.segment_steps
-        emb = self.conduct(z).reshape(b * s, -1)  # (B*S, C)
+        flat = self.conduct(z).reshape(b * s, -1)  # (B*S, C)
         prev = torch.cat([targets.new_full((b, 1, targets.shape[2]), NO_TOKEN), targets[:, :-1]], 1)
         prev = prev.reshape(b * s, length, -1)
-        return [head(emb, prev[..., k]).reshape(b, t, -1) for k, head in enumerate(self.heads)]
+        if sampling_prob <= 0:  # teacher forcing: the fused whole-sequence LSTM
+            return [head(flat, prev[..., k]).reshape(b, t, -1) for k, head in enumerate(self.heads)]
+        use = torch.rand(b, t, generator=generator, device=targets.device) < sampling_prob
+        use = use.reshape(b * s, length)
+        return [head.scheduled(flat, prev[..., k], use, generator).reshape(b, t, -1)
+                for k, head in enumerate(self.heads)]
 
     def decode_segment(self, emb: Tensor, start: Tensor, temperature: float,
                        noise: Tensor | None) -> Tensor:
@@ -265,8 +315,7 @@ class Decoder(nn.Module):
         for k, head in enumerate(self.heads):
             head_noise = None if noise is None else noise[..., offset : offset + head.output_depth]
             offset += head.output_depth
-            tokens, _ = head.sample(emb, start[:, k], self.segment_steps, temperature, head_noise)
-            out.append(tokens)
+            out.append(head.sample(emb, start[:, k], self.segment_steps, temperature, head_noise))
         return torch.stack(out, dim=-1)
 
 
@@ -289,12 +338,14 @@ class MusicVAE(nn.Module):
         """indices (B, T, heads) -> mu (B, Z), sigma (B, Z)."""
         return self.encoder(self.representation.to_input(indices).to(self.encoder.mu.weight.dtype))
 
-    def forward(self, indices: Tensor, generator: torch.Generator | None = None):
-        """Teacher-forced pass for training: returns (logits per head, mu, sigma, z)."""
+    def forward(self, indices: Tensor, sampling_prob: float = 0.0,
+                generator: torch.Generator | None = None):
+        """Training pass: z = mu + sigma * eps, then decode with teacher forcing (p = 0) or
+        scheduled sampling (p > 0). Returns (logits per head, mu, sigma, z)."""
         mu, sigma = self.encode(indices)
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
         z = mu + sigma * eps
-        return self.decoder(z, indices), mu, sigma, z
+        return self.decoder(z, indices, sampling_prob, generator), mu, sigma, z
 
     @torch.no_grad()
     def decode_bars(self, emb: Tensor, start: Tensor, segment: int, temperature: float,

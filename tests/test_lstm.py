@@ -63,7 +63,38 @@ def test_stepwise_decoder_equals_teacher_forcing():
     prev = torch.cat([torch.full((3, 1), -1), targets[:, :-1]], dim=1)
     with torch.no_grad():
         forced = head(cond, prev)
-        tokens, stepped = head.sample(cond, prev[:, 0], 7, 0.0,
-                                      sampling_fn=lambda t, logits: targets[:, t])
+        tokens, stepped = head.steps(cond, prev[:, 0], 7, lambda t, logits: targets[:, t], keep_logits=True)
+        # scheduled sampling that never samples is teacher forcing
+        never = head.scheduled(cond, prev, torch.zeros(3, 7, dtype=torch.bool), None)
+        # a fused prefix followed by stepping gives the same logits while inputs are the targets
+        _, state = head(cond, prev[:, :3], with_state=True)
+        _, tail = head.steps(cond, prev[:, 3], 4, lambda t, logits: targets[:, 3 + t], state=state,
+                             keep_logits=True)
     torch.testing.assert_close(stepped, forced, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(never, forced)
+    torch.testing.assert_close(tail, forced[:, 3:], rtol=1e-5, atol=1e-5)
     assert torch.equal(tokens, targets)
+
+
+def test_scheduled_sampling_feeds_samples_where_asked():
+    """Where the mask says so, the next input is the model's own sample: with a decoder whose
+    logits strongly prefer token 0, sampled inputs are 0 and the logits after them change."""
+    torch.manual_seed(0)
+    head = CoreDecoder(output_depth=4, cond_size=2, sizes=(6,)).eval()
+    with torch.no_grad():
+        head.output_projection.bias.copy_(torch.tensor([50.0, 0.0, 0.0, 0.0]))
+    cond = torch.randn(2, 2)
+    prev = torch.full((2, 5), 3)
+    prev[:, 0] = -1
+    use = torch.zeros(2, 5, dtype=torch.bool)
+    use[0, 2] = True  # row 0 reads a sample at step 2
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        forced = head(cond, prev)
+        mixed = head.scheduled(cond, prev, use, g)
+        expect_prev = prev.clone()
+        expect_prev[0, 2] = 0  # the sample from logits that all but force token 0
+        expected = head(cond, expect_prev)
+    torch.testing.assert_close(mixed, expected, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(mixed[1], forced[1], rtol=1e-5, atol=1e-5)  # row 1 never sampled
+    assert not torch.allclose(mixed[0, 2:], forced[0, 2:])

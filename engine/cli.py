@@ -28,7 +28,7 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from segue.engine import offline, training
+from segue.engine import offline, serving, training
 from segue.models.errors import SegueError
 
 log = logging.getLogger("segue")
@@ -155,6 +155,20 @@ def _plot(p):
     return lambda a: training.plot_run(a.run_dir)
 
 
+def _sweep(p):
+    p.add_argument("sweep", type=Path, help="a W&B-format sweep file (.json; .yaml/.yml with PyYAML)")
+    p.add_argument("--data", type=Path, required=True, help="a folder written by `segue data build`")
+    p.add_argument("--out", type=Path, required=True, help="the sweep folder: trial-NNN/, sweep.db, summary.json")
+    p.add_argument("--storage", help="an Optuna storage URL shared by several machines; default: OUT/sweep.db")
+    p.add_argument("--count", type=int, help="trials to run here (default: the file's run_cap; grid: all)")
+
+    def run(a):
+        from segue.models.sweep import sweep_command
+
+        return sweep_command(a.sweep, a.data, a.out, a.storage, a.count)
+    return run
+
+
 def _attributes(p):
     p.add_argument("--data", type=Path, required=True, help="held-out windows: a `segue data build` folder")
     p.add_argument("--split", default="test")
@@ -168,6 +182,45 @@ def _attributes(p):
     return run
 
 
+def _evaluate(p):
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--split", default="test", choices=["train", "valid", "test"])
+    p.add_argument("--windows", type=int, default=4096)
+
+    def run(m, a):
+        print(json.dumps(training.evaluate_model(m, a.data, a.split, a.windows), indent=2))
+        return []
+    return run
+
+
+def _serve(p):
+    from segue.bridge.addresses import DEFAULT_PORT
+
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--allow", action="append", default=[], metavar="HOST",
+                   help="with a --host other than 127.0.0.1: a client host allowed to talk (repeatable)")
+    p.add_argument("--models-dir", type=Path, default=Path.home() / ".segue" / "models",
+                   help="NAME.safetensors files clients may choose with /segue/model/choose")
+    p.add_argument("--state-dir", type=Path, default=Path.home() / ".segue" / "sessions",
+                   help="where session state is saved (restored after a restart)")
+    p.add_argument("--lookahead", type=int, default=2, help="bars generated ahead of the playhead")
+    return lambda m, a: serving.run(m, a)
+
+
+def _client(p):
+    from segue.bridge.addresses import DEFAULT_PORT
+
+    p.add_argument("address", help="an OSC address like /segue/ping, or `demo`")
+    p.add_argument("words", nargs="*", help="arguments after the request id (ints, floats or strings)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--wait", type=float, default=1.0, help="seconds to print replies for")
+    p.add_argument("--bars", type=int, default=8, help="demo: bars to play while the morph turns 0 -> 1")
+    p.add_argument("--tempo", type=float, default=120.0, help="demo: BPM")
+    p.add_argument("--save", help="demo: write the bars received to this MIDI file")
+    return lambda a: serving.client(a)
+
+
 # name: (help, add arguments -> run, needs a model)
 COMMANDS: dict[str, tuple[str, Callable, bool]] = {
     "encode": ("turn a MIDI clip into latent codes", _encode, True),
@@ -179,8 +232,12 @@ COMMANDS: dict[str, tuple[str, Callable, bool]] = {
     "demo": ("morph between the two example clips", _demo, True),
     "info": ("describe the model", _info, True),
     "attributes": ("show what each attribute vector does to held-out windows", _attributes, True),
+    "evaluate": ("held-out accuracy (teacher-forced and sampled), KL and ELBO", _evaluate, True),
+    "serve": ("run the resident engine (OSC over UDP)", _serve, True),
+    "client": ("talk to a running engine; `segue client demo` tries it without a DAW", _client, False),
     "train": ("train a model on windows from `segue data build`", _train, False),
     "plot": ("loss and accuracy curves of a run, as PNG", _plot, False),
+    "sweep": ("search hyperparameters with Optuna from a W&B sweep file", _sweep, False),
 }
 
 
@@ -221,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SegueError, KeyError) as e:
         print(f"segue {args.command}: error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"segue {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -283,6 +283,7 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
         net = nn.parallel.DistributedDataParallel(model, find_unused_parameters=False)
     model.train()
 
+    wandb_run = _wandb_run(tc, cfg, out) if rank == 0 else None
     metrics_file = (out / "metrics.jsonl").open("a") if rank == 0 else None
     started = time.monotonic()
     last_eval: dict[str, Any] = {}
@@ -293,6 +294,9 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
         if metrics_file:
             metrics_file.write(json.dumps(row) + "\n")
             metrics_file.flush()
+        if wandb_run is not None:
+            wandb_run.log({f"{row['split']}/{k}": v for k, v in row.items() if k not in ("split", "step")},
+                          step=row["step"])
 
     attributes: dict[str, torch.Tensor] = {}
 
@@ -312,55 +316,74 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
                         licence=tc.licence)
 
     stop = False
-    while step < tc.steps and not stop:
-        idx = batch_indices(n_train, batch, step, tc.seed)[rank::world]
-        x = torch.as_tensor(np.array(train_w[idx]), dtype=torch.long, device=device)
-        lr = metrics.learning_rate(cfg, step)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        p = metrics.sampling_probability(cfg, step)
-        g = step_generator(tc.seed, step, rank, device)
-        logits, mu, sigma, _ = net(x, p, g)
-        losses = metrics.vae_loss(logits, x, mu, sigma, cfg, step)
-        optimizer.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        norm = _clip_or_zero(model, cfg)
-        optimizer.step()
-        step += 1
-        seen_since += len(x) * world
-        bar.update(1)
-        if step % tc.log_every == 0 or step == tc.steps:
-            rate = seen_since / max(time.monotonic() - t_since, 1e-9)
-            row = {"step": step, "split": "train", "loss": float(losses["loss"].detach()),
-                   "r_loss": float(losses["r_loss"]), "kl_bits": float(losses["kl_bits"]),
-                   "beta": float(losses["beta"]), "lr": lr, "sampling_prob": p,
-                   "grad_norm": norm, "seq_per_s": rate}
-            write(row)
-            bar.set_postfix(loss=f"{row['loss']:.2f}", kl=f"{row['kl_bits']:.1f}", p=f"{p:.2f}")
-            seen_since, t_since = 0, time.monotonic()
-        timed_out = tc.max_minutes and (time.monotonic() - started) / 60 >= tc.max_minutes
-        if step % tc.eval_every == 0 or step == tc.steps or timed_out:
-            if rank == 0 and len(valid_w):
-                last_eval = {"step": step, **evaluate(model, valid_w, cfg, step, seed=tc.seed)}
-                write({"split": "valid", **last_eval})
-                log.info("step %d: valid %s", step, {k: round(v, 4) for k, v in last_eval.items()})
-                if report is not None and report(step, last_eval):
-                    stop = True
-        if step % tc.checkpoint_every == 0 or timed_out:
-            checkpoint()
-        if timed_out:
-            log.info("stopping after %.1f minutes (max_minutes)", tc.max_minutes)
-            stop = True
+    try:
+        while step < tc.steps and not stop:
+            idx = batch_indices(n_train, batch, step, tc.seed)[rank::world]
+            x = torch.as_tensor(np.array(train_w[idx]), dtype=torch.long, device=device)
+            lr = metrics.learning_rate(cfg, step)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            p = metrics.sampling_probability(cfg, step)
+            g = step_generator(tc.seed, step, rank, device)
+            logits, mu, sigma, _ = net(x, p, g)
+            losses = metrics.vae_loss(logits, x, mu, sigma, cfg, step)
+            optimizer.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            norm = _clip_or_zero(model, cfg)
+            optimizer.step()
+            step += 1
+            seen_since += len(x) * world
+            bar.update(1)
+            if step % tc.log_every == 0 or step == tc.steps:
+                rate = seen_since / max(time.monotonic() - t_since, 1e-9)
+                row = {"step": step, "split": "train", "loss": float(losses["loss"].detach()),
+                       "r_loss": float(losses["r_loss"]), "kl_bits": float(losses["kl_bits"]),
+                       "beta": float(losses["beta"]), "lr": lr, "sampling_prob": p,
+                       "grad_norm": norm, "seq_per_s": rate}
+                write(row)
+                bar.set_postfix(loss=f"{row['loss']:.2f}", kl=f"{row['kl_bits']:.1f}", p=f"{p:.2f}")
+                seen_since, t_since = 0, time.monotonic()
+            timed_out = tc.max_minutes and (time.monotonic() - started) / 60 >= tc.max_minutes
+            if step % tc.eval_every == 0 or step == tc.steps or timed_out:
+                if rank == 0 and len(valid_w):
+                    last_eval = {"step": step, **evaluate(model, valid_w, cfg, step, seed=tc.seed)}
+                    write({"split": "valid", **last_eval})
+                    log.info("step %d: valid %s", step, {k: round(v, 4) for k, v in last_eval.items()})
+                    if report is not None and report(step, last_eval):
+                        stop = True
+            if step % tc.checkpoint_every == 0 or timed_out:
+                checkpoint()
+            if timed_out:
+                log.info("stopping after %.1f minutes (max_minutes)", tc.max_minutes)
+                stop = True
+    except KeyboardInterrupt:
+        log.warning("interrupted at step %d: saving a checkpoint (resume with --resume)", step)
+        checkpoint()
+        raise
     bar.close()
     if rank == 0:
         attributes.update(fit_attributes(model, train_w, n_train, tc))
         checkpoint(final=True)
         if metrics_file:
             metrics_file.close()
+        if wandb_run is not None:
+            wandb_run.finish()
     if world > 1:
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return {"step": step, **last_eval, "rank": rank}
+
+
+def _wandb_run(tc: TrainerConfig, cfg: MusicVAEConfig, out: Path):
+    """A Weights & Biases run when asked for (offline unless ``wandb_mode`` says "online")."""
+    if not tc.wandb:
+        return None
+    try:
+        import wandb
+    except ImportError:
+        raise InputError("wandb=true, but Weights & Biases is not installed (pip install wandb)") from None
+    return wandb.init(project="segue", name=out.name, dir=str(out), mode=tc.wandb_mode,
+                      config={"model": cfg.to_dict(), "trainer": dataclasses.asdict(tc)})
 
 
 def _data_facts(data_dir: str | Path) -> dict[str, Any]:

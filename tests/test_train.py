@@ -189,3 +189,35 @@ def test_two_process_ddp_run(synthetic_data, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     model = LatentModel.load(run / "model.safetensors", device="cpu")
     assert model.meta.training["processes"] == 2 and model.meta.training["steps"] == 4
+
+
+def test_wandb_without_the_package_is_a_clear_error(synthetic_data, tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_wandb(name, *args, **kwargs):
+        if name == "wandb":
+            raise ImportError("no wandb here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_wandb)
+    tc = trainer.TrainerConfig(**{**FAST.__dict__, "wandb": True})
+    with pytest.raises(InputError, match="not installed"):
+        trainer.train(TINY, synthetic_data, tmp_path / "run", tc, progress=False)
+
+
+def test_evaluate_command_and_model_card(synthetic_data, tmp_path, capsys):
+    from segue.engine.cli import main
+    from segue.engine.training import evaluate_model, model_card
+
+    run = tmp_path / "run"
+    trainer.train(TINY, synthetic_data, run, FAST, progress=False)
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(run / "model.safetensors"), "--data", str(synthetic_data)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["split"] == "test" and doc["windows"] == 16 and 0 <= doc["tf_accuracy"] <= 1
+    model = LatentModel.load(run / "model.safetensors", device="cpu")
+    card = model_card(model, run / "model.safetensors", evaluate_model(model, synthetic_data, "test", 16),
+                      "Tiny", "A test model.")
+    assert "| licence | test |" in card and "0.986" in card and "6 steps of batch 16" in card

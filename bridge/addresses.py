@@ -1,0 +1,240 @@
+"""The OSC address table: every address the engine takes or sends, as data.
+
+Grammar: ``/segue/<object>/<verb>[/<property>]``. Every request starts with an integer request id
+(``rid``); every reply starts with the same id, so a client can match replies to requests.
+Errors go to ``/segue/error rid address message``. Pushes from the engine (bars, render chunks)
+carry no request id but echo their indices (bar index, version).
+
+``docs/osc.md`` is generated from this table (``python -m segue.bridge.addresses > docs/osc.md``)
+and a test checks that the two agree.
+
+OSC type tags: ``i`` int32, ``f`` float32, ``s`` string. A ``*`` on the last argument means it
+repeats (the note lists: pitch, start, duration, velocity per note).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+PREFIX = "/segue"
+DEFAULT_PORT = 9797  # the engine listens here (UDP, 127.0.0.1 unless told otherwise)
+DEFAULT_CHUNK_BYTES = 1400  # payload size any client and network take; hello may ask for another
+MAX_CHUNK_BYTES = 8192
+NOTE_FIELDS = ("pitch", "start", "duration", "velocity")  # one note: i f f i, times in beats
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    type: str  # "i", "f", "s"
+    lo: float | None = None  # inclusive range for numbers
+    hi: float | None = None
+    optional: bool = False
+    repeats: bool = False  # the rest of the message: groups of this and the following fields
+    doc: str = ""
+
+    def check(self, value, address: str) -> str | None:
+        """A readable complaint about ``value``, or None when it is fine."""
+        want = {"i": int, "f": (int, float), "s": str}[self.type]
+        if isinstance(value, bool) or not isinstance(value, want):
+            return f"{self.name} must be {_TYPE_WORDS[self.type]}, got {type(value).__name__} {value!r}"
+        if self.type in "if":
+            if isinstance(value, float) and not math.isfinite(value):
+                return f"{self.name} must be a finite number, got {value!r}"
+            if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+                return f"{self.name} must be in {_range(self)}, got {value!r}"
+        return None
+
+
+_TYPE_WORDS = {"i": "an int", "f": "a float", "s": "a string"}
+
+
+def _num(x: float | None, default: str) -> str:
+    if x is None:
+        return default
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _range(a: Arg) -> str:
+    return f"{_num(a.lo, '-inf')}..{_num(a.hi, 'inf')}"
+
+
+RID = Arg("rid", "i", 0, 2**31 - 1, doc="request id, echoed in the reply")
+NOTES = (Arg("pitch", "i", 0, 127, repeats=True), Arg("start", "f", 0, 4096), Arg("duration", "f", 0, 4096),
+         Arg("velocity", "i", 1, 127))
+
+
+@dataclass(frozen=True)
+class Address:
+    path: str
+    args: tuple[Arg, ...]
+    reply: str  # what comes back, as "address args"
+    doc: str
+    errors: str = ""
+    kind: str = "request"  # "request" (client -> engine) or "push" (engine -> client)
+    properties: dict[str, tuple[Arg, ...]] = field(default_factory=dict)  # /verb/<property> variants
+
+    @property
+    def repeating(self) -> tuple[Arg, ...]:
+        for k, a in enumerate(self.args):
+            if a.repeats:
+                return self.args[k:]
+        return ()
+
+    @property
+    def fixed(self) -> tuple[Arg, ...]:
+        rep = self.repeating
+        return self.args[: len(self.args) - len(rep)] if rep else self.args
+
+
+def a(path: str, *args: Arg, reply: str, doc: str, errors: str = "", kind: str = "request") -> Address:
+    full = PREFIX + path
+    return Address(full, ((RID,) if kind == "request" else ()) + args, reply, doc, errors, kind)
+
+
+KNOBS = {  # /segue/knob/set/<name> rid value
+    "morph": Arg("value", "f", 0.0, 1.0, doc="0 = slot A, 1 = slot B (slerp)"),
+    "temperature": Arg("value", "f", 0.0, 4.0, doc="0 = argmax"),
+    "seed": Arg("value", "i", 0, 2**31 - 1),
+    "note_density": Arg("value", "f", -3.0, 3.0, doc="attribute amounts: z + amount * vector"),
+    "c_diatonic": Arg("value", "f", -3.0, 3.0),
+    "average_interval": Arg("value", "f", -3.0, 3.0),
+    "syncopation_16th": Arg("value", "f", -3.0, 3.0),
+    "syncopation_8th": Arg("value", "f", -3.0, 3.0),
+    "velocity": Arg("value", "i", 0, 127, doc="0 = keep the model's/groove's velocity, else fixed"),
+    "groove": Arg("value", "f", 0.0, 1.0, doc="how much of the source clip's micro-timing and velocity to keep"),
+    "octave": Arg("value", "i", -4, 4, doc="transpose the output by octaves"),
+    "range_low": Arg("value", "i", 0, 127, doc="lowest output pitch; notes below fold up by octaves"),
+    "range_high": Arg("value", "i", 0, 127, doc="highest output pitch; notes above fold down by octaves"),
+    "scale_root": Arg("value", "i", -1, 11, doc="pitch class of the scale's root; -1 = no snapping"),
+    "scale": Arg("value", "s", doc="major, minor, dorian, phrygian, lydian, mixolydian, locrian, "
+                 "harmonic_minor, melodic_minor, pentatonic_major, pentatonic_minor, blues, chromatic"),
+}
+
+TABLE: tuple[Address, ...] = (
+    a("/hello", Arg("instance", "s", doc="persistent client instance id (saved with the Live set)"),
+      Arg("reply_port", "i", 1, 65535, doc="the client's receiving UDP port"),
+      Arg("chunk_bytes", "i", 256, MAX_CHUNK_BYTES, optional=True, doc="payload size per message"),
+      reply="/segue/hello rid session:s resumed:i engine_version:s model:s device:s licence:s",
+      doc="Open or resume the session of this instance id. Replies go to reply_port on the sender's host.",
+      errors=""),
+    a("/ping", reply="/segue/pong rid engine_time:f", doc="Health check and round-trip timing."),
+    a("/goodbye", reply="/segue/goodbye rid", doc="Close the session (its saved state is kept for resuming)."),
+    a("/model/info", reply="/segue/model/info rid name:s kind:s window_bars:i z_size:i trained:i device:s licence:s",
+      doc="The session's model.", errors="no session"),
+    a("/model/list", reply="/segue/model/list rid name:s ...", doc="Models the engine can load."),
+    a("/model/choose", Arg("name", "s"),
+      reply="/segue/model/choose rid name:s", doc="Switch this session's model (loaded off the inference "
+      "worker; other sessions keep theirs). Slots are re-encoded with the new model.",
+      errors="unknown model; representation mismatch with the uploaded clips"),
+    a("/clip/begin", Arg("clip", "s", doc="client's name for the clip"), Arg("notes", "i", 0, 100_000),
+      Arg("length", "f", 0.25, 256.0, doc="clip length in beats"),
+      Arg("kind", "s", optional=True, doc="notes (default) or drums (a drum rack's clip)"),
+      reply="/segue/clip/ack rid clip:s seq:i (-1 = begun)",
+      doc="Start uploading a clip of `notes` notes; notes follow in /segue/clip/notes chunks."),
+    a("/clip/notes", Arg("clip", "s"), Arg("seq", "i", 0, 100_000), *NOTES,
+      reply="/segue/clip/ack rid clip:s seq:i", doc="One chunk of notes; chunks may arrive in any order.",
+      errors="no such upload; duplicate seq; bad note values"),
+    a("/clip/end", Arg("clip", "s"), Arg("chunks", "i", 0, 100_000),
+      reply="/segue/clip/ack rid clip:s seq:i (-2 = complete)",
+      doc="Finish an upload of `chunks` chunks. Missing chunks are named in the error; the upload stays "
+      "open so they can be resent.", errors="missing chunks (listed); note count mismatch"),
+    a("/slot/encode", Arg("slot", "s", doc="A, B or any name"), Arg("clip", "s"),
+      reply="/segue/slot/encode rid slot:s windows:i clip_bars:i padded_bars:i",
+      doc="Encode an uploaded clip into a named slot (a clip is one latent code per model window).",
+      errors="no such clip; wrong representation (e.g. drums for a melody model); odd meter; empty clip; too long"),
+    a("/slot/sample", Arg("slot", "s"), Arg("bars", "i", 1, 64),
+      reply="/segue/slot/encode rid slot:s windows:i clip_bars:i padded_bars:i",
+      doc="Fill a slot with a sample from the prior (temperature and seed knobs)."),
+    a("/slot/variation", Arg("slot", "s"), Arg("source", "s"), Arg("amount", "f", 0.0, 2.0),
+      reply="/segue/slot/encode rid slot:s windows:i clip_bars:i padded_bars:i",
+      doc="Fill a slot with a variation of another: mu + amount * noise (seed knob)."),
+    a("/morph/slots", Arg("a", "s"), Arg("b", "s"), reply="/segue/morph/slots rid a:s b:s",
+      doc="Which two slots the morph knob moves between (default A and B)."),
+    *(a(f"/knob/set/{name}", arg, reply=f"/segue/knob/set/{name} rid value version:i",
+        doc=f"Set the {name} knob. {arg.doc}".strip())
+      for name, arg in KNOBS.items()),
+    a("/transport/set", Arg("playing", "i", 0, 1), Arg("tempo", "f", 20.0, 400.0), Arg("beat", "f", -16.0, 1e7),
+      Arg("numerator", "i", 1, 32), Arg("denominator", "i", 1, 32),
+      reply="/segue/transport/set rid",
+      doc="The song's transport: playing, tempo (BPM), the beat the playhead is on now, time signature. "
+      "Send on start, stop, tempo or meter change, and every bar or so to correct drift.",
+      errors="meter other than 4/4"),
+    a("/transport/loop", Arg("start", "f", 0.0, 1e7), Arg("end", "f", 0.0, 1e7), reply="/segue/transport/loop rid",
+      doc="Loop the bars between start and end beats (end <= start: no loop)."),
+    a("/transport/seek", Arg("beat", "f", 0.0, 1e7), reply="/segue/transport/seek rid",
+      doc="Jump the playhead; bars from there are generated afresh."),
+    a("/bar/request", Arg("bar", "i", 0, 1_000_000), reply="(pushes /segue/bar/* for that bar)",
+      doc="Ask for one bar now, whatever the transport."),
+    a("/render", Arg("steps", "i", 2, 64), reply="/segue/render/begin, /segue/render/notes ..., /segue/render/end",
+      doc="Render `steps` steps of the morph from A to B (for writing clips); each step is the slots' length."),
+    a("/bar/begin", Arg("bar", "i"), Arg("version", "i"), Arg("notes", "i"), Arg("chunks", "i"),
+      Arg("morph", "f"), Arg("temperature", "f"), kind="push",
+      reply="-", doc="A generated bar follows: its index in the song, its version (higher replaces lower "
+      "until the bar starts) and the knob values it reflects."),
+    a("/bar/notes", Arg("bar", "i"), Arg("version", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",
+      doc="One chunk of a bar's notes; start is in beats from the bar's start."),
+    a("/bar/end", Arg("bar", "i"), Arg("version", "i"), kind="push", reply="-", doc="The bar is complete."),
+    a("/render/begin", Arg("rid", "i"), Arg("steps", "i"), Arg("bars", "i"), kind="push", reply="-",
+      doc="A render follows: steps of `bars` bars each."),
+    a("/render/notes", Arg("rid", "i"), Arg("step", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",
+      doc="Notes of one render step; start in beats from the step's start."),
+    a("/render/end", Arg("rid", "i"), kind="push", reply="-", doc="The render is complete."),
+    a("/error", Arg("rid", "i"), Arg("address", "s"), Arg("message", "s"), kind="push", reply="-",
+      doc="Something a request asked for went wrong; rid is -1 when the packet could not be read."),
+)
+
+BY_PATH: dict[str, Address] = {entry.path: entry for entry in TABLE}
+REQUESTS = {p: e for p, e in BY_PATH.items() if e.kind == "request"}
+
+
+def markdown() -> str:
+    """The table as docs/osc.md."""
+    lines = [
+        "# Segue's OSC protocol",
+        "",
+        "Generated from `bridge/addresses.py` (`python -m segue.bridge.addresses > docs/osc.md`); a test keeps "
+        "them equal.",
+        "",
+        f"The engine listens on UDP 127.0.0.1:{DEFAULT_PORT}. Every request starts with an int request id "
+        "(`rid`), echoed first in its reply; replies go to the `reply_port` given in `/segue/hello`. "
+        "Errors go to `/segue/error rid address message`. Payloads are chunked at "
+        f"{DEFAULT_CHUNK_BYTES} bytes unless hello asks for another size ({MAX_CHUNK_BYTES} at most). "
+        "Note lists repeat pitch:i start:f duration:f velocity:i (beats).",
+        "",
+        "## Requests (client to engine)",
+        "",
+        "| address | arguments | reply | errors | what |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("request", "push"):
+        if kind == "push":
+            lines += ["", "## Pushes (engine to client)", "", "| address | arguments | what |", "|---|---|---|"]
+        for e in TABLE:
+            if e.kind != kind:
+                continue
+            args = " ".join(_arg_doc(x) for x in e.args) or "-"
+            if kind == "request":
+                errors = "; ".join(filter(None, ["wrong types or count, out of range, NaN", e.errors]))
+                lines.append(f"| `{e.path}` | {args} | `{e.reply}` | {errors} | {e.doc} |")
+            else:
+                lines.append(f"| `{e.path}` | {args} | {e.doc} |")
+    return "\n".join(lines) + "\n"
+
+
+def _arg_doc(x: Arg) -> str:
+    text = f"{x.name}:{x.type}"
+    if x.lo is not None or x.hi is not None:
+        text += f" ({_range(x)})"
+    if x.optional:
+        text = f"[{text}]"
+    if x.repeats:
+        text = "{" + text
+    if x.name == "velocity" and x.lo == 1:
+        text += "}*"
+    return f"`{text}`"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

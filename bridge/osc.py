@@ -1,0 +1,115 @@
+"""OSC codecs: check requests against the address table, build replies, chunk note lists.
+
+Parsing and building use python-osc (``OscPacket``, ``OscMessageBuilder``); this module adds what a
+real-time engine needs on top: every request validated against ``segue.bridge.addresses`` with a
+readable complaint, and note lists split into messages that fit a payload budget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_packet import OscPacket, ParseError
+
+from segue.bridge.addresses import BY_PATH, NOTE_FIELDS, PREFIX, Address
+from segue.models.errors import SegueError
+from segue.models.notes import Note
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AddressError", "Request", "parse_packet", "check", "message", "note_chunks", "ParseError"]
+
+
+class AddressError(SegueError):
+    """A request the table does not allow: unknown address, wrong arguments."""
+
+    def __init__(self, address: str, message: str, rid: int = -1):
+        super().__init__(message)
+        self.address = address
+        self.rid = rid
+
+
+@dataclass
+class Request:
+    address: str
+    rid: int
+    args: list  # the fixed arguments after rid
+    notes: list[Note]  # the repeating note group, when the address has one
+
+
+def parse_packet(data: bytes) -> list[tuple[str, list]]:
+    """The messages in a datagram (bundles flattened, timetags ignored: the engine schedules by
+    its own clock). Raises ParseError for bytes that are not OSC."""
+    packet = OscPacket(data)
+    return [(m.message.address, list(m.message.params)) for m in packet.messages]
+
+
+def check(address: str, params: list) -> Request:
+    """Validate one request against the table; AddressError says what is wrong."""
+    rid = params[0] if params and isinstance(params[0], int) and not isinstance(params[0], bool) else -1
+    entry: Address | None = BY_PATH.get(address)
+    if entry is None or entry.kind != "request":
+        hint = " (addresses start with /segue/)" if not address.startswith(PREFIX + "/") else ""
+        raise AddressError(address, f"unknown address {address!r}{hint}", rid)
+    fixed, repeating = entry.fixed, entry.repeating
+    required = [a for a in fixed if not a.optional]
+    if len(params) < len(required) or (not repeating and len(params) > len(fixed)):
+        want = " ".join(f"{a.name}:{a.type}" for a in fixed) + (" {note}*" if repeating else "")
+        raise AddressError(address, f"{address} takes {want}; got {len(params)} arguments", rid)
+    for arg, value in zip(fixed, params):
+        problem = arg.check(value, address)
+        if problem:
+            raise AddressError(address, problem, rid)
+    rest = params[len(fixed):] if repeating else []
+    notes = _notes(address, rest, repeating, rid) if repeating else []
+    return Request(address, rid, params[1 : len(fixed)], notes)
+
+
+def _notes(address: str, values: list, group, rid: int) -> list[Note]:
+    width = len(group)
+    if len(values) % width:
+        raise AddressError(address, f"notes come in groups of {width} ({' '.join(NOTE_FIELDS)}); "
+                                    f"got {len(values)} values", rid)
+    notes = []
+    for k in range(0, len(values), width):
+        for arg, value in zip(group, values[k : k + width]):
+            problem = arg.check(value, address)
+            if problem:
+                raise AddressError(address, f"note {k // width}: {problem}", rid)
+        pitch, start, duration, velocity = values[k : k + width]
+        if duration <= 0:
+            raise AddressError(address, f"note {k // width}: duration must be > 0, got {duration}", rid)
+        notes.append(Note(int(pitch), float(start), float(duration), int(velocity)))
+    return notes
+
+
+def message(address: str, *args) -> bytes:
+    """One OSC message as bytes (ints, floats, strings)."""
+    b = OscMessageBuilder(address)
+    for value in args:
+        b.add_arg(value)
+    return b.build().dgram
+
+
+def _padded(n: int) -> int:
+    return (n + 4) & ~3  # OSC strings: NUL-terminated, padded to 4 bytes
+
+
+def note_chunks(address: str, head: Sequence, notes: Sequence[Note], budget: int) -> Iterator[bytes]:
+    """Messages ``address *head seq {pitch start duration velocity}*`` whose size stays within
+    ``budget`` bytes; always at least one (possibly empty) chunk. ``seq`` counts from 0."""
+    fixed = _padded(len(address)) + sum(4 if not isinstance(h, str) else _padded(len(h)) for h in head) + 4
+    # type tags: ',' + one per arg, padded; each note adds 4 tags and 16 bytes
+    per_note = 16 + 4
+    base = fixed + _padded(1 + len(head) + 1)
+    per_chunk = max(1, (budget - base - 4) // per_note)
+    seq = 0
+    for start in range(0, max(len(notes), 1), per_chunk):
+        flat: list = []
+        for n in notes[start : start + per_chunk]:
+            flat += [int(n.pitch), float(n.start), float(n.duration), int(n.velocity)]
+        yield message(address, *head, seq, *flat)
+        seq += 1

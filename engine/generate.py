@@ -1,0 +1,88 @@
+"""What a bar holds: latent codes from the session's slots and knobs, decoded and shaped.
+
+Runs on the inference worker. A session's slots hold one code per model window; song bar k plays
+bar k mod (the longest slot's length) of the morph, so the clips loop with the song. The code of a
+window is slerp(A, B, morph) plus each attribute amount times its vector; with no slot encoded yet,
+a draw from the prior (keyed by the seed knob) stands in, so a device plays something at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from segue.engine.shaping import Groove, Shape, shape_bar
+from segue.models.inference import LatentModel
+from segue.models.latent import slerp
+from segue.models.notes import Note
+
+BEATS_PER_BAR = 4.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a bar depends on, copied from the session when the job is queued."""
+
+    version: int
+    mu_a: torch.Tensor | None  # (W, Z)
+    mu_b: torch.Tensor | None
+    morph: float
+    temperature: float
+    seed: int
+    attributes: tuple[tuple[str, float], ...]
+    shape: Shape
+    groove: Groove | None
+
+    @property
+    def windows(self) -> int:
+        counts = [m.shape[0] for m in (self.mu_a, self.mu_b) if m is not None]
+        return max(counts) if counts else 1
+
+
+def window_code(model: LatentModel, snap: Snapshot, window: int) -> torch.Tensor:
+    a, b = snap.mu_a, snap.mu_b
+    if a is None and b is None:
+        z = model.prior(window + 1, snap.seed)[window]
+    else:
+        a = a if a is not None else b
+        b = b if b is not None else a
+        z = slerp(a[window % a.shape[0]], b[window % b.shape[0]], snap.morph)
+    for name, amount in snap.attributes:
+        if amount and name in model.attributes:
+            z = model.shift(z, name, amount)
+    return z
+
+
+def decode_window(model: LatentModel, snap: Snapshot, window: int) -> list[Note]:
+    """The notes of one window (beats from the window's start)."""
+    z = window_code(model, snap, window)
+    tokens = model.decode(z[None], snap.temperature, seed=snap.seed, bar_offset=window * model.window_bars)
+    seq = model.representation.from_indices(tokens[0].numpy(), velocity=100)
+    return [n for track in seq.tracks for n in track.notes]
+
+
+def bar_notes(model: LatentModel, snap: Snapshot, bar: int, cache: dict) -> list[Note]:
+    """Song bar ``bar``: the notes starting in it (beats from the bar's start; a note may last
+    past the bar's end), shaped. ``cache`` keeps decoded windows per (version, window)."""
+    total_bars = snap.windows * model.window_bars
+    content_bar = bar % total_bars
+    window, in_window = divmod(content_bar, model.window_bars)
+    key = (snap.version, window)
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = decode_window(model, snap, window)
+    lo, hi = in_window * BEATS_PER_BAR, (in_window + 1) * BEATS_PER_BAR
+    notes = [Note(n.pitch, n.start - lo, n.duration, n.velocity) for n in cache[key] if lo <= n.start < hi]
+    return shape_bar(notes, snap.shape, snap.groove, bar_index=content_bar)
+
+
+def render_step(model: LatentModel, snap: Snapshot) -> list[Note]:
+    """One render step: every bar of the morph at ``snap.morph``, joined (beats from the start)."""
+    cache: dict = {}
+    out: list[Note] = []
+    for bar in range(snap.windows * model.window_bars):
+        out += [Note(n.pitch, n.start + bar * BEATS_PER_BAR, n.duration, n.velocity)
+                for n in bar_notes(model, snap, bar, cache)]
+    return sorted(out, key=lambda n: (n.start, n.pitch))

@@ -1,0 +1,109 @@
+"""The model host: models loaded once and shared, and the one inference worker.
+
+Models load on their own thread, so loading one never stalls the bars other sessions are waiting
+for. Inference runs on a single worker thread with a priority queue: bars that are due soonest go
+first, renders and encodes after them, so one client's heavy request cannot make another's bars late.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from segue.models.errors import ModelError
+from segue.models.inference import LatentModel
+
+log = logging.getLogger(__name__)
+DEFAULT = "default"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class Worker:
+    """One thread running submitted calls in priority order (lower first, then FIFO)."""
+
+    def __init__(self, name: str = "segue-inference"):
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._count = itertools.count()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, priority: float, fn, *args) -> Future:
+        future: Future = Future()
+        self._queue.put((priority, next(self._count), future, fn, args))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            _, _, future, fn, args = self._queue.get()
+            if fn is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as e:  # delivered to whoever waits on it
+                future.set_exception(e)
+
+    def close(self) -> None:
+        self._queue.put((float("-inf"), -1, Future(), None, ()))
+        self._thread.join(timeout=5)
+
+
+class ModelHost:
+    """Named models: ``default`` (the --model or shipped one) plus every ``NAME.safetensors`` in
+    the models folder. A name never becomes a path outside that folder."""
+
+    def __init__(self, default: LatentModel, models_dir: Path | None, device: str | None):
+        self.device = device
+        self.models_dir = models_dir
+        self._cache: dict[str, LatentModel] = {DEFAULT: default}
+        self._loading: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._loader = ThreadPoolExecutor(1, thread_name_prefix="segue-loader")
+
+    def names(self) -> list[str]:
+        found = sorted(p.stem for p in self.models_dir.glob("*.safetensors")) if self.models_dir else []
+        return [DEFAULT] + [n for n in found if n != DEFAULT and _NAME.match(n)]
+
+    def _path(self, name: str) -> Path:
+        if not _NAME.match(name) or self.models_dir is None:
+            raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}")
+        path = (self.models_dir / f"{name}.safetensors").resolve()
+        if path.parent != self.models_dir.resolve() or not path.is_file():
+            raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}")
+        return path
+
+    def cached(self, name: str) -> LatentModel | None:
+        return self._cache.get(name or DEFAULT)
+
+    def load(self, name: str) -> Future:
+        """A future for the model, loading it on the loader thread when it is not cached."""
+        name = name or DEFAULT
+        with self._lock:
+            if name in self._cache:
+                done: Future = Future()
+                done.set_result(self._cache[name])
+                return done
+            if name not in self._loading:
+                path = self._path(name)  # raises for unknown names, before anything is queued
+                self._loading[name] = self._loader.submit(self._load, name, path)
+            return self._loading[name]
+
+    def _load(self, name: str, path: Path) -> LatentModel:
+        try:
+            model = LatentModel.load(path, self.device)
+            log.info("loaded model %s: %s", name, model.describe())
+            with self._lock:
+                self._cache[name] = model
+            return model
+        finally:
+            with self._lock:
+                self._loading.pop(name, None)
+
+    def close(self) -> None:
+        self._loader.shutdown(wait=False, cancel_futures=True)

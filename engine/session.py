@@ -1,0 +1,199 @@
+"""Client sessions: each device instance or controller has its own model, slots, knobs and
+transport. Sessions are saved atomically and restored by instance id after a restart."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from segue.bridge.addresses import DEFAULT_CHUNK_BYTES
+from segue.engine.shaping import Shape
+from segue.models.notes import Note
+
+log = logging.getLogger(__name__)
+ATTRIBUTE_KNOBS = ("note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th")
+STATE_VERSION = 1
+
+
+@dataclass
+class Knobs:
+    morph: float = 0.0
+    temperature: float = 0.0
+    seed: int = 0
+    attributes: dict[str, float] = field(default_factory=dict)
+    shape: Shape = field(default_factory=Shape)
+
+    def set(self, name: str, value) -> None:
+        if name == "morph":
+            self.morph = float(value)
+        elif name == "temperature":
+            self.temperature = float(value)
+        elif name == "seed":
+            self.seed = int(value)
+        elif name in ATTRIBUTE_KNOBS:
+            self.attributes[name] = float(value)
+        else:
+            self.shape = self.shape.with_knob(name, value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"morph": self.morph, "temperature": self.temperature, "seed": self.seed,
+                "attributes": self.attributes, "shape": asdict(self.shape)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Knobs:
+        return cls(d.get("morph", 0.0), d.get("temperature", 0.0), d.get("seed", 0),
+                   dict(d.get("attributes", {})), Shape(**d.get("shape", {})))
+
+
+@dataclass
+class Transport:
+    playing: bool = False
+    tempo: float = 120.0
+    beat: float = 0.0  # the beat the playhead was on at ``at``
+    at: float = 0.0  # time.monotonic() of that report
+    loop_start: float = 0.0
+    loop_end: float = 0.0  # <= loop_start: no loop
+
+    def beat_now(self, now: float) -> float:
+        beat = self.beat + (now - self.at) * self.tempo / 60.0 if self.playing else self.beat
+        if self.loop_end > self.loop_start and beat >= self.loop_end:
+            span = self.loop_end - self.loop_start
+            beat = self.loop_start + (beat - self.loop_start) % span
+        return beat
+
+
+@dataclass
+class Clip:
+    """An uploaded clip: notes in beats, its length in beats."""
+
+    notes: list[Note]
+    length: float
+    kind: str = "notes"  # or "drums": a drum rack's clip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"length": self.length, "kind": self.kind,
+                "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in self.notes]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Clip:
+        notes = [Note(int(p), float(s), float(du), int(v)) for p, s, du, v in d["notes"]]
+        return cls(notes, float(d["length"]), d.get("kind", "notes"))
+
+
+@dataclass
+class Upload:
+    expected: int  # notes announced by /clip/begin
+    length: float
+    kind: str = "notes"
+    chunks: dict[int, list[Note]] = field(default_factory=dict)
+
+
+@dataclass
+class Slot:
+    """A named slot: where its codes came from, and the codes (not saved: re-encoded on restore)."""
+
+    source: str  # "clip:<id>", "sample:<bars>", "variation:<slot>:<amount>"
+    bars: int = 0
+    padded_bars: int = 0
+    mu: Any = None  # torch.Tensor (W, Z) for the session's model
+    model: str = ""  # the model the codes belong to
+    groove_clip: str = ""  # the clip whose groove this slot keeps
+
+
+@dataclass
+class Session:
+    instance: str
+    host: str = "127.0.0.1"
+    reply_port: int = 0
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    model: str = ""
+    clips: dict[str, Clip] = field(default_factory=dict)
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    slots: dict[str, Slot] = field(default_factory=dict)
+    morph_slots: tuple[str, str] = ("A", "B")
+    knobs: Knobs = field(default_factory=Knobs)
+    version: int = 0  # bumped by every change that alters generated bars
+    transport: Transport = field(default_factory=Transport)
+    sent: dict[int, int] = field(default_factory=dict)  # bar -> version sent
+    last_seen: float = field(default_factory=time.monotonic)
+    dirty: bool = True
+
+    def touch(self) -> None:
+        self.last_seen = time.monotonic()
+
+    def changed(self) -> None:
+        """Generated bars depend on what changed: newer version, and save soon."""
+        self.version += 1
+        self.dirty = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state_version": STATE_VERSION, "instance": self.instance, "chunk_bytes": self.chunk_bytes,
+            "model": self.model, "clips": {k: c.to_json() for k, c in self.clips.items()},
+            "slots": {k: {"source": s.source, "bars": s.bars, "groove_clip": s.groove_clip}
+                      for k, s in self.slots.items()},
+            "morph_slots": list(self.morph_slots), "knobs": self.knobs.to_json(),
+            "transport": {"tempo": self.transport.tempo, "loop_start": self.transport.loop_start,
+                          "loop_end": self.transport.loop_end},
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Session:
+        s = cls(instance=d["instance"], chunk_bytes=int(d.get("chunk_bytes", DEFAULT_CHUNK_BYTES)),
+                model=d.get("model", ""))
+        s.clips = {k: Clip.from_json(c) for k, c in d.get("clips", {}).items()}
+        s.slots = {k: Slot(source=v["source"], bars=v.get("bars", 0), groove_clip=v.get("groove_clip", ""))
+                   for k, v in d.get("slots", {}).items()}
+        s.morph_slots = tuple(d.get("morph_slots", ("A", "B")))[:2]
+        s.knobs = Knobs.from_json(d.get("knobs", {}))
+        t = d.get("transport", {})
+        s.transport = Transport(tempo=t.get("tempo", 120.0), loop_start=t.get("loop_start", 0.0),
+                                loop_end=t.get("loop_end", 0.0))
+        s.dirty = False
+        return s
+
+
+class SessionStore:
+    """Sessions on disk: one JSON file per instance id, named by a hash of the id (a client's id
+    never becomes a path), written to a temporary name and renamed into place."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, instance: str) -> Path:
+        assert self.folder is not None
+        return self.folder / (hashlib.sha256(instance.encode()).hexdigest()[:32] + ".json")
+
+    def save(self, session: Session) -> None:
+        if not self.folder:
+            return
+        path = self.path(session.instance)
+        tmp = path.with_suffix(".json.partial")
+        tmp.write_text(json.dumps(session.to_json()))
+        os.replace(tmp, path)
+        session.dirty = False
+
+    def load(self, instance: str) -> Session | None:
+        if not self.folder:
+            return None
+        path = self.path(instance)
+        if not path.is_file():
+            return None
+        try:
+            session = Session.from_json(json.loads(path.read_text()))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            log.warning("session file %s is unreadable (%s): starting that session afresh", path.name, e)
+            return None
+        return session if session.instance == instance else None
+
+    def delete(self, instance: str) -> None:
+        if self.folder:
+            self.path(instance).unlink(missing_ok=True)

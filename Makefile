@@ -16,7 +16,9 @@ STAMP = $(VENV)/.installed-$(1)-$(notdir $(TORCH_CONSTRAINTS))
 run: $(call STAMP,run)
 	$(BIN)/segue demo -o demo-out
 
-test: $(call STAMP,test)
+NODE_STAMP := tests/node/node_modules/.installed
+
+test: $(call STAMP,test) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -37,5 +39,12 @@ $(call STAMP,test): pyproject.toml $(TORCH_CONSTRAINTS) | $(BIN)/python
 	$(PIP) -e '.[dev,train]'
 	touch $@ $(call STAMP,run)
 
+# Node tools for the tests (a second OSC implementation). Without node the tests that need it
+# skip on a laptop and fail in CI (SEGUE_REQUIRE_TOOLS=1).
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/node --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Node-based tests will be skipped (or fail in CI)"; fi
+
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .hypothesis .ruff_cache build *.egg-info
+	rm -rf $(VENV) demo-out .pytest_cache .hypothesis .ruff_cache build *.egg-info tests/node/node_modules

@@ -1,4 +1,7 @@
-"""segue: play with a MusicVAE's latent space. Offline commands on MIDI files.
+"""segue: play with a MusicVAE's latent space, live or on MIDI files.
+
+  segue serve                              the resident engine (OSC on udp://127.0.0.1:9797)
+  segue client demo                        try the engine without a DAW
 
   segue encode clip.mid                    latent codes (one per model window) as JSON
   segue decode codes.json -o out.mid       codes back to MIDI
@@ -14,6 +17,8 @@ Training (see docs/training.md):
   segue train --config NAME --data data/ --out runs/NAME [--set key=value] [--resume]
   segue plot runs/NAME                     loss and accuracy curves
   segue attributes --data data/            what each attribute vector does, as a table
+  segue evaluate --data data/              held-out accuracy, KL and ELBO
+  segue sweep sweep.json --data data/ --out sweeps/NAME
 
 Every command takes --model (a Segue checkpoint) and --device (auto, cpu, cuda).
 """

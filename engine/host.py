@@ -56,27 +56,29 @@ class Worker:
 
 class ModelHost:
     """Named models: ``default`` (the --model or shipped one) plus every ``NAME.safetensors`` in
-    the models folder. A name never becomes a path outside that folder."""
+    the user's models folder and among the models shipped with Segue. A name never becomes a path
+    outside those folders."""
 
-    def __init__(self, default: LatentModel, models_dir: Path | None, device: str | None):
+    def __init__(self, default: LatentModel, models_dir: Path | None, device: str | None,
+                 shipped_dir: Path | None = None):
         self.device = device
-        self.models_dir = models_dir
+        self.dirs = [d for d in (models_dir, shipped_dir) if d is not None]
         self._cache: dict[str, LatentModel] = {DEFAULT: default}
         self._loading: dict[str, Future] = {}
         self._lock = threading.Lock()
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="segue-loader")
 
     def names(self) -> list[str]:
-        found = sorted(p.stem for p in self.models_dir.glob("*.safetensors")) if self.models_dir else []
-        return [DEFAULT] + [n for n in found if n != DEFAULT and _NAME.match(n)]
+        found = {p.stem for d in self.dirs if d.is_dir() for p in d.glob("*.safetensors")}
+        return [DEFAULT] + sorted(n for n in found if n != DEFAULT and _NAME.match(n))
 
     def _path(self, name: str) -> Path:
-        if not _NAME.match(name) or self.models_dir is None:
-            raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}")
-        path = (self.models_dir / f"{name}.safetensors").resolve()
-        if path.parent != self.models_dir.resolve() or not path.is_file():
-            raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}")
-        return path
+        if _NAME.match(name):
+            for folder in self.dirs:
+                path = (folder / f"{name}.safetensors").resolve()
+                if path.parent == folder.resolve() and path.is_file():
+                    return path
+        raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}")
 
     def cached(self, name: str) -> LatentModel | None:
         return self._cache.get(name or DEFAULT)

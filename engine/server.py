@@ -36,6 +36,13 @@ BARS_PRIORITY_SLACK = 0.0  # bars are prioritised by when they start
 BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
 
 
+def shipped_models_dir() -> Path | None:
+    from importlib.resources import files
+
+    folder = Path(str(files("segue.models").joinpath("weights")))
+    return folder if folder.is_dir() else None
+
+
 def engine_version() -> str:
     try:
         return version("segue")
@@ -78,7 +85,7 @@ class _Pending:
 class Engine:
     def __init__(self, config: EngineConfig, model: LatentModel):
         self.config = config
-        self.models = ModelHost(model, config.models_dir, config.device)
+        self.models = ModelHost(model, config.models_dir, config.device, shipped_models_dir())
         self.worker = Worker()
         self.store = SessionStore(config.state_dir)
         self.sessions: dict[str, Session] = {}
@@ -398,6 +405,7 @@ class Engine:
             raise InputError(str(e)) from None
         s.changed()
         self.reply(s, r.address, r.rid, r.args[0], s.version)
+        self.tick(time.monotonic())  # regenerate the coming bars now, not at the next tick
 
     def on_transport_set(self, r, s: Session, addr) -> None:
         playing, tempo, beat, num, den = r.args
@@ -456,13 +464,21 @@ class Engine:
         snap = self.snapshot(s)
         model = self.model_of(s)
         cache = self.caches.setdefault(s.instance, {})
-        future = self.worker.submit(priority, generate.bar_notes, model, snap, bar, cache)
+        future = self.worker.submit(priority, self._bar_job, s, model, snap, bar, cache)
         loop = self._loop
 
         def done(f) -> None:
             loop.call_soon_threadsafe(self._bar_done, s, bar, snap, f)
 
         future.add_done_callback(done)
+
+    @staticmethod
+    def _bar_job(s: Session, model: LatentModel, snap: generate.Snapshot, bar: int, cache: dict):
+        """On the worker: skip a bar whose session moved on to a newer version before the job
+        started (the newer version's job is queued too); otherwise generate it."""
+        if s.version > snap.version and s.sent.get(bar) is not None:
+            return None
+        return generate.bar_notes(model, snap, bar, cache)
 
     def _bar_done(self, s: Session, bar: int, snap: generate.Snapshot, future) -> None:
         self.pending.get(s.instance, _Pending()).bars.pop((bar, snap.version), None)
@@ -474,9 +490,9 @@ class Engine:
             self.send_to(self.target(s), osc.message("/segue/error", -1, "/segue/bar/begin",
                                                      f"bar {bar} could not be generated: {exc}"))
             return
-        if s.sent.get(bar, -1) > snap.version:
-            return  # a newer version went out already
         notes = future.result()
+        if notes is None or s.sent.get(bar, -1) > snap.version:
+            return  # superseded: a newer version is (or will be) sent instead
         chunks = list(osc.note_chunks("/segue/bar/notes", (bar, snap.version), notes, s.chunk_bytes))
         self.send_to(self.target(s), osc.message("/segue/bar/begin", bar, snap.version, len(notes), len(chunks),
                                                  float(snap.morph), float(snap.temperature)))

@@ -138,7 +138,7 @@ class Session:
             "model": self.model, "clips": {k: c.to_json() for k, c in self.clips.items()},
             "slots": {k: {"source": s.source, "bars": s.bars, "groove_clip": s.groove_clip}
                       for k, s in self.slots.items()},
-            "morph_slots": list(self.morph_slots), "knobs": self.knobs.to_json(),
+            "morph_slots": list(self.morph_slots), "knobs": self.knobs.to_json(), "version": self.version,
             "transport": {"tempo": self.transport.tempo, "loop_start": self.transport.loop_start,
                           "loop_end": self.transport.loop_end},
         }
@@ -151,7 +151,10 @@ class Session:
         s.slots = {k: Slot(source=v["source"], bars=v.get("bars", 0), groove_clip=v.get("groove_clip", ""))
                    for k, v in d.get("slots", {}).items()}
         s.morph_slots = tuple(d.get("morph_slots", ("A", "B")))[:2]
+        if len(s.morph_slots) != 2:  # snapshot() unpacks two names on the tick loop
+            raise ValueError(f"morph_slots must name two slots, got {s.morph_slots!r}")
         s.knobs = Knobs.from_json(d.get("knobs", {}))
+        s.version = int(d.get("version", 0))  # bars sent before a restart must not outrank new ones
         t = d.get("transport", {})
         s.transport = Transport(tempo=t.get("tempo", 120.0), loop_start=t.get("loop_start", 0.0),
                                 loop_end=t.get("loop_end", 0.0))
@@ -189,7 +192,7 @@ class SessionStore:
             return None
         try:
             session = Session.from_json(json.loads(path.read_text()))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
             log.warning("session file %s is unreadable (%s): starting that session afresh", path.name, e)
             return None
         return session if session.instance == instance else None

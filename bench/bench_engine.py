@@ -1,0 +1,180 @@
+"""Engine benchmarks, each measured side by side in one run.
+
+    .venv/bin/python bench/bench_engine.py latency [--model M] [--n 30]
+    .venv/bin/python bench/bench_engine.py rtf [--configs NAME ...]
+    .venv/bin/python bench/bench_engine.py load [--model M] [--clients 16] [--bpm 180] [--seconds 60]
+
+latency: knob-to-notes (a morph change until the first bar of the new version has fully arrived)
+         against a bare OSC ping round trip to the same engine.
+rtf:     real-time factor per config: compute per bar / the bar's duration at 120 BPM (2 s).
+load:    N clients, each its own session playing at the given tempo: bars that arrive after they
+         start (the target is 0) and the engine's memory growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import resource
+import statistics
+import threading
+import time
+
+import torch
+
+from segue.engine import generate
+from segue.engine.client import EngineClient
+from segue.engine.offline import example_clips, load_model
+from segue.engine.server import Engine, EngineConfig
+from segue.engine.shaping import Shape
+from segue.models.configs import CONFIGS
+from segue.models.inference import LatentModel
+from segue.models.midi import read_midi
+
+
+class Running:
+    def __init__(self, model: LatentModel, **kw):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.engine = Engine(EngineConfig(port=0, **kw), model)
+        self.port = asyncio.run_coroutine_threadsafe(self.engine.start(), self.loop).result()[1]
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.engine.stop(), self.loop).result()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
+def ready_client(port: int, tempo: float, beat: float = 0.0) -> EngineClient:
+    c = EngineClient(port)
+    c.hello()
+    for slot, path in zip("AB", example_clips()):
+        seq = read_midi(path)
+        c.upload(slot, [n for t in seq.tracks for n in t.notes], 8.0)
+        c.request("/segue/slot/encode", slot, slot, timeout=60)
+    c.request("/segue/transport/set", 1, float(tempo), beat, 4, 4)
+    return c
+
+
+def latency(model: LatentModel, n: int) -> None:
+    run = Running(model)
+    c = ready_client(run.port, 60.0)  # slow tempo: the next bar is always ahead of the playhead
+    try:
+        pings = []
+        for _ in range(n):
+            t = time.perf_counter()
+            c.request("/segue/ping")
+            pings.append(time.perf_counter() - t)
+        knobs = []
+        for k in range(n):
+            while not c.bar_events.empty():
+                c.bar_events.get()
+            t = time.perf_counter()
+            _, args = c.request("/segue/knob/set/morph", (k % 10) / 10 + 0.05)
+            version = args[2]
+            while True:
+                bar = c.bar_events.get(timeout=10)
+                if bar.version >= version:
+                    break
+            knobs.append(time.perf_counter() - t)
+        p, q = statistics.median(pings) * 1e3, statistics.median(knobs) * 1e3
+        print(f"| {model.config.name} | ping RTT {p:.2f} ms | knob-to-notes {q:.1f} ms "
+              f"(p90 {sorted(knobs)[int(0.9 * n)] * 1e3:.1f}) | ratio {q / p:.0f}x |")
+    finally:
+        c.close()
+        run.close()
+
+
+def rtf(configs: list[str]) -> None:
+    print("| config | bars per decode | ms per bar | bar at 120 BPM | real-time factor |")
+    print("|---|---|---|---|---|")
+    for name in configs:
+        torch.manual_seed(0)
+        model = LatentModel.fresh(CONFIGS[name], device="cpu")
+        z = model.prior(2, 0)
+        snap = generate.Snapshot(version=0, mu_a=z[:1], mu_b=z[1:], morph=0.5, temperature=0.5, seed=1,
+                                 attributes=(), shape=Shape(), groove=None)
+        bars = model.window_bars
+        generate.bar_notes(model, snap, 0, {})
+        times = []
+        for _ in range(3):
+            cache: dict = {}
+            t = time.perf_counter()
+            for bar in range(bars):
+                generate.bar_notes(model, snap, bar, cache)
+            times.append((time.perf_counter() - t) / bars)
+        per_bar = statistics.median(times)
+        print(f"| {name} | {bars} | {per_bar * 1e3:.1f} | 2000 ms | {per_bar / 2.0:.4f} |", flush=True)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load(model: LatentModel, clients: int, bpm: float, seconds: float) -> None:
+    run = Running(model)
+    try:
+        cs = [ready_client(run.port, bpm, beat=-4.0) for _ in range(clients)]  # start one bar from now
+        start = time.monotonic()
+        for c in cs:  # re-anchor every transport at the same moment
+            c.request("/segue/transport/set", 1, float(bpm), -4.0, 4, 4)
+        anchor = time.monotonic()
+        gc.collect()
+        rss0 = rss_mb()
+        bar_s = 240.0 / bpm
+        while time.monotonic() - anchor < seconds:
+            time.sleep(0.5)
+            for k, c in enumerate(cs):  # knob turns from every client, every half second
+                c.send("/segue/knob/set/morph", ((time.monotonic() - start) / 8 + k / clients) % 1.0)
+        late = total = 0
+        worst = 0.0
+        for c in cs:
+            for (bar, _), entry in c.bars.items():
+                if not entry.complete or bar < 0:
+                    continue
+                total += 1
+                starts = anchor + (bar + 1) * bar_s  # the transport said beat -4 at `anchor`
+                lateness = entry.received_at - starts
+                if lateness > 0 and entry.version == min(v for (b, v) in c.bars if b == bar):
+                    late += 1  # the first version of a bar arrived after the bar began
+                    worst = max(worst, lateness)
+        gc.collect()
+        rss1 = rss_mb()
+        print(f"| {clients} clients | {bpm:.0f} BPM | {seconds:.0f} s | {total} bars received | "
+              f"{late} late (worst {worst * 1e3:.0f} ms) | engine-process RSS {rss0:.0f} -> {rss1:.0f} MB |")
+        for c in cs:
+            c.close()
+    finally:
+        run.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["latency", "rtf", "load"])
+    ap.add_argument("--model")
+    ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--configs", nargs="*", default=list(CONFIGS))
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--bpm", type=float, default=180.0)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.what == "rtf":
+        rtf(args.configs)
+        return
+    model = load_model(args.model, "cpu")
+    if args.what == "latency":
+        latency(model, args.n)
+    else:
+        load(model, args.clients, args.bpm, args.seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""A real engine on 127.0.0.1 (port 0) running on its own event-loop thread, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from segue.engine.server import Engine, EngineConfig
+from segue.models.configs import CONFIGS
+from segue.models.inference import LatentModel
+
+
+def tiny_model(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel:
+    model = LatentModel.fresh(CONFIGS[config].scaled(8), seed=seed, device="cpu")
+    model.fit_attributes_from_prior(n=64, temperature=1.0)
+    return model
+
+
+@contextmanager
+def running_engine(model: LatentModel, state_dir: Path | None = None, models_dir: Path | None = None, **kw):
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    engine = Engine(EngineConfig(port=0, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01, **kw),
+                    model)
+    try:
+        asyncio.run_coroutine_threadsafe(engine.start(), loop).result(timeout=10)
+        yield engine
+    finally:
+        asyncio.run_coroutine_threadsafe(engine.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()

@@ -17,8 +17,9 @@ run: $(call STAMP,run)
 	$(BIN)/segue demo -o demo-out
 
 NODE_STAMP := tests/node/node_modules/.installed
+MAGENTA_STAMP := tests/magenta/node_modules/.installed
 
-test: $(call STAMP,test) $(NODE_STAMP)
+test: $(call STAMP,test) $(NODE_STAMP) $(MAGENTA_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -46,5 +47,12 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 		npm ci --prefix tests/node --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Node-based tests will be skipped (or fail in CI)"; fi
 
+# The real Magenta.js (@magenta/music 1.23.1, tone 14.7.77) for the checkpoint parity tests
+# (tests/test_magenta_js.py); about 170 packages, 260 MB. npm ci needs the registry; the tests then run offline.
+$(MAGENTA_STAMP): tests/magenta/package.json tests/magenta/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/magenta --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Magenta.js parity tests will be skipped (or fail in CI)"; fi
+
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .hypothesis .ruff_cache build *.egg-info tests/node/node_modules
+	rm -rf $(VENV) demo-out .pytest_cache .hypothesis .ruff_cache build *.egg-info tests/node/node_modules tests/magenta/node_modules

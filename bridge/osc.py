@@ -101,7 +101,9 @@ def _padded(n: int) -> int:
 def note_chunks(address: str, head: Sequence, notes: Sequence[Note], budget: int) -> Iterator[bytes]:
     """Messages ``address *head seq {pitch start duration velocity}*`` whose size stays within
     ``budget`` bytes; always at least one (possibly empty) chunk. ``seq`` counts from 0."""
-    fixed = _padded(len(address)) + sum(4 if not isinstance(h, str) else _padded(len(h)) for h in head) + 4
+    # sizes in UTF-8 bytes, not characters: a non-ASCII name is longer on the wire
+    fixed = _padded(len(address.encode())) + sum(4 if not isinstance(h, str) else _padded(len(h.encode()))
+                                                 for h in head) + 4
     # type tags: ',' + one per arg, padded; each note adds 4 tags and 16 bytes
     per_note = 16 + 4
     base = fixed + _padded(1 + len(head) + 1)

@@ -226,6 +226,30 @@ def _client(p):
     return lambda a: serving.client(a)
 
 
+def _export_magenta(p):
+    p.add_argument("-o", "--out", type=Path, required=True, help="a new (or empty) folder for the checkpoint")
+    p.add_argument("--quantize", choices=["uint8", "uint16"],
+                   help="store weights in 1 or 2 bytes (q * scale + min), as the _q1/_q2 Magenta.js checkpoints")
+
+    def run(m, a):
+        from segue.models.magenta_js import export_magenta_js
+
+        return export_magenta_js(m, a.out, quantize=a.quantize)
+    return run
+
+
+def _import_magenta(p):
+    p.add_argument("folder", type=Path, help="a Magenta.js checkpoint folder (config.json, weights_manifest.json, "
+                                             "shards), downloaded by you")
+    p.add_argument("-o", "--out", type=Path, required=True, help="the Segue checkpoint to write (.safetensors)")
+
+    def run(a):
+        from segue.models.magenta_js import load_magenta_js
+
+        return [load_magenta_js(a.folder, "cpu").save(a.out)]
+    return run
+
+
 # name: (help, add arguments -> run, needs a model)
 COMMANDS: dict[str, tuple[str, Callable, bool]] = {
     "encode": ("turn a MIDI clip into latent codes", _encode, True),
@@ -243,6 +267,8 @@ COMMANDS: dict[str, tuple[str, Callable, bool]] = {
     "train": ("train a model on windows from `segue data build`", _train, False),
     "plot": ("loss and accuracy curves of a run, as PNG", _plot, False),
     "sweep": ("search hyperparameters with Optuna from a W&B sweep file", _sweep, False),
+    "export-magenta": ("write the model as a Magenta.js checkpoint folder", _export_magenta, True),
+    "import-magenta": ("convert a Magenta.js checkpoint folder into a Segue checkpoint", _import_magenta, False),
 }
 
 

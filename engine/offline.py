@@ -41,6 +41,10 @@ def example_clips() -> tuple[Path, Path]:
 def load_model(model: str | None, device: str | None, config: str | None = None) -> LatentModel:
     """--model PATH, else the shipped model, else a freshly initialised one (said loudly)."""
     if model:
+        from segue.models.magenta_js import is_magenta_js_dir, load_magenta_js
+
+        if is_magenta_js_dir(model):  # a Magenta.js checkpoint folder
+            return load_magenta_js(model, device)
         return LatentModel.load(model, device)
     shipped = shipped_model_path()
     if shipped and not config:

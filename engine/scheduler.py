@@ -53,14 +53,14 @@ def upcoming(transport: Transport, now: float, lookahead: int) -> list[Due]:
 
 
 def needs_generation(due: list[Due], sent: dict[int, int], version: int) -> list[Due]:
-    """Bars to (re)generate: never sent, or sent at an older version and not started yet.
-    A bar that is already playing is only sent if it was never sent at all."""
-    todo, seen = [], set()
+    """Bars to (re)generate: never sent, or sent at an older version with an occurrence that has
+    not started yet (in a loop a bar comes round again: the newer version plays next time round).
+    A bar that is playing and never comes round again is only sent if it was never sent at all."""
+    todo: dict[int, Due] = {}
     for d in due:
-        if d.bar in seen:
-            continue
-        seen.add(d.bar)
         have = sent.get(d.bar)
-        if have is None or (have < version and not d.started):
-            todo.append(d)
-    return todo
+        if have is None:
+            todo.setdefault(d.bar, d)
+        elif have < version and not d.started and (d.bar not in todo or todo[d.bar].started):
+            todo[d.bar] = d
+    return list(todo.values())

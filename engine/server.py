@@ -32,7 +32,7 @@ from segue.models.inference import LatentModel
 from segue.models.notes import NoteSequence, Track
 
 log = logging.getLogger(__name__)
-BARS_PRIORITY_SLACK = 0.0  # bars are prioritised by when they start
+SESSIONLESS = ("/segue/hello", "/segue/ping")  # ping is a health check: it answers anyone allowed
 BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
 
 
@@ -162,7 +162,7 @@ class Engine:
             request = osc.check(address, params)
             rid = request.rid
             handler = self.handlers[address]
-            session = None if address == "/segue/hello" else self._session_for(addr, address)
+            session = None if address in SESSIONLESS else self._session_for(addr, address)
             result = handler(request, session, addr)
             if asyncio.iscoroutine(result):
                 task = asyncio.ensure_future(self._guard(result, address, rid, addr))
@@ -253,7 +253,10 @@ class Engine:
         s.changed()
 
     def on_ping(self, r, _s, addr) -> None:
-        self.reply(_s, "/segue/pong", r.rid, float(time.monotonic()))
+        instance = self.by_addr.get(addr)
+        s = self.sessions.get(instance) if instance else None
+        target = self.target(s) if s is not None and s.reply_port else addr
+        self.send_to(target, osc.message("/segue/pong", r.rid, float(time.monotonic())))
 
     def on_goodbye(self, r, s: Session, addr) -> None:
         self.reply(s, "/segue/goodbye", r.rid)
@@ -272,6 +275,8 @@ class Engine:
 
     async def on_model_choose(self, r, s: Session, addr) -> None:
         name = r.args[0]
+        if not name:
+            raise InputError(f"name a model; available: {', '.join(self.models.names())}")
         model = await asyncio.wrap_future(self.models.load(name))  # on the loader thread
         for slot_name, slot in s.slots.items():
             clip = s.clips.get(slot.source.removeprefix("clip:")) if slot.source.startswith("clip:") else None
@@ -344,7 +349,7 @@ class Engine:
             slot.mu = model.prior(windows, s.knobs.seed)
             slot.bars, slot.padded_bars = bars, windows * model.window_bars - bars
         elif slot.source.startswith("variation:"):
-            _, src, amount = slot.source.split(":")
+            src, amount = slot.source.removeprefix("variation:").rsplit(":", 1)  # slot names may hold ':'
             base = s.slots.get(src)
             if base is None or base.mu is None:
                 raise InputError(f"slot {name}: its source slot {src!r} is empty")
@@ -422,6 +427,7 @@ class Engine:
 
     def on_transport_seek(self, r, s: Session, addr) -> None:
         s.transport.beat, s.transport.at = float(r.args[0]), time.monotonic()
+        s.sent.clear()  # bars from the new position are generated afresh, even ones sent before
         self.reply(s, "/segue/transport/seek", r.rid)
 
     def on_bar_request(self, r, s: Session, addr) -> None:
@@ -516,7 +522,10 @@ class Engine:
 
     async def _tick_loop(self) -> None:
         while True:
-            self.tick(time.monotonic())
+            try:
+                self.tick(time.monotonic())
+            except Exception:  # one session's broken state must not stop everyone's bars
+                log.exception("scheduler tick failed")
             await asyncio.sleep(self.config.tick_seconds)
 
     async def _save_loop(self) -> None:

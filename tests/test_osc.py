@@ -243,7 +243,8 @@ notes_strategy = st.lists(
 
 heads = st.sampled_from([("/segue/bar/notes", (3, 7)), ("/segue/render/notes", (12, 0)),
                          ("/segue/bar/notes", (1_000_000, 2**31 - 1)),
-                         ("/segue/clip/notes", (5, "a clip with a long name " * 3))])
+                         ("/segue/clip/notes", (5, "a clip with a long name " * 3)),
+                         ("/segue/clip/notes", (5, "ünïcødé clip — 音楽" * 4))])  # more bytes than characters
 
 
 @settings(max_examples=60)
@@ -274,6 +275,14 @@ def test_note_chunks_empty_and_exact_sizes():
         assert max(len(c) for c in chunks) <= budget
         # the budget is used: one more note in a chunk would not fit
         assert max(len(c) for c in chunks) + 20 > budget - 4
+
+
+@pytest.mark.parametrize("name", ["plain", "ünïcødé clip — 音楽" * 4, "é" * 60], ids=["ascii", "mixed", "accents"])
+def test_note_chunks_count_string_bytes_not_characters(name):
+    notes = [Note(60, k / 4, 0.25, 100) for k in range(1000)]
+    for budget in range(256, 1500, 19):
+        chunks = list(note_chunks("/segue/clip/notes", (5, name), notes, budget))
+        assert max(len(c) for c in chunks) <= budget, budget
 
 
 def test_chunked_bars_checked_as_requests_where_shapes_agree():

@@ -102,9 +102,11 @@ def test_one_bar_loop():
     due = upcoming(t, T0 + 0.5, lookahead=3)
     assert bars(due) == [1, 1, 1, 1]
     assert [d.starts_in for d in due] == pytest.approx([-0.5, 1.5, 3.5, 5.5])
-    # the bar is playing, so only its first occurrence counts
+    # never sent: send it now, once
     assert needs_generation(due, {}, 0) == [due[0]]
-    assert needs_generation(due, {1: 0}, 1) == []
+    # a knob changed while the bar plays: the newer version is for the next time round
+    assert needs_generation(due, {1: 0}, 1) == [due[1]]
+    assert needs_generation(due, {1: 1}, 1) == []
 
 
 def test_no_loop_when_end_is_not_after_start():

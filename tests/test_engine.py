@@ -1,0 +1,858 @@
+"""The resident engine over real UDP on 127.0.0.1: sessions, models, clip uploads, slots, knobs,
+transport and bars, renders, errors, fuzzing, load, restarts and who may talk to it.
+
+Every engine here runs a tiny model (hidden size 8) on the CPU on its own event-loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import queue
+import random
+import re
+import struct
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segue.bridge import osc
+from segue.bridge.addresses import KNOBS, REQUESTS
+from segue.engine.client import Bar, EngineClient
+from segue.engine.server import Engine, EngineConfig, engine_version
+from segue.models.configs import CONFIGS
+from segue.models.inference import LatentModel
+from segue.models.notes import Note
+
+MELODY = [Note(60 + (k * 5) % 12, k * 0.5, 0.5, 100) for k in range(24)]  # 3 bars of eighths
+DRUMS = [Note(36 if k % 2 == 0 else 38, k * 1.0, 0.25, 110) for k in range(8)]
+
+
+def tiny(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel:
+    model = LatentModel.fresh(CONFIGS[config].scaled(8), seed=seed, device="cpu")
+    model.fit_attributes_from_prior(n=64, temperature=1.0)
+    return model
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``pred`` until it holds or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        tick.wait(0.01)
+    return pred()
+
+
+def next_bar(client: EngineClient, pred: Callable[[Bar], bool] = lambda b: True, timeout: float = 5.0) -> Bar:
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise queue.Empty
+            bar = client.bar_events.get(timeout=remaining)
+        except queue.Empty:
+            raise AssertionError(f"no matching bar within {timeout} s; got {sorted(client.bars)}") from None
+        if pred(bar):
+            return bar
+
+
+def bars_during(client: EngineClient, seconds: float) -> list[Bar]:
+    """Every bar completed in the next ``seconds``."""
+    out, deadline = [], time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            out.append(client.bar_events.get(timeout=remaining))
+        except queue.Empty:
+            break
+    return out
+
+
+def drain(q: queue.Queue) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+def ok(client: EngineClient, address: str, *args, timeout: float = 10.0) -> list:
+    reply, values = client.request(address, *args, timeout=timeout)
+    assert reply != "/segue/error", values
+    return values
+
+
+def err(client: EngineClient, address: str, *args, timeout: float = 10.0) -> str:
+    reply, values = client.request(address, *args, timeout=timeout)
+    assert reply == "/segue/error", (reply, values)
+    assert values[1] == address
+    return values[2]
+
+
+def raw_error(client: EngineClient, data: bytes, timeout: float = 5.0) -> str:
+    """Send bytes that are no request; the engine answers /segue/error with rid -1."""
+    client.send_raw(data)
+    reply, values = client.wait_for(-1, timeout)
+    assert reply == "/segue/error"
+    return values[2]
+
+
+class Running:
+    """A real engine on 127.0.0.1 port 0 with its own event loop on a thread."""
+
+    def __init__(self, model: LatentModel, state_dir: Path | None, models_dir: Path | None, **config):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="engine-loop", daemon=True)
+        self.thread.start()
+        self.engine = Engine(EngineConfig(port=0, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01,
+                                          **config), model)
+        try:
+            self.host, self.port = self.run(self.engine.start())
+        except BaseException:
+            self._end_loop()
+            raise
+
+    def run(self, coro, timeout: float = 10.0):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Callable):
+        """Run ``fn`` on the engine's loop (engine state belongs to that thread)."""
+        async def inside():
+            return fn()
+        return self.run(inside())
+
+    def session(self, instance: str):
+        return self.call(lambda: self.engine.sessions.get(instance))
+
+    def close(self) -> None:
+        try:
+            self.run(self.engine.stop())
+        finally:
+            self._end_loop()
+
+    def _end_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def model() -> LatentModel:
+    return tiny()
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory, model) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("engine")
+    models = root / "models"
+    models.mkdir()
+    tiny(seed=1).save(models / "mel2.safetensors", licence="test licence: mel2")
+    return {"root": root, "state": root / "state", "models": models}
+
+
+@pytest.fixture(scope="module")
+def running(model, dirs):
+    r = Running(model, dirs["state"], dirs["models"])
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def connect(running):
+    """Clients of the module's engine, said goodbye to and closed after the test."""
+    made: list[EngineClient] = []
+
+    def make(hello: bool = True, on: Running | None = None, **kw) -> EngineClient:
+        client = EngineClient((on or running).port, **kw)
+        made.append(client)
+        if hello:
+            client.hello()
+        return client
+
+    yield make
+    for client in made:
+        try:
+            client.send("/segue/goodbye")
+        except OSError:
+            pass
+        client.close()
+
+
+@pytest.fixture
+def client(connect) -> EngineClient:
+    return connect()
+
+
+def play(client: EngineClient, tempo: float = 400.0, beat: float = 0.0) -> float:
+    """Start the transport; the monotonic time just before it was sent."""
+    t0 = time.monotonic()
+    ok(client, "/segue/transport/set", 1, float(tempo), float(beat), 4, 4)
+    return t0
+
+
+def stop(client: EngineClient) -> None:
+    ok(client, "/segue/transport/set", 0, 120.0, 0.0, 4, 4)
+
+
+# --- sessions -------------------------------------------------------------------------------------
+def test_hello_ping_goodbye(connect):
+    c = connect(hello=False)
+    rid, instance, resumed, version, name, device, licence = c.hello()
+    assert (instance, resumed, version, name, device, licence) == (
+        c.instance, 0, engine_version(), "cat-mel_2bar_small", "cpu", "untrained weights")
+    assert rid >= 1
+    rid, engine_time = ok(c, "/segue/ping")
+    assert isinstance(engine_time, float) and engine_time > 0
+    assert ok(c, "/segue/ping")[1] >= engine_time
+    assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
+    assert ok(c, "/segue/ping")[1] >= engine_time  # a health check answers without a session
+    assert c.hello()[2] == 1  # saved at goodbye: resumed
+    assert c.hello()[2] == 1  # a live session: resumed
+
+
+def test_requests_before_hello_say_no_session(connect):
+    c = connect(hello=False)
+    for address, args in [("/segue/model/info", ()), ("/segue/knob/set/morph", (0.5,)),
+                          ("/segue/transport/set", (1, 120.0, 0.0, 4, 4))]:
+        assert "no session" in err(c, address, *args)
+    assert ok(c, "/segue/ping")  # the health check needs no session
+
+
+def test_sessions_are_per_instance(connect, running):
+    a, b = connect(), connect()
+    ok(a, "/segue/knob/set/morph", 0.75)
+    assert running.session(a.instance).knobs.morph == 0.75
+    assert running.session(b.instance).knobs.morph == 0.0
+
+
+# --- models ---------------------------------------------------------------------------------------
+def test_model_info(client):
+    assert ok(client, "/segue/model/info")[1:] == ["cat-mel_2bar_small", "melody", 2, 8, 0, "cpu",
+                                                   "untrained weights"]
+
+
+def test_model_list(client):
+    names = ok(client, "/segue/model/list")[1:]
+    assert names[0] == "default" and "mel2" in names
+
+
+def test_model_choose(client, dirs, running):
+    assert "unknown model" in err(client, "/segue/model/choose", "no-such-model")
+    tiny(seed=3).save(dirs["models"] / "second.safetensors", licence="test licence: second")
+    assert "second" in ok(client, "/segue/model/list")[1:]
+    client.upload("m", MELODY, 12.0)
+    ok(client, "/segue/slot/encode", "A", "m")
+    before = running.session(client.instance).slots["A"].mu.clone()
+    assert ok(client, "/segue/model/choose", "second")[1:] == ["second"]
+    info = ok(client, "/segue/model/info")
+    assert info[-1] == "test licence: second"
+    s = running.session(client.instance)
+    assert s.model == "second"
+    assert not (s.slots["A"].mu == before).all()  # re-encoded with the new model
+    client.send("/segue/bar/request", 3)
+    assert next_bar(client, lambda b: b.bar == 3).complete
+    assert ok(client, "/segue/model/choose", "default")[1:] == ["default"]
+    assert ok(client, "/segue/model/info")[-1] == "untrained weights"
+
+
+def test_model_choose_representation_mismatch(client, dirs):
+    tiny(seed=0, config="cat-drums_2bar_small").save(dirs["models"] / "drums-tiny.safetensors")
+    client.upload("m", MELODY, 12.0)
+    ok(client, "/segue/slot/encode", "A", "m")
+    message = err(client, "/segue/model/choose", "drums-tiny")
+    assert "melodic clip" in message and "drums model" in message
+    assert ok(client, "/segue/model/info")[2] == "melody"  # unchanged
+
+
+def test_model_names_never_leave_the_folder(client, dirs):
+    outside = dirs["root"] / "outside.safetensors"
+    tiny(seed=4).save(outside)
+    (dirs["models"] / "bad name.safetensors").write_bytes(outside.read_bytes())
+    names = ok(client, "/segue/model/list")[1:]
+    assert "bad name" not in names and "outside" not in names
+    for name in ["../outside", "..", str(outside.with_suffix("")), "models/../../outside", "./mel2",
+                 "mel2/../../outside", ".mel2", "mel2\\..\\..\\outside", "bad name",
+                 "~/outside", "x" * 100]:
+        assert "unknown model" in err(client, "/segue/model/choose", name), name
+    assert ok(client, "/segue/model/info")[-1] == "untrained weights"
+
+
+# --- clips ----------------------------------------------------------------------------------------
+def flat(notes: list[Note]) -> list:
+    return [v for n in notes for v in (n.pitch, float(n.start), float(n.duration), n.velocity)]
+
+
+def test_clip_upload_out_of_order_missing_and_duplicate_chunks(client, running):
+    notes = MELODY[:6]
+    assert ok(client, "/segue/clip/begin", "c", 6, 8.0)[1:] == ["c", -1]
+    assert ok(client, "/segue/clip/notes", "c", 2, *flat(notes[4:]))[1:] == ["c", 2]
+    assert ok(client, "/segue/clip/notes", "c", 0, *flat(notes[:2]))[1:] == ["c", 0]
+    message = err(client, "/segue/clip/end", "c", 3)
+    assert "missing chunks [1]" in message
+    assert ok(client, "/segue/clip/notes", "c", 1, *flat(notes[2:4]))[1:] == ["c", 1]
+    assert "arrived twice" in err(client, "/segue/clip/notes", "c", 0, *flat(notes[:2]))
+    assert ok(client, "/segue/clip/end", "c", 3)[1:] == ["c", -2]
+    clip = running.session(client.instance).clips["c"]
+    assert clip.notes == sorted(notes, key=lambda n: (n.start, n.pitch)) and clip.length == 8.0
+    assert "no upload" in err(client, "/segue/clip/notes", "c", 0)  # finished: closed
+
+
+def test_clip_note_count_mismatch_then_fixed(client):
+    ok(client, "/segue/clip/begin", "m", 5, 4.0)
+    ok(client, "/segue/clip/notes", "m", 0, *flat(MELODY[:4]))
+    message = err(client, "/segue/clip/end", "m", 1)
+    assert "4 notes arrived" in message and "announced 5" in message
+    ok(client, "/segue/clip/notes", "m", 1, *flat(MELODY[4:5]))  # the upload stays open
+    assert ok(client, "/segue/clip/end", "m", 2)[1:] == ["m", -2]
+
+
+def test_clip_upload_errors(client):
+    assert "no upload" in err(client, "/segue/clip/notes", "never", 0, *flat(MELODY[:1]))
+    assert "no upload" in err(client, "/segue/clip/end", "never", 1)
+    ok(client, "/segue/clip/begin", "u", 2, 4.0)
+    for seq in range(3):
+        ok(client, "/segue/clip/notes", "u", seq, *flat(MELODY[seq : seq + 1]))
+    assert "unexpected [2]" in err(client, "/segue/clip/end", "u", 2)
+    assert "kind must be notes or drums" in err(client, "/segue/clip/begin", "k", 1, 4.0, "piano")
+    assert "note 0: velocity" in err(client, "/segue/clip/notes", "u", 9, 60, 0.0, 0.5, 0)
+
+
+def test_clip_upload_in_many_small_chunks(connect, running):
+    c = connect(chunk_bytes=256)
+    notes = [Note(48 + k % 24, k * 0.25, 0.25, 1 + k % 127) for k in range(64)]
+    c.upload("long", notes, 16.0)
+    assert running.session(c.instance).clips["long"].notes == notes
+    assert ok(c, "/segue/slot/encode", "A", "long")[1:] == ["A", 2, 4, 0]
+
+
+# --- slots ----------------------------------------------------------------------------------------
+def test_slot_encode_sample_variation(client, running):
+    client.upload("m", MELODY, 12.0)
+    assert ok(client, "/segue/slot/encode", "A", "m")[1:] == ["A", 2, 3, 1]
+    assert ok(client, "/segue/slot/sample", "B", 4)[1:] == ["B", 2, 4, 0]
+    assert ok(client, "/segue/slot/sample", "one", 1)[1:] == ["one", 1, 1, 1]
+    assert ok(client, "/segue/slot/variation", "C", "A", 0.5)[1:] == ["C", 2, 3, 1]
+    s = running.session(client.instance)
+    assert not (s.slots["C"].mu == s.slots["A"].mu).all()
+    ok(client, "/segue/slot/variation", "same", "A", 0.0)
+    assert (running.session(client.instance).slots["same"].mu == s.slots["A"].mu).all()
+    assert "no clip 'nope'" in err(client, "/segue/slot/encode", "A", "nope")
+    assert "empty" in err(client, "/segue/slot/variation", "D", "nope", 0.5)
+    assert ok(client, "/segue/morph/slots", "A", "C")[1:] == ["A", "C"]
+
+
+def test_slot_names_may_hold_colons(client):
+    ok(client, "/segue/slot/sample", "my:slot", 2)
+    assert ok(client, "/segue/slot/variation", "var:of:it", "my:slot", 0.25)[1:] == ["var:of:it", 1, 2, 0]
+    assert "empty" in err(client, "/segue/slot/variation", "x", "no:such", 0.25)
+
+
+def test_drum_clip_into_melody_model_says_why(client):
+    client.upload("beat", DRUMS, 8.0, kind="drums")
+    message = err(client, "/segue/slot/encode", "A", "beat")
+    assert "drum clip" in message and "melody model" in message
+
+
+def test_empty_clip_says_why(client):
+    client.upload("nothing", [], 4.0)
+    assert "no melody notes" in err(client, "/segue/slot/encode", "A", "nothing")
+
+
+# --- knobs ----------------------------------------------------------------------------------------
+def knob_values(name: str) -> list:
+    arg = KNOBS[name]
+    if arg.type == "s":
+        return ["minor", "Major", "chromatic"]
+    cast = int if arg.type == "i" else float
+    return [cast(arg.lo), cast(arg.hi), cast((arg.lo + arg.hi) / 2)]
+
+
+@pytest.mark.parametrize("name", sorted(KNOBS))
+def test_every_knob(client, name):
+    address = f"/segue/knob/set/{name}"
+    client.upload("m", MELODY, 12.0)
+    ok(client, "/segue/slot/encode", "A", "m")
+    ok(client, "/segue/knob/set/groove", 0.5)
+    last = -1
+    for k, value in enumerate(knob_values(name)):
+        rid, echoed, version = ok(client, address, value)
+        assert echoed == value and version > last
+        last = version
+        client.send("/segue/bar/request", k)
+        bar = next_bar(client, lambda b, k=k: b.bar == k)
+        assert bar.version == version
+        assert all(0 <= n.pitch <= 127 and 1 <= n.velocity <= 127 and n.duration > 0 for n in bar.notes)
+    arg = KNOBS[name]
+    if arg.type == "s":
+        assert "scale must be one of" in err(client, address, "no-such-scale")
+        assert "must be a string" in err(client, address, 3)
+    else:
+        assert "must be in" in err(client, address, (int if arg.type == "i" else float)(arg.hi + 1))
+        assert "must be" in err(client, address, "loud")
+    if arg.type == "f":
+        assert "finite" in err(client, address, math.nan)
+
+
+def test_knob_shapes_the_bars(connect):
+    c = connect()
+    ok(c, "/segue/knob/set/range_low", 60)
+    ok(c, "/segue/knob/set/range_high", 71)
+    ok(c, "/segue/knob/set/velocity", 77)
+    for bar in range(4):
+        c.send("/segue/bar/request", bar)
+        got = next_bar(c, lambda b, bar=bar: b.bar == bar)
+        assert all(60 <= n.pitch <= 71 and n.velocity == 77 for n in got.notes)
+
+
+# --- transport and bars ---------------------------------------------------------------------------
+def test_fast_tempo_streams_bars_ahead_of_the_playhead(client):
+    seconds_per_bar = 240.0 / 400.0
+    t0 = play(client, 400.0)
+    got = bars_during(client, 2.0)
+    stop(client)
+    firsts: list[Bar] = []
+    for b in got:
+        if all(f.bar != b.bar for f in firsts):
+            firsts.append(b)
+    indices = [b.bar for b in firsts]
+    assert len(indices) >= 4, indices
+    assert indices == sorted(indices) and indices == list(range(indices[0], indices[0] + len(indices)))
+    assert indices[0] == 0
+    for b in firsts[1:]:  # every bar is there before it starts
+        assert b.received_at < t0 + b.bar * seconds_per_bar, (b.bar, b.received_at - t0)
+    for b in got:
+        assert all(0 <= n.start < 4.0 for n in b.notes)
+
+
+def test_knob_change_replaces_bars_not_yet_played(client):
+    play(client, 20.0, beat=1.0)  # 12 s a bar: bar 0 is playing, bars 1 and 2 are coming
+    first = {next_bar(client, lambda b: b.bar in (0, 1, 2)).bar for _ in range(3)}
+    assert first == {0, 1, 2}
+    old = {bar: entry.version for bar, entry in client.latest_bars().items()}
+    rid, value, version = ok(client, "/segue/knob/set/morph", 0.5)
+    assert version > max(old.values())
+    renewed = {next_bar(client, lambda b: b.version == version).bar for _ in range(2)}
+    assert renewed == {1, 2}
+    latest = client.latest_bars()
+    assert latest[1].version == latest[2].version == version and latest[1].morph == 0.5
+    assert latest[0].version == old[0]  # it had started: not replaced
+    assert (0, version) not in client.bars
+    stop(client)
+
+
+def test_loop_keeps_to_its_bars(client):
+    ok(client, "/segue/transport/loop", 0.0, 8.0)
+    play(client, 400.0)
+    got = bars_during(client, 1.8)  # three bars' time: the loop came round
+    stop(client)
+    assert sorted(b.bar for b in got) == [0, 1]  # each once: looped bars are not sent again
+
+
+def test_loop_off(client):
+    ok(client, "/segue/transport/loop", 8.0, 8.0)
+    play(client, 400.0)
+    assert next_bar(client, lambda b: b.bar == 3, timeout=5.0)
+    stop(client)
+
+
+def test_seek(client):
+    play(client, 400.0)
+    next_bar(client, lambda b: b.bar == 1)
+    ok(client, "/segue/transport/seek", 400.0)
+    for bar in (100, 101, 102):
+        next_bar(client, lambda b, bar=bar: b.bar == bar)
+    ok(client, "/segue/transport/seek", 0.0)
+    assert next_bar(client, lambda b: b.bar == 0).bar == 0  # sent before, generated afresh after the seek
+    stop(client)
+
+
+def test_bar_request(connect):
+    c = connect()
+    c.send("/segue/bar/request", 7)
+    bar = next_bar(c, lambda b: b.bar == 7)
+    assert bar.complete and all(0 <= n.start < 4.0 for n in bar.notes)
+    c.send("/segue/bar/request", 7)  # asked again: sent again
+    again = next_bar(c, lambda b: b.bar == 7)
+    assert again is not bar and again.notes == bar.notes
+    # a client that asks for small payloads gets the same bar in more chunks
+    small = connect(chunk_bytes=256)
+    small.send("/segue/bar/request", 7)
+    same = next_bar(small, lambda b: b.bar == 7)
+    assert same.notes == bar.notes
+    want = len(list(osc.note_chunks("/segue/bar/notes", (7, same.version), same.notes, 256)))
+    assert same.expected_chunks == want
+    assert len(bar.notes) <= 10 or same.expected_chunks > bar.expected_chunks
+
+
+def test_render(client):
+    ok(client, "/segue/slot/sample", "A", 2)
+    ok(client, "/segue/knob/set/seed", 5)
+    ok(client, "/segue/slot/sample", "B", 2)
+    rid = client.send("/segue/render", 3)
+    reply, (rid_, steps, bars) = client.wait_for(rid, timeout=20)
+    assert (reply, rid_, steps, bars) == ("/segue/render/begin", rid, 3, 2)
+    assert client.wait_for(rid, timeout=20) == ("/segue/render/end", [rid])
+    assert sorted(client.render[rid]) == [0, 1, 2]
+    for notes in client.render[rid].values():
+        assert all(0 <= n.start < bars * 4.0 for n in notes)
+    assert "steps" in err(client, "/segue/render", 1)
+
+
+def test_pushes_match_the_address_table(running):
+    """Every bar, render and error push a client receives has the arguments the table lists."""
+    import socket
+
+    from segue.bridge.addresses import BY_PATH
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5.0)
+        port = sock.getsockname()[1]
+        target = ("127.0.0.1", running.port)
+        for data in (osc.message("/segue/hello", 1, "raw-pushes", port, 256),
+                     osc.message("/segue/slot/sample", 2, "A", 2), osc.message("/segue/bar/request", 3, 5),
+                     osc.message("/segue/render", 4, 2), osc.message("/segue/knob/set/morph", 5, 9.0), b"junk"):
+            sock.sendto(data, target)
+        seen: dict[str, int] = {}
+        while not (seen.get("/segue/render/end") and seen.get("/segue/bar/end") and seen.get("/segue/error") == 2):
+            [(address, params)] = osc.parse_packet(sock.recv(65535))
+            seen[address] = seen.get(address, 0) + 1
+            entry = BY_PATH.get(address)
+            if entry is None or entry.kind != "push":
+                continue
+            fixed, group = entry.fixed, entry.repeating
+            assert len(params) == len(fixed) or (group and (len(params) - len(fixed)) % len(group) == 0), params
+            for arg, value in zip(fixed, params):
+                assert arg.check(value, address) is None, (address, arg.name, value)
+            rest = params[len(fixed):]
+            for k, value in enumerate(rest):
+                assert group[k % len(group)].check(value, address) is None, (address, k, value)
+        sock.sendto(osc.message("/segue/goodbye", 6), target)
+        assert osc.parse_packet(sock.recv(65535)) == [("/segue/goodbye", [6])]
+    finally:
+        sock.close()
+    for address in ("/segue/bar/begin", "/segue/bar/notes", "/segue/bar/end", "/segue/render/begin",
+                    "/segue/render/notes", "/segue/render/end", "/segue/error"):
+        assert seen.get(address), (address, seen)
+    assert seen["/segue/error"] == 2  # the knob out of range, and the junk
+
+
+# --- errors ---------------------------------------------------------------------------------------
+NAN, INF = math.nan, math.inf
+
+
+@pytest.mark.parametrize("address, args, words", [
+    ("/segue/nope", (), "unknown address"),
+    ("/ping", (), "start with /segue/"),
+    ("/segue/bar/begin", (1, 1, 1, 1, 0.0, 0.0), "unknown address"),
+    ("/segue/ping", ("extra",), "arguments"),
+    ("/segue/slot/sample", ("A",), "arguments"),
+    ("/segue/knob/set/morph", ("half",), "must be a float"),
+    ("/segue/knob/set/seed", (1.5,), "must be an int"),
+    ("/segue/knob/set/morph", (1.5,), "0..1"),
+    ("/segue/knob/set/morph", (NAN,), "finite"),
+    ("/segue/knob/set/temperature", (INF,), "finite"),
+    ("/segue/knob/set/temperature", (-INF,), "finite"),
+    ("/segue/slot/sample", ("A", 0), "bars must be in 1..64"),
+    ("/segue/transport/set", (1, 500.0, 0.0, 4, 4), "tempo must be in 20..400"),
+    ("/segue/transport/set", (1, NAN, 0.0, 4, 4), "finite"),
+    ("/segue/transport/set", (1, 120.0, 0.0, 3, 4), "3/4"),
+    ("/segue/transport/set", (1, 120.0, 0.0, 6, 8), "6/8"),
+    ("/segue/transport/seek", (-1.0,), "beat must be in"),
+    ("/segue/clip/notes", ("c", 0, 60, 0.0), "groups of 4"),
+    ("/segue/render", (65,), "steps"),
+])
+def test_bad_requests_answer_an_error(client, address, args, words):
+    assert words in err(client, address, *args)
+    assert ok(client, "/segue/ping")
+
+
+def test_meter_error_silences_the_session(client, running):
+    play(client, 120.0)
+    assert "4/4" in err(client, "/segue/transport/set", 1, 120.0, 0.0, 3, 4)
+    assert not running.session(client.instance).transport.playing
+
+
+@pytest.mark.parametrize("data", [
+    osc.message("/segue/ping", 5)[:-2],  # truncated
+    osc.message("/segue/knob/set/morph", 5, 0.5)[:13],
+    b"",
+    b"\x00\x01\x02\x03 garbage \xff\xfe",
+    b"/segue/ping",  # no padding, no type tags
+    b"\xff" + random.Random(1).randbytes(59_999),  # oversized junk
+    b"#bundle\x00",  # a bundle without its timetag
+])
+def test_malformed_packets_answer_an_error(client, data):
+    assert "malformed OSC packet" in raw_error(client, data)
+    assert ok(client, "/segue/ping")
+
+
+def test_oversized_message_is_answered(client):
+    message = err(client, "/segue/knob/set/scale", "x" * 60_000)
+    assert "scale must be one of" in message and len(message) <= 1000
+    assert ok(client, "/segue/ping")
+
+
+def test_wrong_type_request_id_answers_rid_minus_one(client):
+    client.send_raw(osc.message("/segue/ping", "not-an-id"))
+    reply, values = client.wait_for(-1)
+    assert reply == "/segue/error" and "rid must be an int" in values[2]
+
+
+def test_bundles_are_unpacked(client):
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    bundle = OscBundleBuilder(IMMEDIATELY)
+    for rid in (9001, 9002):
+        m = OscMessageBuilder("/segue/ping")
+        m.add_arg(rid)
+        bundle.add_content(m.build())
+    client.send_raw(bundle.build().dgram)
+    assert client.wait_for(9001)[0] == client.wait_for(9002)[0] == "/segue/pong"
+
+
+def test_engine_answers_after_all_errors(client):
+    for data in (b"", b"\xff" * 1000, osc.message("/segue/nope", 1), osc.message("/segue/ping", 1.5)):
+        client.send_raw(data)
+    assert ok(client, "/segue/ping")
+    assert ok(client, "/segue/model/info")
+
+
+# --- fuzz -----------------------------------------------------------------------------------------
+def _padded(data: bytes) -> bytes:
+    return data + b"\x00" * (4 - len(data) % 4)
+
+
+def raw_message(address: str, *args) -> bytes:
+    """OSC bytes built by hand (python-osc's builder refuses some of what a fuzzer should send)."""
+    tags, body = ",", b""
+    for v in args:
+        if v is None or isinstance(v, bool):
+            tags += {None: "N", True: "T", False: "F"}[v]
+        elif isinstance(v, int):
+            tags, body = tags + "i", body + struct.pack(">i", v)
+        elif isinstance(v, float):
+            tags, body = tags + "f", body + struct.pack(">f", v)
+        elif isinstance(v, str):
+            tags, body = tags + "s", body + _padded(v.encode())
+        else:
+            tags, body = tags + "b", body + struct.pack(">i", len(v)) + v + b"\x00" * (-len(v) % 4)
+    return _padded(address.encode()) + _padded(tags.encode()) + body
+
+
+fuzz_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+osc_values = st.one_of(
+    st.integers(-5, 70), st.integers(-(2**31), 2**31 - 1), st.floats(width=32), st.floats(-5.0, 70.0, width=32),
+    fuzz_text, st.sampled_from(["A", "B", "m", "default", "minor", "drums", "notes"]),
+    st.booleans(), st.none(), st.binary(max_size=8))
+fuzz_addresses = st.sampled_from(sorted(set(REQUESTS) - {"/segue/hello", "/segue/goodbye"})
+                                 + ["/segue/nope", "/segue", "/", "/segue/bar/begin", "/segue/error"])
+osc_messages = st.builds(lambda address, args: raw_message(address, *args), fuzz_addresses,
+                         st.lists(osc_values, max_size=8))
+CAPS = {"bars": 8, "steps": 6}  # keep the work a fuzzed request can ask for small
+
+
+def arg_values(arg) -> st.SearchStrategy:
+    """Values of the argument's type, mostly in its range, sometimes just outside."""
+    if arg.type == "s":
+        return st.one_of(st.sampled_from(["A", "B", "m", "x:y", "default", "mel2", "minor", "drums", "notes"]),
+                         fuzz_text)
+    lo = -1000 if arg.lo is None else arg.lo
+    hi = min(1000 if arg.hi is None else arg.hi, lo + CAPS.get(arg.name, 70))
+    inside = st.integers(int(lo), int(hi)) if arg.type == "i" else st.floats(lo, hi, width=32)
+    if arg.name == "rid":
+        return inside
+    outside = st.just(float(lo) - 1) if arg.type == "f" else st.just(int(lo) - 1)
+    return st.one_of(inside, inside, inside, inside, outside)
+
+
+@st.composite
+def requests(draw) -> bytes:
+    """Requests the table could take: the right number of arguments of the right types."""
+    path = draw(st.sampled_from(sorted(set(REQUESTS) - {"/segue/hello", "/segue/goodbye"})))
+    entry = REQUESTS[path]
+    args = [draw(arg_values(a)) for a in entry.fixed if not a.optional or draw(st.booleans())]
+    if entry.repeating:
+        for _ in range(draw(st.integers(0, 6))):
+            args += [draw(arg_values(a)) for a in entry.repeating]
+    return raw_message(path, *args)
+
+
+packets = st.one_of(st.binary(max_size=600), osc_messages, osc_messages.map(lambda m: m[: len(m) // 2]),
+                    osc_messages.map(lambda m: m + b"\x00\x00\x00"), requests(), requests(), requests())
+
+
+@pytest.fixture(scope="module")
+def fuzz_engine(model, tmp_path_factory):
+    root = tmp_path_factory.mktemp("fuzz")
+    r = Running(model, root / "state", root / "models")
+    player = EngineClient(r.port)
+    fuzzer = EngineClient(r.port)
+    try:
+        player.hello()
+        fuzzer.hello()
+        fuzzer.upload("m", MELODY, 12.0)
+        play(player, 400.0)
+        yield r, player, fuzzer
+    finally:
+        player.close()
+        fuzzer.close()
+        r.close()
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=packets)
+def test_fuzz_packets(fuzz_engine, data):
+    _, _, fuzzer = fuzz_engine
+    fuzzer.send_raw(data)
+
+
+def test_fuzz_leaves_the_engine_serving(fuzz_engine):
+    """After the fuzz (the test above), the engine answers and the other client's bars flow."""
+    r, player, fuzzer = fuzz_engine
+    probe = EngineClient(r.port)
+    try:
+        probe.hello()
+        assert ok(probe, "/segue/ping")  # answered after every fuzz packet was read
+        errors = []
+        while not fuzzer.replies.empty():
+            address, values = fuzzer.replies.get_nowait()
+            if address == "/segue/error":
+                errors.append(values[2])
+        bugs = [e for e in errors if "internal error" in e or "could not be generated" in e]
+        assert not bugs, bugs
+        since = time.monotonic()
+        bar = next_bar(player, lambda b: b.received_at > since, timeout=5.0)
+        assert bar.complete
+    finally:
+        probe.close()
+
+
+# --- load -----------------------------------------------------------------------------------------
+def test_eight_clients_play_at_once(connect):
+    clients = [connect() for _ in range(8)]
+    hellos = {c.instance for c in clients}
+    assert len(hellos) == 8
+    for k, c in enumerate(clients):
+        ok(c, "/segue/knob/set/seed", k)
+        ok(c, "/segue/transport/set", 1, 400.0, 4000.0 * k, 4, 4)  # client k plays bars 1000k ...
+    deadline = time.monotonic() + 3.0
+    got: dict[int, list[Bar]] = {k: [] for k in range(8)}
+    while time.monotonic() < deadline:
+        for k, c in enumerate(clients):
+            got[k] += bars_during(c, 0.02)
+    for c in clients:
+        stop(c)
+    for k in range(8):
+        indices = sorted({b.bar for b in got[k]})
+        assert len(indices) >= 4, (k, indices)
+        assert all(1000 * k <= i < 1000 * k + 20 for i in indices), (k, indices)  # none of another's
+        assert indices == list(range(indices[0], indices[0] + len(indices)))
+
+
+# --- restart --------------------------------------------------------------------------------------
+def test_session_survives_an_engine_restart(model, tmp_path):
+    state, models = tmp_path / "state", tmp_path / "models"
+    instance = "live-set/track 1"
+    first = Running(model, state, models)
+    c = EngineClient(first.port, instance=instance)
+    try:
+        assert c.hello()[2] == 0
+        c.upload("m", MELODY, 12.0)
+        ok(c, "/segue/slot/encode", "A", "m")
+        ok(c, "/segue/knob/set/seed", 9)
+        ok(c, "/segue/slot/sample", "B", 2)
+        ok(c, "/segue/knob/set/morph", 0.25)
+        ok(c, "/segue/knob/set/scale", "dorian")
+        c.send("/segue/bar/request", 0)
+        before = next_bar(c, lambda b: b.bar == 0)
+    finally:
+        c.close()
+        first.close()
+    assert list(state.iterdir())
+
+    second = Running(model, state, models)
+    c = EngineClient(second.port, instance=instance)
+    try:
+        assert c.hello()[2] == 1  # resumed
+        assert wait_until(lambda: all(slot.mu is not None for slot in second.session(instance).slots.values()))
+        s = second.session(instance)
+        assert set(s.slots) == {"A", "B"} and s.slots["A"].bars == 3 and s.slots["B"].bars == 2
+        assert s.knobs.morph == 0.25 and s.knobs.seed == 9 and s.knobs.shape.scale == "dorian"
+        assert "m" in s.clips
+        play(c, 400.0)
+        after = next_bar(c, lambda b: b.bar == 1)
+        assert after.version > before.version  # newer than anything the client holds from before
+        stop(c)
+    finally:
+        c.close()
+        second.close()
+
+
+# --- who may talk to the engine -------------------------------------------------------------------
+@pytest.fixture
+def offline_engine(model):
+    """An engine that is not listening: datagram() is called directly with made-up addresses."""
+    engine = Engine(EngineConfig(port=0, allow=("10.0.0.7",)), model)
+    sent: list[tuple[tuple[str, int], bytes]] = []
+    engine.send_to = lambda target, data: sent.append((target, data))
+    yield engine, sent
+    engine.worker.close()
+    engine.models.close()
+
+
+def test_allowed_hosts(model):
+    engine, _ = Engine(EngineConfig(port=0, allow=("10.0.0.7",)), model), None
+    try:
+        for host in ("127.0.0.1", "127.1.2.3", "::1", "10.0.0.7"):
+            assert engine.allowed(host), host
+        for host in ("10.0.0.8", "192.168.1.20", "0.0.0.0", "128.0.0.1", "::ffff:10.0.0.8", "fe80::1", "",
+                     "localhost.evil", "1127.0.0.1"):
+            assert not engine.allowed(host), host
+    finally:
+        engine.worker.close()
+        engine.models.close()
+
+
+def test_packets_from_elsewhere_are_dropped(offline_engine):
+    engine, sent = offline_engine
+    hello = osc.message("/segue/hello", 1, "intruder", 9999)
+    engine.datagram(hello, ("192.168.1.20", 5000))
+    engine.datagram(b"garbage", ("192.168.1.20", 5000))
+    engine.datagram(osc.message("/segue/ping", 2), ("8.8.8.8", 53))
+    assert sent == [] and engine.sessions == {} and engine.by_addr == {}
+    engine.datagram(hello, ("10.0.0.7", 5000))  # allowed by the config
+    assert engine.sessions["intruder"].host == "10.0.0.7"
+    assert sent and sent[-1][0] == ("10.0.0.7", 9999)
+    assert osc.parse_packet(sent[-1][1])[0][0] == "/segue/hello"
+    engine.datagram(osc.message("/segue/hello", 1, "local", 7777), ("127.0.0.1", 40000))
+    assert sent[-1][0] == ("127.0.0.1", 7777)
+
+
+def test_instance_ids_never_become_paths(connect, running, dirs):
+    root = dirs["root"]
+    before = {p for p in root.rglob("*") if p.is_file()}
+    ids = ["../../etc", "../../etc/passwd", "/etc/passwd", "..", "../models/mel2", "a/../../../b",
+           "..\\..\\evil", "x" * 900, "con", "../escape.json"]
+    for instance in ids:
+        c = connect(hello=False, instance=instance)
+        assert c.hello()[1] == instance
+        ok(c, "/segue/knob/set/morph", 0.5)
+        assert c.request("/segue/goodbye")[0] == "/segue/goodbye"  # saved now
+        assert c.hello()[2] == 1  # and read back by its id
+    after = {p for p in root.rglob("*") if p.is_file()}
+    new = after - before
+    assert new and all(p.parent == dirs["state"] for p in new), sorted(new)
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.json(\.partial)?", p.name) for p in new), sorted(new)
+    assert not (root.parent / "escape.json").exists() and not (root / "b").exists()

@@ -14,6 +14,9 @@ STAMP = $(VENV)/.installed-$(1)-$(notdir $(TORCH_CONSTRAINTS))
 .PHONY: run test lint demo bench clean
 
 run: $(call STAMP,run)
+	$(BIN)/segue serve
+
+demo: $(call STAMP,run)
 	$(BIN)/segue demo -o demo-out
 
 NODE_STAMP := tests/node/node_modules/.installed

@@ -1,0 +1,67 @@
+"""`segue serve` as a process: one ready line, OSC on 127.0.0.1, clean shutdown on SIGTERM."""
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from engine_fixtures import tiny_model
+
+from segue.engine.client import EngineClient
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    return tiny_model().save(tmp_path / "tiny.safetensors", licence="CC0")
+
+
+def _serve(*args):
+    exe = Path(sys.executable).with_name("segue")
+    return subprocess.Popen([str(exe), "serve", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_serve_prints_one_ready_line_answers_and_stops_on_sigterm(checkpoint, tmp_path):
+    proc = _serve("--model", checkpoint, "--port", 0, "--state-dir", tmp_path / "state",
+                  "--models-dir", tmp_path / "models")
+    try:
+        line = proc.stdout.readline()
+        match = re.match(r"segue engine ready: udp://127\.0\.0\.1:(\d+) model cat-mel_2bar_small "
+                         r"\(untrained, licence: CC0\) device cpu", line)
+        assert match, line
+        client = EngineClient(int(match.group(1)))
+        try:
+            client.hello()
+            assert client.request("/segue/ping")[0] == "/segue/pong"
+            assert client.request("/segue/knob/set/morph", 0.25)[0] == "/segue/knob/set/morph"
+        finally:
+            client.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert list((tmp_path / "state").glob("*.json"))  # the session was saved on the way out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_lan_host_needs_an_allow_list(checkpoint):
+    proc = _serve("--model", checkpoint, "--host", "0.0.0.0")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "--allow" in err
+
+
+def test_port_in_use_is_a_clear_error(checkpoint, tmp_path):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        proc = _serve("--model", checkpoint, "--port", port, "--state-dir", tmp_path / "s")
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err

@@ -170,7 +170,9 @@ TABLE: tuple[Address, ...] = (
     a("/render", Arg("steps", "i", 2, 64), reply="/segue/render/begin, /segue/render/notes ..., /segue/render/end",
       doc="Render `steps` steps of the morph from A to B (for writing clips); each step is the slots' length."),
     a("/bar/begin", Arg("bar", "i"), Arg("version", "i"), Arg("notes", "i"), Arg("chunks", "i"),
-      Arg("morph", "f"), Arg("temperature", "f"), kind="push",
+      Arg("morph", "f"), Arg("temperature", "f"), Arg("seed", "i"), Arg("note_density", "f"),
+      Arg("c_diatonic", "f"), Arg("average_interval", "f"), Arg("syncopation_16th", "f"),
+      Arg("syncopation_8th", "f"), kind="push",
       reply="-", doc="A generated bar follows: its index in the song, its version (higher replaces lower "
       "until the bar starts) and the knob values it reflects."),
     a("/bar/notes", Arg("bar", "i"), Arg("version", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",

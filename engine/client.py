@@ -27,6 +27,7 @@ class Bar:
     morph: float
     temperature: float
     expected_chunks: int
+    knobs: list = field(default_factory=list)  # seed and the five attribute amounts
     notes: list[Note] = field(default_factory=list)
     complete: bool = False
     received_at: float = 0.0
@@ -125,8 +126,8 @@ class EngineClient:
 
     def _dispatch(self, address: str, args: list) -> None:
         if address == "/segue/bar/begin":
-            bar, version, _, chunks, morph, temperature = args
-            self.bars[(bar, version)] = Bar(bar, version, morph, temperature, chunks)
+            bar, version, _, chunks, morph, temperature = args[:6]
+            self.bars[(bar, version)] = Bar(bar, version, morph, temperature, chunks, knobs=list(args[6:]))
         elif address == "/segue/bar/notes":
             entry = self.bars.get((args[0], args[1]))
             if entry is not None:

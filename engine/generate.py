@@ -54,27 +54,53 @@ def window_code(model: LatentModel, snap: Snapshot, window: int) -> torch.Tensor
     return z
 
 
-def decode_window(model: LatentModel, snap: Snapshot, window: int) -> list[Note]:
-    """The notes of one window (beats from the window's start)."""
-    z = window_code(model, snap, window)
-    tokens = model.decode(z[None], snap.temperature, seed=snap.seed, bar_offset=window * model.window_bars)
-    seq = model.representation.from_indices(tokens[0].numpy(), velocity=100)
+def _notes(model: LatentModel, tokens) -> list[Note]:
+    seq = model.representation.from_indices(tokens.numpy(), velocity=100)
     return [n for track in seq.tracks for n in track.notes]
+
+
+def _by_bar(model: LatentModel) -> bool:
+    """Hierarchical models whose segments are bars decode only the bars that are due."""
+    return model.config.decoder == "hierarchical" and model.config.segment_steps == 16
+
+
+def window_notes(model: LatentModel, snap: Snapshot, window: int, upto_bar: int, cache: dict) -> list[Note]:
+    """Notes of one window (beats from its start), decoded at least up to bar ``upto_bar``.
+
+    Flat models decode the whole window at once (cached per version and window). Hierarchical
+    models run the conductor once per window and then decode only the bars asked for, each from
+    the previous bar's last token: the same music as decoding the window whole (the noise is keyed
+    by bar), but a bar's last note ends at the bar line until the next bar is decoded."""
+    key = (snap.version, window)
+    bar_offset = window * model.window_bars
+    if not _by_bar(model):
+        if key not in cache:
+            z = window_code(model, snap, window)
+            cache[key] = _notes(model, model.decode(z[None], snap.temperature, seed=snap.seed,
+                                                    bar_offset=bar_offset)[0])
+        return cache[key]
+    entry = cache.get(key)
+    if entry is None:
+        entry = cache[key] = {"emb": model.conduct(window_code(model, snap, window)[None]), "segments": []}
+    segments = entry["segments"]
+    while len(segments) <= upto_bar:
+        start = segments[-1][:, -1] if segments else model.start_tokens(1)
+        segments.append(model.decode_segment(entry["emb"], len(segments), start, snap.temperature,
+                                             seed=snap.seed, bar_offset=bar_offset))
+    return _notes(model, torch.cat(segments, dim=1)[0].cpu())
 
 
 def bar_notes(model: LatentModel, snap: Snapshot, bar: int, cache: dict) -> list[Note]:
     """Song bar ``bar``: the notes starting in it (beats from the bar's start; a note may last
     past the bar's end), shaped. ``cache`` keeps decoded windows per (version, window)."""
+    if len(cache) > 64:
+        cache.clear()
     total_bars = snap.windows * model.window_bars
     content_bar = bar % total_bars
     window, in_window = divmod(content_bar, model.window_bars)
-    key = (snap.version, window)
-    if key not in cache:
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = decode_window(model, snap, window)
     lo, hi = in_window * BEATS_PER_BAR, (in_window + 1) * BEATS_PER_BAR
-    notes = [Note(n.pitch, n.start - lo, n.duration, n.velocity) for n in cache[key] if lo <= n.start < hi]
+    notes = [Note(n.pitch, n.start - lo, n.duration, n.velocity)
+             for n in window_notes(model, snap, window, in_window, cache) if lo <= n.start < hi]
     return shape_bar(notes, snap.shape, snap.groove, bar_index=content_bar)
 
 

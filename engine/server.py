@@ -25,7 +25,7 @@ from segue.bridge import osc
 from segue.bridge.addresses import DEFAULT_PORT, KNOBS
 from segue.engine import generate, scheduler
 from segue.engine.host import DEFAULT, ModelHost, Worker
-from segue.engine.session import Clip, Session, SessionStore, Slot, Upload
+from segue.engine.session import ATTRIBUTE_KNOBS, Clip, Session, SessionStore, Slot, Upload
 from segue.engine.shaping import Groove
 from segue.models.errors import InputError, ModelError, SegueError
 from segue.models.inference import LatentModel
@@ -500,8 +500,10 @@ class Engine:
         if notes is None or s.sent.get(bar, -1) > snap.version:
             return  # superseded: a newer version is (or will be) sent instead
         chunks = list(osc.note_chunks("/segue/bar/notes", (bar, snap.version), notes, s.chunk_bytes))
-        self.send_to(self.target(s), osc.message("/segue/bar/begin", bar, snap.version, len(notes), len(chunks),
-                                                 float(snap.morph), float(snap.temperature)))
+        amounts = dict(snap.attributes)
+        self.send_to(self.target(s), osc.message(
+            "/segue/bar/begin", bar, snap.version, len(notes), len(chunks), float(snap.morph),
+            float(snap.temperature), int(snap.seed), *(float(amounts.get(a, 0.0)) for a in ATTRIBUTE_KNOBS)))
         for chunk in chunks:
             self.send_to(self.target(s), chunk)
         self.send_to(self.target(s), osc.message("/segue/bar/end", bar, snap.version))

@@ -553,7 +553,7 @@ NAN, INF = math.nan, math.inf
 @pytest.mark.parametrize("address, args, words", [
     ("/segue/nope", (), "unknown address"),
     ("/ping", (), "start with /segue/"),
-    ("/segue/bar/begin", (1, 1, 1, 1, 0.0, 0.0), "unknown address"),
+    ("/segue/bar/begin", (1, 1, 1, 1, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0), "unknown address"),
     ("/segue/ping", ("extra",), "arguments"),
     ("/segue/slot/sample", ("A",), "arguments"),
     ("/segue/knob/set/morph", ("half",), "must be a float"),

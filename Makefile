@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(TORCH_CONSTRAINTS)
 STAMP = $(VENV)/.installed-$(1)-$(notdir $(TORCH_CONSTRAINTS))
 
-.PHONY: run test lint demo bench clean
+.PHONY: run test lint demo bench binary clean
 
 run: $(call STAMP,run)
 	$(BIN)/segue serve
@@ -31,6 +31,18 @@ lint: $(call STAMP,test)
 
 bench: $(call STAMP,test)
 	$(BIN)/python bench/bench_decode.py
+
+# The standalone engine: a onedir PyInstaller build, CPU torch, from a non-editable install in its
+# own venv (build/venv); see build_spec/build.py and docs/install.md. The executable is the stamp.
+BINARY := dist/segue-engine/segue-engine
+BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/examples/*.mid models/weights/* engine/*.py \
+	bridge/*.py maxpatch/build/Segue.amxd)
+
+binary: $(BINARY)
+
+$(BINARY): pyproject.toml $(TORCH_CONSTRAINTS) $(BINARY_INPUTS)
+	$(PYTHON) build_spec/build.py --constraints $(TORCH_CONSTRAINTS)
+	touch $@
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

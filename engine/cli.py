@@ -49,8 +49,10 @@ def _version() -> str:
 # --- argument groups -----------------------------------------------------------------------------
 
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="a Segue checkpoint (.safetensors); default: the shipped model")
-    p.add_argument("--config", help="with no checkpoint: build a fresh, untrained model of this config")
+    p.add_argument("--model", help="a Segue checkpoint (.safetensors), a Magenta.js checkpoint folder, or a Python "
+                                   "Magenta .tar / TF checkpoint .index; default: the shipped model")
+    p.add_argument("--config", help="with no checkpoint: build a fresh, untrained model of this config; with a TF "
+                                    "checkpoint: its window and hyperparameters (docs/magenta.md)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
 
 
@@ -210,6 +212,17 @@ def _serve(p):
     p.add_argument("--state-dir", type=Path, default=Path.home() / ".segue" / "sessions",
                    help="where session state is saved (restored after a restart)")
     p.add_argument("--lookahead", type=int, default=2, help="bars generated ahead of the playhead")
+    midi = p.add_argument_group("MIDI (any DAW: follow its MIDI clock, see docs/midi.md)")
+    midi.add_argument("--midi", action="store_true", help='open virtual MIDI ports "Segue In" and "Segue Out"')
+    midi.add_argument("--midi-in", metavar="NAME", help="read clock, controls and notes from this existing port "
+                      "(e.g. a loopMIDI port on Windows); matched case-insensitively by part of its name")
+    midi.add_argument("--midi-out", metavar="NAME", help="play into this existing port instead of a virtual one")
+    midi.add_argument("--midi-meter", default="4/4", metavar="N/D",
+                      help="the song's meter (MIDI clock carries none); Segue plays 4/4 bars (default 4/4)")
+    midi.add_argument("--clock-offset-ms", type=float, default=0.0, metavar="MS",
+                      help="play this many ms later than the clock (negative: earlier, for output latency)")
+    midi.add_argument("--midi-map", type=Path, metavar="FILE",
+                      help="a JSON file changing the control-change/program-change map (docs/midi.md)")
     return lambda m, a: serving.run(m, a)
 
 
@@ -240,12 +253,23 @@ def _export_magenta(p):
 
 def _import_magenta(p):
     p.add_argument("folder", type=Path, help="a Magenta.js checkpoint folder (config.json, weights_manifest.json, "
-                                             "shards), downloaded by you")
+                                             "shards), or a Python Magenta checkpoint: a .tar, or a TF "
+                                             "checkpoint's .index file or prefix; downloaded by you")
     p.add_argument("-o", "--out", type=Path, required=True, help="the Segue checkpoint to write (.safetensors)")
+    p.add_argument("--config", help="TF checkpoints: the Segue config giving the window (steps, segments) and "
+                                    "training hyperparameters; its sizes must match (default: the config the "
+                                    "file is named after, else 2 bars flat / 16 bars in 16 segments)")
+    p.add_argument("--pitch-table", default="legacy", choices=["legacy", "current"],
+                   help="TF drum and trio checkpoints: the drum pitch table they were trained with "
+                        "(default legacy, as the 2018 checkpoints)")
 
     def run(a):
-        from segue.models.magenta_js import load_magenta_js
+        from segue.models.magenta_js import is_magenta_js_dir, load_magenta_js
+        from segue.models.tf_checkpoint import is_tf_checkpoint, load_tf_checkpoint
 
+        if not is_magenta_js_dir(a.folder) and is_tf_checkpoint(a.folder):
+            model = load_tf_checkpoint(a.folder, a.config, "cpu", pitch_table=a.pitch_table)
+            return [model.save(a.out)]
         return [load_magenta_js(a.folder, "cpu").save(a.out)]
     return run
 
@@ -268,7 +292,8 @@ COMMANDS: dict[str, tuple[str, Callable, bool]] = {
     "plot": ("loss and accuracy curves of a run, as PNG", _plot, False),
     "sweep": ("search hyperparameters with Optuna from a W&B sweep file", _sweep, False),
     "export-magenta": ("write the model as a Magenta.js checkpoint folder", _export_magenta, True),
-    "import-magenta": ("convert a Magenta.js checkpoint folder into a Segue checkpoint", _import_magenta, False),
+    "import-magenta": ("convert a Magenta.js checkpoint folder or a Python Magenta .tar into a Segue checkpoint",
+                       _import_magenta, False),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,12 @@ LATENT_FORMAT = "segue-latent"
 
 
 def shipped_model_path() -> Path | None:
-    """The default model that ships in the package, once one has been trained."""
-    path = Path(str(files("segue.models").joinpath("weights/default.safetensors")))
+    """The default model that ships in the package, once one has been trained; in the standalone
+    binary (PyInstaller sets ``sys.frozen``), the ``models/`` folder beside the executable."""
+    if getattr(sys, "frozen", False):
+        path = Path(sys.executable).resolve().parent / "models" / "default.safetensors"
+    else:
+        path = Path(str(files("segue.models").joinpath("weights/default.safetensors")))
     return path if path.is_file() else None
 
 
@@ -42,9 +47,12 @@ def load_model(model: str | None, device: str | None, config: str | None = None)
     """--model PATH, else the shipped model, else a freshly initialised one (said loudly)."""
     if model:
         from segue.models.magenta_js import is_magenta_js_dir, load_magenta_js
+        from segue.models.tf_checkpoint import is_tf_checkpoint, load_tf_checkpoint
 
         if is_magenta_js_dir(model):  # a Magenta.js checkpoint folder
             return load_magenta_js(model, device)
+        if is_tf_checkpoint(model):  # a Python Magenta .tar, or a TF checkpoint's .index / prefix
+            return load_tf_checkpoint(model, config, device)
         return LatentModel.load(model, device)
     shipped = shipped_model_path()
     if shipped and not config:

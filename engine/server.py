@@ -11,8 +11,10 @@ import asyncio
 import logging
 import math
 import signal
+import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -37,9 +39,14 @@ BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
 
 
 def shipped_models_dir() -> Path | None:
-    from importlib.resources import files
+    """The models shipped with Segue: package data, or in the standalone binary (PyInstaller sets
+    ``sys.frozen``) the ``models/`` folder beside the executable."""
+    if getattr(sys, "frozen", False):
+        folder = Path(sys.executable).resolve().parent / "models"
+    else:
+        from importlib.resources import files
 
-    folder = Path(str(files("segue.models").joinpath("weights")))
+        folder = Path(str(files("segue.models").joinpath("weights")))
     return folder if folder.is_dir() else None
 
 
@@ -97,6 +104,9 @@ class Engine:
         self._tasks: list[asyncio.Task] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._warned: dict[str, float] = {}
+        # instance -> callbacks (session, bar, version, notes) that get each generated bar besides OSC:
+        # a MIDI host plays them. A session with a sink stays open without an OSC client.
+        self.bar_sinks: dict[str, list[Callable]] = {}
         self.handlers: dict[str, Callable] = {
             "/segue/hello": self.on_hello, "/segue/ping": self.on_ping, "/segue/goodbye": self.on_goodbye,
             "/segue/model/info": self.on_model_info, "/segue/model/list": self.on_model_list,
@@ -262,6 +272,9 @@ class Engine:
         self.reply(s, "/segue/goodbye", r.rid)
         self.store.save(s)
         self.by_addr.pop(addr, None)
+        if s.instance in self.bar_sinks:  # a MIDI host still plays this session: only the OSC client leaves
+            s.reply_port = 0
+            return
         self.sessions.pop(s.instance, None)
         self.caches.pop(s.instance, None)
 
@@ -445,6 +458,99 @@ class Engine:
             self.send_notes(s, "/segue/render/notes", (r.rid, step), notes)
         self.send_to(self.target(s), osc.message("/segue/render/end", r.rid))
 
+    # --- for code besides OSC (a MIDI host) ------------------------------------------------------
+    # Engine state belongs to the event loop: from another thread, run these through ``call``.
+    def call(self, fn: Callable, *args) -> Future:
+        """Run ``fn(*args)`` on the engine's loop (awaited when it is a coroutine function);
+        thread-safe. The future holds its result or exception."""
+        if self._loop is None:
+            raise RuntimeError("the engine has not started")
+
+        async def inside():
+            result = fn(*args)
+            return await result if asyncio.iscoroutine(result) else result
+
+        return asyncio.run_coroutine_threadsafe(inside(), self._loop)
+
+    def open_session(self, instance: str) -> Session:
+        """The session of ``instance``: open, saved (restored, its slots re-encoded) or new."""
+        s = self.sessions.get(instance)
+        if s is None:
+            s = self.store.load(instance) or Session(instance=instance)
+            self.sessions[instance] = s
+            if any(slot.mu is None for slot in s.slots.values()):
+                task = asyncio.ensure_future(self._restore(s))
+                task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or log.error(
+                    "restoring the slots of %s: %s", instance, t.exception()))
+        s.touch()
+        return s
+
+    def add_bar_sink(self, instance: str, sink: Callable) -> Session:
+        """Call ``sink(session, bar, version, notes)`` with each bar generated for ``instance``
+        (besides any OSC client of that session), and keep the session open while it is there."""
+        self.bar_sinks.setdefault(instance, []).append(sink)
+        return self.open_session(instance)
+
+    def remove_bar_sink(self, instance: str, sink: Callable) -> None:
+        sinks = self.bar_sinks.get(instance, [])
+        if sink in sinks:
+            sinks.remove(sink)
+        if not sinks:
+            self.bar_sinks.pop(instance, None)
+        s = self.sessions.get(instance)
+        if s is not None:
+            self.store.save(s)
+
+    def set_knob(self, s: Session, name: str, value) -> int:
+        """Set a knob as /segue/knob/set/<name> does (same checks); the session's new version."""
+        arg = KNOBS.get(name)
+        if arg is None:
+            raise InputError(f"no knob {name!r} (knobs: {', '.join(KNOBS)})")
+        problem = arg.check(value, name)
+        if problem:
+            raise InputError(f"{name}: {problem}")
+        try:
+            s.knobs.set(name, value)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        s.changed()
+        self.tick(time.monotonic())
+        return s.version
+
+    def set_transport(self, s: Session, playing: bool, tempo: float, beat: float, at: float | None = None) -> None:
+        t = s.transport
+        t.playing, t.tempo, t.beat = bool(playing), float(tempo), float(beat)
+        t.at = time.monotonic() if at is None else at
+
+    def seek(self, s: Session, beat: float, at: float | None = None) -> None:
+        s.transport.beat, s.transport.at = float(beat), time.monotonic() if at is None else at
+        s.sent.clear()
+
+    def request_bar(self, s: Session, bar: int) -> None:
+        """Generate one bar now, whatever the transport (as /segue/bar/request)."""
+        self._queue_bar(s, bar, priority=time.monotonic())
+
+    def set_morph_slots(self, s: Session, a: str, b: str) -> None:
+        s.morph_slots = (a, b)
+        s.changed()
+
+    async def encode_into_slot(self, s: Session, slot: str, clip_name: str, clip: Clip) -> Slot:
+        """Keep ``clip`` as ``clip_name`` and encode it into ``slot`` (like clip upload + /slot/encode)."""
+        s.clips[clip_name] = clip
+        s.dirty = True
+        filled = Slot(source=f"clip:{clip_name}", groove_clip=clip_name)
+        await self._fill_slot(s, slot, filled)
+        s.slots[slot] = filled
+        s.changed()
+        return filled
+
+    async def sample_into_slot(self, s: Session, slot: str, bars: int) -> Slot:
+        filled = Slot(source=f"sample:{int(bars)}")
+        await self._fill_slot(s, slot, filled)
+        s.slots[slot] = filled
+        s.changed()
+        return filled
+
     # --- bars -----------------------------------------------------------------------------------
     def snapshot(self, s: Session) -> generate.Snapshot:
         a_name, b_name = s.morph_slots
@@ -493,12 +599,21 @@ class Engine:
         exc = future.exception()
         if exc is not None:
             log.error("bar %d for %s failed: %s", bar, s.instance, exc)
-            self.send_to(self.target(s), osc.message("/segue/error", -1, "/segue/bar/begin",
-                                                     f"bar {bar} could not be generated: {exc}"))
+            if s.reply_port:
+                self.send_to(self.target(s), osc.message("/segue/error", -1, "/segue/bar/begin",
+                                                         f"bar {bar} could not be generated: {exc}"))
             return
         notes = future.result()
         if notes is None or s.sent.get(bar, -1) > snap.version:
             return  # superseded: a newer version is (or will be) sent instead
+        for sink in list(self.bar_sinks.get(s.instance, ())):
+            try:
+                sink(s, bar, snap.version, notes)
+            except Exception:
+                log.exception("bar sink of %s", s.instance)
+        if not s.reply_port:
+            s.sent[bar] = snap.version
+            return
         chunks = list(osc.note_chunks("/segue/bar/notes", (bar, snap.version), notes, s.chunk_bytes))
         amounts = dict(snap.attributes)
         self.send_to(self.target(s), osc.message(
@@ -512,7 +627,7 @@ class Engine:
     def tick(self, now: float) -> None:
         """Queue every bar that is due and not yet sent at the session's current version."""
         for s in list(self.sessions.values()):
-            if not (s.transport.playing and s.reply_port):
+            if not (s.transport.playing and (s.reply_port or s.instance in self.bar_sinks)):
                 continue
             due = scheduler.upcoming(s.transport, now, self.config.lookahead_bars)
             for d in scheduler.needs_generation(due, s.sent, s.version):
@@ -537,7 +652,7 @@ class Engine:
             for s in list(self.sessions.values()):
                 if s.dirty:
                     self.store.save(s)
-                if now - s.last_seen > self.config.session_idle_seconds:
+                if now - s.last_seen > self.config.session_idle_seconds and s.instance not in self.bar_sinks:
                     log.info("session %s idle: saved and closed", s.instance)
                     self.store.save(s)
                     self.sessions.pop(s.instance, None)
@@ -547,10 +662,20 @@ class Engine:
 
 
 async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str], None] = print,
-                stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or ``stop`` is set); prints one ready line."""
+                stop: asyncio.Event | None = None, midi=None) -> None:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set); prints one ready line. With ``midi`` (a
+    ``segue.engine.midi_host.MidiSettings``) a MIDI host plays a session on MIDI ports too; when
+    its ports cannot open, the error is logged and the engine serves OSC alone."""
     engine = Engine(config, model)
     host, port = await engine.start()
+    midi_host = None
+    if midi is not None:
+        from segue.engine.midi_host import open_host
+
+        try:
+            midi_host = open_host(engine, midi)
+        except SegueError as e:
+            log.error("MIDI is off: %s. The engine keeps serving OSC.", e.args[0] if e.args else e)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -561,8 +686,12 @@ async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str],
     state = "untrained" if model.untrained else "trained"
     ready(f"segue engine ready: udp://{host}:{port} model {model.config.name} ({state}, "
           f"licence: {model.meta.licence}) device {model.device.type}")
+    if midi_host is not None:
+        ready(midi_host.describe())
     try:
         await stop.wait()
     finally:
+        if midi_host is not None:
+            midi_host.close()
         await engine.stop()
         log.info("segue engine stopped")

@@ -35,10 +35,28 @@ def config_from_args(a) -> EngineConfig:
                         lookahead_bars=a.lookahead)
 
 
+def midi_from_args(a):
+    """MidiSettings when any of --midi, --midi-in, --midi-out is given, else None."""
+    if not (getattr(a, "midi", False) or getattr(a, "midi_in", None) or getattr(a, "midi_out", None)):
+        return None
+    from segue.bridge.clock import parse_meter
+    from segue.engine.midi_host import MidiMap, MidiSettings
+
+    try:
+        meter = parse_meter(a.midi_meter)
+    except ValueError as e:
+        raise InputError(f"--midi-meter: {e}") from None
+    if a.midi_map:
+        MidiMap.load(a.midi_map)  # a bad map is an error before anything starts
+    return MidiSettings(input=a.midi_in, output=a.midi_out, meter=meter, offset_ms=a.clock_offset_ms,
+                        map_file=a.midi_map)
+
+
 def run(model: LatentModel, a) -> list:
     config = config_from_args(a)
+    midi = midi_from_args(a)
     try:
-        asyncio.run(serve(config, model, ready=lambda line: print(line, flush=True)))
+        asyncio.run(serve(config, model, ready=lambda line: print(line, flush=True), midi=midi))
     except OSError as e:
         raise InputError(f"cannot listen on {a.host}:{a.port}: {e.strerror or e}") from None
     return []

@@ -362,6 +362,14 @@ def _infer_config(name: str, conv: dict[str, Any], rep: Representation,
         raise CheckpointError(f"{where}: numSegments must be a whole number, got {segments!r}")
     if steps % STEPS_PER_BAR:
         raise CheckpointError(f"{where}: numSteps {steps} is not whole 4/4 bars of {STEPS_PER_BAR} steps")
+    return config_from_weights(name, rep, weights, where, steps, segments)
+
+
+def config_from_weights(name: str, rep: Representation, weights: dict[str, np.ndarray], where: Path | str,
+                        steps: int, segments: int) -> MusicVAEConfig:
+    """The MusicVAEConfig whose layer sizes, z size and encoder kind fit these TF-named weights
+    (only their shapes are read). ``segments`` 0: a flat decoder; else a conductor with that many
+    steps. Shared by Magenta.js and TF checkpoints (``segue.models.tf_checkpoint``)."""
     if any("/nade/" in k for k in weights):
         raise CheckpointError(f"{where}: unsupported: a NADE decoder (nade/* weights)")
     if any(k.startswith("control_preprocessing/") for k in weights):
@@ -426,6 +434,38 @@ def load_magenta_js(path: str | Path, device: str | torch.device | None = None) 
     name = f"magenta-js/{folder.resolve().name}"
     config = _infer_config(name, conv, rep, weights, folder)
 
+    model, used, sigma_missing = map_weights(config, rep, weights, folder)
+    quant = sorted({stored[k] for k in used})
+    training: dict[str, Any] = {
+        "source": "Magenta.js checkpoint",
+        "imported_from": str(folder),
+        "magenta_js_spec": spec,
+        "stored_dtypes": quant,
+    }
+    if sigma_missing:
+        training["sigma"] = SIGMA_MISSING
+    ignored = sorted(set(weights) - used - {"encoder/sigma/kernel", "encoder/sigma/bias"})
+    if ignored:
+        training["ignored_variables"] = ignored
+    meta = CheckpointMeta(config=config, training=training,
+                          licence="unknown: weights imported from a Magenta.js checkpoint; see where you got it")
+    return LatentModel(model, None, meta, device)
+
+
+SIGMA_MISSING = ("absent from the checkpoint (Magenta.js never reads it): the sigma layer has zero "
+                 "weights, so sigma = softplus(0) = 0.693 for every input; mu is exact")
+
+
+def tf_variable_names(config: MusicVAEConfig, n_heads: int) -> list[str]:
+    """The TF variable names (kernels and biases) a model of this config maps onto."""
+    return [var.tf + part for var in _layout(config, n_heads) for part in ("kernel", "bias")]
+
+
+def map_weights(config: MusicVAEConfig, rep: Representation, weights: dict[str, np.ndarray],
+                where: Path | str) -> tuple[MusicVAE, set[str], bool]:
+    """A MusicVAE of ``config`` holding these TF-named float32 weights (kernels [in, out], LSTM
+    gates i, j, f, o); the names it used; whether sigma was absent (then zero weights).
+    Shared by Magenta.js and TF checkpoints."""
     model = MusicVAE(config)
     state = model.state_dict()
     layout = _layout(config, rep.n_heads)
@@ -441,34 +481,18 @@ def load_magenta_js(path: str | Path, device: str | torch.device | None = None) 
             for part, want in (("kernel", want_k), ("bias", want_b)):
                 key = var.tf + part
                 if key not in weights:
-                    raise CheckpointError(f"{folder}: missing weight {key!r} (needed for {config.encoder} encoder / "
+                    raise CheckpointError(f"{where}: missing weight {key!r} (needed for {config.encoder} encoder / "
                                           f"{config.decoder} decoder of {rep.kind})")
                 got = weights[key]
                 if tuple(got.shape) != tuple(want.shape):
-                    raise CheckpointError(f"{folder}: shape mismatch: {key} has shape {list(got.shape)}, "
+                    raise CheckpointError(f"{where}: shape mismatch: {key} has shape {list(got.shape)}, "
                                           f"expected {list(want.shape)} for this {rep.kind} model")
-                arrays.append(torch.from_numpy(got))  # _decode's arrays are fresh, writable copies
+                arrays.append(torch.from_numpy(got))  # callers pass fresh, writable float32 arrays
                 used.add(key)
             kernel, bias = arrays
         new_state.update(_from_tf(var, kernel, bias))
     model.load_state_dict(new_state)
-
-    quant = sorted({stored[k] for k in used})
-    training: dict[str, Any] = {
-        "source": "Magenta.js checkpoint",
-        "imported_from": str(folder),
-        "magenta_js_spec": spec,
-        "stored_dtypes": quant,
-    }
-    if sigma_missing:
-        training["sigma"] = ("absent from the checkpoint (Magenta.js never reads it): the sigma layer has zero "
-                             "weights, so sigma = softplus(0) = 0.693 for every input; mu is exact")
-    ignored = sorted(set(weights) - used - {"encoder/sigma/kernel", "encoder/sigma/bias"})
-    if ignored:
-        training["ignored_variables"] = ignored
-    meta = CheckpointMeta(config=config, training=training,
-                          licence="unknown: weights imported from a Magenta.js checkpoint; see where you got it")
-    return LatentModel(model, None, meta, device)
+    return model, used, sigma_missing
 
 
 # --- export --------------------------------------------------------------------------------------

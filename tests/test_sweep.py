@@ -11,10 +11,10 @@ import numpy as np
 import optuna
 import pytest
 import torch
+from data_fixtures import write_synthetic_windows
 
 from segue.engine import cli
 from segue.models import sweep as sw
-from segue.models.data import windows_path
 from segue.models.errors import InputError
 
 D = optuna.distributions
@@ -36,23 +36,7 @@ def restore_threads():
 
 @pytest.fixture(scope="module")
 def synthetic_data(tmp_path_factory):
-    """Scales and arpeggios written straight into the dataset layout (as in test_train.py)."""
-    out = tmp_path_factory.mktemp("synthetic")
-    rng = np.random.default_rng(0)
-    rows = []
-    for _ in range(64):
-        base = int(rng.integers(50, 70))
-        step = int(rng.choice([1, 2, 3, 4]))
-        spacing = int(rng.choice([1, 2, 3, 4]))
-        offset = int(rng.integers(0, spacing))
-        w = np.zeros((32, 1), dtype=np.uint8)
-        for n, i in enumerate(range(offset, 32, spacing)):
-            w[i, 0] = base + (n * step) % 24 - 21 + 2
-        rows.append(w)
-    arr = np.stack(rows)
-    for split, part in (("train", arr[:48]), ("valid", arr[48:56]), ("test", arr[56:])):
-        np.save(windows_path(out, "melody", 2, split), part)
-    return out
+    return write_synthetic_windows(tmp_path_factory.mktemp("synthetic"), 64, 8, 8)
 
 
 def _file(**kw):

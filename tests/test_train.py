@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from data_fixtures import write_synthetic_windows
 from safetensors import safe_open
 
 from segue.models import train as trainer
 from segue.models.configs import CONFIGS
-from segue.models.data import build_dataset, load_windows, windows_path
+from segue.models.data import build_dataset, load_windows
 from segue.models.errors import InputError
 from segue.models.inference import LatentModel
 from segue.models.musicvae import MusicVAE
@@ -35,24 +36,7 @@ def corpus_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def synthetic_data(tmp_path_factory):
-    """Windows written straight into the dataset layout: scales and arpeggios in many keys, at
-    several note spacings and offsets (so density, intervals and syncopation all vary)."""
-    out = tmp_path_factory.mktemp("synthetic")
-    rng = np.random.default_rng(0)
-    rows = []
-    for _ in range(160):
-        base = int(rng.integers(50, 70))
-        step = int(rng.choice([1, 2, 3, 4]))
-        spacing = int(rng.choice([1, 2, 3, 4]))
-        offset = int(rng.integers(0, spacing))
-        w = np.zeros((32, 1), dtype=np.uint8)
-        for n, i in enumerate(range(offset, 32, spacing)):
-            w[i, 0] = base + (n * step) % 24 - 21 + 2
-        rows.append(w)
-    arr = np.stack(rows)
-    for split, part in (("train", arr[:128]), ("valid", arr[128:144]), ("test", arr[144:])):
-        np.save(windows_path(out, "melody", 2, split), part)
-    return out
+    return write_synthetic_windows(tmp_path_factory.mktemp("synthetic"), 160, 16, 16)
 
 
 def test_real_pieces_train_and_the_loss_goes_down(corpus_data, tmp_path):

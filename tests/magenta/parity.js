@@ -15,41 +15,11 @@
 // Magenta.js fetches checkpoints over HTTP only (node-fetch rejects paths and file:// URLs), so the
 // folder is served from a throwaway server on 127.0.0.1 for the length of the run.
 const fs = require('fs');
-const http = require('http');
-const path = require('path');
 const tf = require('@tensorflow/tfjs');
 const {MusicVAE} = require('@magenta/music/node/music_vae');
+const {serve, inputTensor: toInput} = require('./common');
+const inputTensor = (...args) => toInput(tf, ...args);
 
-function serve(root) {
-  const base = path.resolve(root);
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname).replace(/^\/ckpt\//, '');
-    const file = path.resolve(base, rel);
-    if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, {'Content-Type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream'});
-    res.end(fs.readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function inputTensor(kind, indices, depths) {
-  return tf.tidy(() => {
-    const idx = tf.tensor3d(indices, undefined, 'int32');  // (B, T, heads)
-    const heads = tf.unstack(idx, 2);
-    if (kind === 'drums') {
-      const bits = tf.tensor1d([1, 2, 4, 8, 16, 32, 64, 128, 256], 'int32');
-      const d = heads[0].expandDims(2);  // (B, T, 1)
-      const roll = tf.floorDiv(d, bits).mod(2);  // bit c of the index = class c hit
-      const none = tf.equal(d, 0).toInt();
-      return tf.concat([roll, none], 2).toFloat();
-    }
-    return tf.concat(heads.map((h, k) => tf.oneHot(h, depths[k])), 2).toFloat();
-  });
-}
 
 async function main() {
   const [requestPath, resultPath] = process.argv.slice(2);
@@ -73,7 +43,7 @@ async function main() {
       result.timings_ms.encode_sequences = Date.now() - t;
     }
     if (request.indices && request.indices.length) {
-      const x = inputTensor(request.input, request.indices, request.depths);
+      const x = inputTensor(request.input, tf.tensor3d(request.indices, undefined, 'int32'), request.depths);
       t = Date.now();
       const mu = await model.encodeTensors(x);
       result.mu_tensors = await mu.array();

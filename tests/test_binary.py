@@ -1,0 +1,198 @@
+"""The standalone engine binary (build_spec/): where a frozen engine finds its models, the entry
+script's defaults, and (slow) a smoke test of the real onedir build.
+
+The slow tests use the binary that SEGUE_BINARY names, else build dist/segue-engine with
+`make binary` (build_spec/build.py where there is no make): minutes, and about 1 GB of disk.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from segue.engine import cli, offline, server
+from segue.engine.client import EngineClient
+from segue.models.midi import read_midi
+
+ROOT = Path(__file__).resolve().parent.parent
+WINDOWS = os.name == "nt"
+EXE_NAME = "segue-engine.exe" if WINDOWS else "segue-engine"
+
+
+def _entry():
+    """build_spec/segue_engine.py, the frozen entry point, as a module."""
+    spec = importlib.util.spec_from_file_location("segue_engine_entry", ROOT / "build_spec" / "segue_engine.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- fast: the frozen lookups and the entry script --------------------------------------------------
+
+@pytest.fixture
+def frozen(tmp_path, monkeypatch) -> Path:
+    """Pretend to be a PyInstaller binary living in tmp_path; returns its folder."""
+    exe = tmp_path / EXE_NAME
+    exe.write_bytes(b"")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    return tmp_path.resolve()
+
+
+def test_frozen_engine_finds_the_models_beside_the_executable(frozen):
+    assert offline.shipped_model_path() is None and server.shipped_models_dir() is None
+    (frozen / "models").mkdir()
+    assert offline.shipped_model_path() is None  # a folder without the default model
+    assert server.shipped_models_dir() == frozen / "models"
+    (frozen / "models" / "default.safetensors").write_bytes(b"")
+    assert offline.shipped_model_path() == frozen / "models" / "default.safetensors"
+
+
+def test_no_command_means_serve():
+    entry = _entry()
+    assert entry.engine_argv([]) == ["serve"]
+    assert entry.engine_argv(["--port", "9000"]) == ["serve", "--port", "9000"]
+    assert entry.engine_argv(["--version"]) == ["--version"]
+    assert entry.engine_argv(["info", "--device", "cpu"]) == ["info", "--device", "cpu"]
+
+
+def test_first_run_says_where_it_listens_and_how_to_load_the_device(frozen):
+    entry, parser = _entry(), cli.build_parser()
+    state = frozen / "state"
+    message = entry.first_run_message(["serve", "--state-dir", str(state), "--port", "9797"], parser)
+    assert "first run" in message and "udp://127.0.0.1:9797" in message
+    assert "Segue.amxd" in message and "not in this build yet" in message
+    (frozen / "Segue.amxd").write_bytes(b"")
+    message = entry.first_run_message(["serve", "--state-dir", str(state), "--port", "0"], parser)
+    assert f"drag {frozen / 'Segue.amxd'} onto a MIDI track" in message and "a free port" in message
+    state.mkdir()
+    assert entry.first_run_message(["serve", "--state-dir", str(state)], parser) is None  # not the first run
+    assert entry.first_run_message(["info"], parser) is None
+    assert entry.first_run_message(["serve", "--help"], parser) is None
+
+
+# --- slow: the real binary --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def binary() -> Path:
+    given = os.environ.get("SEGUE_BINARY")
+    if given:
+        path = Path(given).resolve()
+        assert path.is_file(), f"SEGUE_BINARY={given} is not a file"
+        return path
+    if shutil.which("make") and not WINDOWS:
+        subprocess.run(["make", "binary"], cwd=ROOT, check=True, timeout=3600)
+    else:
+        subprocess.run([sys.executable, "build_spec/build.py"], cwd=ROOT, check=True, timeout=3600)
+    return ROOT / "dist" / "segue-engine" / EXE_NAME
+
+
+def _lines(stream, into: queue.Queue) -> None:
+    for line in stream:
+        into.put(line)
+    into.put(None)
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    if WINDOWS:
+        proc.terminate()  # no SIGTERM on Windows: TerminateProcess, whose exit status means nothing
+    else:
+        proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_binary_serves_morphs_streams_bars_and_stops_on_sigterm(binary, tmp_path):
+    assert (binary.parent / "models").is_dir()
+    done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and re.fullmatch(r"segue \d+\.\d+\S*\n", done.stdout), done
+    assert "unknown" not in done.stdout  # the package metadata travelled with it
+
+    state = tmp_path / "state"
+    t0 = time.monotonic()
+    proc = subprocess.Popen([str(binary), "serve", "--port", "0", "--state-dir", str(state),
+                             "--models-dir", str(tmp_path / "models")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out: queue.Queue = queue.Queue()
+    err: list[str] = []
+    readers = [threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True),
+               threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)]
+    for reader in readers:
+        reader.start()
+    client = None
+    try:
+        line = out.get(timeout=300)
+        startup = time.monotonic() - t0
+        match = re.match(r"segue engine ready: udp://127\.0\.0\.1:(\d+) model (\S+)", line or "")
+        assert match, (line, "".join(err)[-3000:])
+        print(f"binary ready in {startup:.2f} s: {line.strip()}")
+
+        client = EngineClient(int(match.group(1)))
+        hello = client.hello(timeout=30)
+        assert f"segue {hello[3]}\n" == done.stdout  # the engine's version is the binary's
+        assert client.request("/segue/ping")[0] == "/segue/pong"
+
+        for slot, path in zip("AB", offline.example_clips()):
+            seq = read_midi(path)
+            client.upload(slot.lower(), [n for t in seq.tracks for n in t.notes], max(4.0, 4.0 * -(-seq.end // 4)))
+            address, args = client.request("/segue/slot/encode", slot, slot.lower(), timeout=60)
+            assert address == "/segue/slot/encode", args
+        assert client.request("/segue/knob/set/morph", 0.5)[0] == "/segue/knob/set/morph"
+        reply = client.request("/segue/transport/set", 1, 400.0, 0.0, 4, 4)  # 0.6 s a bar
+        assert reply[0] == "/segue/transport/set", reply
+        bars = []
+        deadline = time.monotonic() + 60
+        while len({b.bar for b in bars}) < 3 and time.monotonic() < deadline:
+            try:
+                bars.append(client.bar_events.get(timeout=1))
+            except queue.Empty:
+                pass
+        client.request("/segue/transport/set", 0, 400.0, 0.0, 4, 4)
+        assert sorted({b.bar for b in bars})[:3] == [0, 1, 2], [b.bar for b in bars]
+        assert all(b.complete and b.morph == pytest.approx(0.5) for b in bars)
+        assert all(0 <= n.start < 4.0 and 0 <= n.pitch < 128 for b in bars for n in b.notes)
+        client.request("/segue/goodbye")
+        client.close()
+        client = None
+
+        status = _stop(proc)
+        readers[1].join(timeout=10)
+        if not WINDOWS:
+            assert status == 0, "".join(err)[-3000:]
+            assert list(state.glob("*.json"))  # the session was saved on the way out
+        assert "first run" in "".join(err)  # no state folder before: it said where it listens
+    finally:
+        if client is not None:
+            client.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for reader in readers:
+            reader.join(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+@pytest.mark.slow
+def test_binary_runs_the_offline_commands(binary, tmp_path):
+    done = subprocess.run([str(binary), "demo", "-o", str(tmp_path / "demo"), "--steps", "3"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    written = {p.suffix for p in (tmp_path / "demo").iterdir()}
+    assert {".mid", ".gif"} <= written, written  # matplotlib and PIL drew the morph
+    done = subprocess.run([str(binary), "info"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and json.loads(done.stdout)["model"], done.stderr[-3000:]
+    done = subprocess.run([str(binary), "--help"], capture_output=True, text=True, timeout=300)
+    assert "standalone binary" in done.stdout and "music21" in done.stdout

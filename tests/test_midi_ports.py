@@ -1,0 +1,627 @@
+"""MIDI ports and the MIDI host, without real ports: port names, the in-memory pair, backends that
+fail, the control map, and the host on a fake clock (timing, versions, stop, jumps, capture) and on
+a real engine (CC moves the morph, a captured phrase is encoded, bars reach the output)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from engine_fixtures import running_engine, tiny_model
+
+from segue.bridge import midi
+from segue.bridge.clock import PPQN
+from segue.bridge.midi import MemoryOutput, PortError, match_port, memory_pair
+from segue.engine import midi_host as mh
+from segue.engine.client import EngineClient
+from segue.engine.midi_host import DEFAULT_CC, DEFAULT_PROGRAM, DetachedEngine, MidiHost, MidiMap, cc_value
+from segue.models.errors import InputError
+from segue.models.notes import Note
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- port names ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("wanted, names, index", [
+    ("Segue In", ["system:midi_capture_1", "Segue-01:Segue In"], 1),  # JACK: client prefix
+    ("segue in", ["Segue:Segue Out", "Segue:Segue In"], 1),
+    ("loopMIDI Port", ["Microsoft GS Wavetable Synth 0", "loopMIDI Port 1"], 1),  # Windows: trailing number
+    ("loopMIDI Port 1", ["loopMIDI Port 1", "loopMIDI Port 1 2"], 0),  # exact first
+    ("IAC Driver Bus 2", ["IAC Driver Bus 1", "IAC Driver Bus 2"], 1),  # macOS
+    ("bus 2", ["IAC Driver Bus 1", "IAC Driver Bus 2"], 1),  # substring
+    ("Midi Through Port-0", ["Midi Through:Midi Through Port-0 14:0"], 0),  # ALSA
+    ("Midi Through:Midi Through Port-0 14:0", ["Midi Through:Midi Through Port-0 14:0"], 0),
+    ("  SEGUE   out ", ["a:b", "Segue-02:Segue Out"], 1),
+])
+def test_match_port(wanted, names, index):
+    assert match_port(wanted, names) == index
+
+
+def test_match_port_says_what_is_there():
+    with pytest.raises(PortError, match=r"no MIDI input port matches 'Live'; available: 'a:x', 'b:y'"):
+        match_port("Live", ["a:x", "b:y"], "input")
+    with pytest.raises(PortError, match="available: none"):
+        match_port("Live", [])
+    with pytest.raises(PortError, match=r"matches several .*'IAC Driver Bus 1', 'IAC Driver Bus 2'"):
+        match_port("IAC", ["IAC Driver Bus 1", "IAC Driver Bus 2"])
+    with pytest.raises(PortError, match="name a"):
+        match_port(" ", ["x"])
+
+
+# --- in-memory ports ----------------------------------------------------------------------------------
+def test_memory_pair_queues_then_calls_back():
+    now = [1.0]
+    out, inp = memory_pair("t", clock=lambda: now[0])
+    out.send(midi.note_on(0, 60, 100))
+    assert inp.poll() == ((0x90, 60, 100), 1.0) and inp.poll() is None
+    out.send([0xB0, 1, 64])
+    got = []
+    inp.set_callback(lambda m, t: got.append((m, t)))  # the queued one is handed over
+    now[0] = 2.0
+    out.send((midi.CLOCK,))
+    assert got == [((0xB0, 1, 64), 1.0), ((0xF8,), 2.0)]
+    out.close()
+    with pytest.raises(PortError, match="closed"):
+        out.send((midi.CLOCK,))
+
+
+def test_message_helpers():
+    assert midi.song_position(300) == (0xF2, 300 & 127, 300 >> 7)
+    assert midi.is_note_on((0x93, 60, 1)) and not midi.is_note_on((0x93, 60, 0))
+    assert midi.is_note_off((0x93, 60, 0)) and midi.is_note_off((0x83, 60, 64))
+    assert midi.kind((0xB5, 1, 2)) == midi.CONTROL_CHANGE and midi.kind((0xF8,)) == midi.CLOCK
+    assert midi.program_change(15, 3) == (0xCF, 3) and midi.control_change(0, 1, 200) == (0xB0, 1, 200 & 127)
+
+
+# --- backends that do not work --------------------------------------------------------------------------
+class FakeRtmidi:
+    """An rtmidi module whose backends fail like ALSA without /dev/snd/seq, or lack virtual ports."""
+
+    API_LINUX_ALSA, API_UNIX_JACK, API_WINDOWS_MM = 2, 3, 7
+
+    def __init__(self, virtual_ok: bool = False, construct_ok: bool = False):
+        self.virtual_ok, self.construct_ok = virtual_ok, construct_ok
+
+    def get_compiled_api(self):
+        return [2, 3] if not self.construct_ok else [7]
+
+    def get_api_name(self, api):
+        return {2: "alsa", 3: "jack", 7: "winmm"}[api]
+
+    def _port(self, rtapi, name):
+        if not self.construct_ok:
+            raise OSError(f"Midi{rtapi}::initialize: error creating client object.")
+        fake = self
+
+        class Port:
+            def open_virtual_port(self, name):
+                if not fake.virtual_ok:
+                    raise NotImplementedError("Virtual ports are not supported by the Windows MultiMedia API.")
+
+            def get_ports(self):
+                return ["loopMIDI Port 1"]
+
+            def delete(self):
+                pass
+
+        return Port()
+
+    MidiIn = MidiOut = _port
+
+
+@pytest.fixture
+def fake_rtmidi(monkeypatch):
+    def install(**kw):
+        fake = FakeRtmidi(**kw)
+        monkeypatch.setattr(midi, "_rtmidi", lambda: fake)
+        monkeypatch.setattr(midi, "_api_cache", {})
+        monkeypatch.delenv("SEGUE_MIDI_API", raising=False)
+        monkeypatch.delenv("MIDO_BACKEND", raising=False)
+        return fake
+    return install
+
+
+def test_no_working_backend_is_a_port_error(fake_rtmidi):
+    fake_rtmidi()
+    with pytest.raises(PortError, match=r"no MIDI backend works here \(alsa: .*; jack: .*\); on Linux .*jackd") as e:
+        midi.open_output()
+    assert isinstance(e.value, midi.SegueError)
+
+
+def test_no_virtual_ports_says_use_loopmidi(fake_rtmidi):
+    fake_rtmidi(construct_ok=True)
+    with pytest.raises(PortError, match="no virtual ports"):
+        midi.open_input()
+    with pytest.raises(PortError, match="no MIDI output port matches 'Segue Out'; available: 'loopMIDI Port 1'"):
+        midi.open_output("Segue Out")
+
+
+def test_backend_choice_from_the_environment(fake_rtmidi, monkeypatch):
+    fake_rtmidi()
+    monkeypatch.setenv("SEGUE_MIDI_API", "jack")
+    assert midi.requested_api() == "UNIX_JACK"
+    with pytest.raises(PortError, match=r"\(UNIX_JACK: "):
+        midi.open_output()
+    monkeypatch.setenv("SEGUE_MIDI_API", "coremidi")
+    with pytest.raises(PortError, match="not compiled"):
+        midi.open_output()
+    monkeypatch.setenv("SEGUE_MIDI_API", "beos")
+    with pytest.raises(PortError, match="SEGUE_MIDI_API must be one of"):
+        midi.requested_api()
+    monkeypatch.delenv("SEGUE_MIDI_API")
+    monkeypatch.setenv("MIDO_BACKEND", "mido.backends.rtmidi/UNIX_JACK")
+    assert midi.requested_api() == "UNIX_JACK"
+
+
+def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog):
+    from segue.engine.server import EngineConfig, serve
+
+    fake_rtmidi()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def say(line):
+        lines.append(line)
+        ready.set()
+
+    async def main():
+        await serve(EngineConfig(port=0, tick_seconds=0.01), tiny_model(), ready=say, stop=stop,
+                    midi=mh.MidiSettings())
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        port = int(lines[0].split("udp://127.0.0.1:")[1].split()[0])
+        client = EngineClient(port)
+        try:
+            client.hello()
+            assert client.request("/segue/ping")[0] == "/segue/pong"
+        finally:
+            client.close()
+        assert "MIDI is off: no MIDI backend works here" in caplog.text
+        assert len(lines) == 1  # no MIDI line
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+def test_cli_checks_midi_options(tmp_path):
+    from segue.engine import serving
+    from segue.engine.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert serving.midi_from_args(parse(["serve"])) is None
+    s = serving.midi_from_args(parse(["serve", "--midi-in", "loopMIDI Port", "--midi-meter", "7/8",
+                                      "--clock-offset-ms", "-12.5"]))
+    assert (s.input, s.output, s.meter, s.offset_ms) == ("loopMIDI Port", None, (7, 8), -12.5)
+    with pytest.raises(InputError, match="--midi-meter"):
+        serving.midi_from_args(parse(["serve", "--midi", "--midi-meter", "four"]))
+    bad = tmp_path / "map.json"
+    bad.write_text('{"cc": {"7": {"knob": "volume"}}}')
+    with pytest.raises(InputError, match="no knob 'volume'"):
+        serving.midi_from_args(parse(["serve", "--midi", "--midi-map", str(bad)]))
+
+
+# --- the control map ----------------------------------------------------------------------------------
+def test_map_file_changes_the_defaults(tmp_path):
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps({"cc": {"7": {"knob": "morph"}, "1": None, "20": {"knob": "temperature"}},
+                                "program": {"9": {"action": "preset", "knobs": {"morph": 0.5}}},
+                                "out_channel": 10, "in_channel": 2, "capture_bars": 4}))
+    m = MidiMap.load(path)
+    assert m.cc[7] == {"knob": "morph"} and 1 not in m.cc and m.cc[20] == {"knob": "temperature"}
+    assert m.cc[21] == DEFAULT_CC[21] and m.program[0] == DEFAULT_PROGRAM[0]
+    assert (m.out_channel, m.in_channel, m.capture_bars) == (10, 2, 4)
+    assert MidiMap.from_json({"replace": True, "cc": {"7": {"knob": "morph"}}}).cc == {7: {"knob": "morph"}}
+    assert MidiMap.from_json(json.loads(json.dumps(m.to_json())), "round trip").to_json() == m.to_json()
+
+
+@pytest.mark.parametrize("data, complaint", [
+    ([], "a JSON object"),
+    ({"ccs": {}}, "unknown keys ccs"),
+    ({"cc": {"x": {"knob": "morph"}}}, "keys are numbers"),
+    ({"cc": {"128": {"knob": "morph"}}}, "not in 0..127"),
+    ({"cc": {"1": {"knob": "scale"}}}, "takes names"),
+    ({"cc": {"1": {"knob": "scale", "values": ["major", "klingon"]}}}, "scale must be"),
+    ({"cc": {"1": {"action": "explode"}}}, "an \"action\" among"),
+    ({"program": {"1": {"action": "arm"}}}, "needs \"slot\""),
+    ({"program": {"1": {"action": "arm", "slot": "A", "bars": 0}}}, "bars must be"),
+    ({"program": {"1": {"action": "preset", "knobs": {"morph": 2.0}}}}, "must be in 0..1"),
+    ({"out_channel": 0}, "channel 1..16"),
+    ({"in_channel": 17}, "channel 1..16 or null"),
+    ({"capture_bars": 100}, "capture_bars"),
+])
+def test_map_errors_say_what_is_wrong(data, complaint):
+    with pytest.raises(InputError, match=complaint.replace("(", r"\(").replace(")", r"\)")):
+        MidiMap.from_json(data)
+
+
+def test_map_file_that_cannot_be_read(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        MidiMap.load(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(InputError, match="not JSON"):
+        MidiMap.load(tmp_path / "bad.json")
+
+
+def test_controller_values_to_knob_values():
+    assert [cc_value({"knob": "morph"}, v) for v in (0, 127)] == [0.0, 1.0]
+    assert [cc_value({"knob": "note_density"}, v) for v in (0, 64, 127)] == [-3.0, 0.0, 3.0]  # centred
+    assert [cc_value({"knob": "octave"}, v) for v in (0, 64, 127)] == [-4, 0, 4]
+    assert [cc_value({"knob": "scale_root"}, v) for v in (0, 127)] == [-1, 11]
+    assert [cc_value({"knob": "temperature", "lo": 0, "hi": 2}, v) for v in (0, 127)] == [0.0, 2.0]
+    assert [cc_value({"knob": "velocity"}, v) for v in (0, 100, 127)] == [0, 100, 127]
+    scales = DEFAULT_CC[85]
+    assert cc_value(scales, 0) == "major" and cc_value(scales, 127) == scales["values"][-1]
+
+
+def test_the_default_map_is_documented():
+    doc = (ROOT / "docs" / "midi.md").read_text()
+    for number, entry in DEFAULT_CC.items():
+        assert f"| {number} | " in doc and (entry.get("knob") or entry["action"]) in doc, number
+    for number, entry in DEFAULT_PROGRAM.items():
+        assert f"| {number} | " in doc and entry["action"] in doc, number
+
+
+# --- the host on a fake clock ---------------------------------------------------------------------------
+class Sim:
+    """A MIDI host on a fake clock: a DAW sends clock into Segue In; Segue Out is recorded."""
+
+    def __init__(self, engine=None, **kw):
+        self.now = 100.0
+        self.engine = engine or DetachedEngine("midi:test")
+        self.daw, inp = memory_pair("Segue In", clock=lambda: self.now)
+        self.out = MemoryOutput(name="Segue Out", clock=lambda: self.now, record=True)
+        self.host = MidiHost(self.engine, inp, self.out, "midi:test", clock=lambda: self.now, threaded=False,
+                             **kw).start()
+        self.next_pulse: float | None = None
+        self.period = 60 / (120 * PPQN)
+        self.t0: float | None = None  # when beat 0 (of the last start) sounds ideally
+
+    def send(self, *msgs) -> None:
+        for m in msgs:
+            self.daw.send(m)
+        self.host.step(self.now)
+
+    def play(self, bpm: float = 120.0, beat: float = 0.0) -> None:
+        self.period = 60 / (bpm * PPQN)
+        if beat:
+            self.send(midi.song_position(int(beat * 4)), (midi.CONTINUE,))
+        else:
+            self.send((midi.START,))
+        self.next_pulse = self.now + 0.001
+        self.t0 = self.next_pulse - beat * 60 / bpm
+
+    def to_beat(self, beat: float) -> None:
+        """Advance to when ``beat`` sounds (ideally) in the current play."""
+        self.advance(self.t0 + beat * self.period * PPQN - self.now)
+
+    def stop(self) -> None:
+        self.next_pulse = None
+        self.send((midi.STOP,))
+
+    def advance(self, seconds: float) -> None:
+        end = self.now + seconds
+        while self.now < end:
+            wait = self.host.step(self.now)
+            nxt = min(self.now + wait, end)
+            if self.next_pulse is not None and self.next_pulse <= nxt:
+                self.now = self.next_pulse
+                self.daw.send((midi.CLOCK,))
+                self.next_pulse += self.period
+            else:
+                self.now = nxt
+        self.host.step(self.now)
+
+    def sent(self, kinds=(midi.NOTE_ON, midi.NOTE_OFF)) -> list[tuple[tuple, float]]:
+        return [(m, t) for m, t in self.out.sent if midi.kind(m) in kinds]
+
+    def hanging(self) -> set[tuple[int, int]]:
+        on: set[tuple[int, int]] = set()
+        for m, _ in self.sent():
+            key = (m[0] & 15, m[1])
+            if midi.is_note_on(m):
+                on.add(key)
+            else:
+                on.discard(key)
+        return on
+
+
+def bar(*pitches_at: tuple[int, float, float]) -> list[Note]:
+    return [Note(p, s, d, 100) for p, s, d in pitches_at]
+
+
+@pytest.mark.parametrize("bpm", [120.0, 180.0])
+def test_notes_play_at_their_beats(bpm):
+    sim = Sim()
+    feed = sim.engine.feed
+    feed(0, 1, bar((60, 0.0, 0.5), (62, 1.0, 0.5), (64, 2.5, 0.25), (65, 3.75, 0.25)))
+    feed(1, 1, bar((67, 0.0, 1.0), (69, 0.5, 4.0)))  # the last one lasts into bar 2
+    sim.play(bpm)
+    sim.advance(3 * 240 / bpm)
+    spb = 60 / bpm
+    ons = [(m[1], t) for m, t in sim.sent() if midi.is_note_on(m)]
+    offs = [(m[1], t) for m, t in sim.sent() if midi.is_note_off(m)]
+    want = [(60, 0.0), (62, 1.0), (64, 2.5), (65, 3.75), (67, 4.0), (69, 4.5)]
+    assert [p for p, _ in ons] == [p for p, _ in want]
+    for (p, t), (_, beat) in zip(ons, want):
+        assert t - sim.t0 == pytest.approx(beat * spb, abs=1e-4), p
+    assert dict(offs)[69] - sim.t0 == pytest.approx(8.5 * spb, abs=1e-4)
+    assert not sim.hanging()
+    assert sim.engine.session.transport.playing and sim.engine.session.transport.tempo == pytest.approx(bpm)
+
+
+def test_a_newer_version_replaces_a_bar_until_it_begins():
+    sim = Sim()
+    sim.engine.feed(1, 1, bar((60, 0.0, 0.25), (60, 2.0, 0.25)))
+    sim.play()
+    sim.advance(1.0)  # beat 2
+    sim.engine.feed(1, 2, bar((62, 0.0, 0.25), (62, 2.0, 0.25)))
+    sim.engine.feed(1, 1, bar((50, 0.0, 0.25)))  # older: ignored
+    sim.advance(2.1)  # into bar 1, beat 4.2
+    sim.engine.feed(1, 3, bar((64, 0.0, 0.25), (64, 2.0, 0.25)))  # bar 1 began: too late for it
+    sim.advance(1.0)
+    assert [m[1] for m, _ in sim.sent() if midi.is_note_on(m)] == [62, 62]
+
+
+def test_stop_leaves_no_note_hanging():
+    sim = Sim()
+    sim.engine.feed(0, 1, bar((60, 0.0, 4.0), (64, 1.0, 3.0), (67, 2.0, 2.0)))
+    sim.play()
+    sim.advance(1.1)  # three notes sound
+    assert sim.hanging() == {(0, 60), (0, 64), (0, 67)}
+    sim.stop()
+    assert sim.hanging() == set()
+    sim.advance(2.0)
+    assert sim.hanging() == set() and not sim.engine.session.transport.playing
+
+
+def test_a_lost_clock_leaves_no_note_hanging():
+    sim = Sim()
+    sim.engine.feed(0, 1, bar((60, 0.0, 4.0)))
+    sim.play()
+    sim.advance(0.3)
+    assert sim.hanging() == {(0, 60)}
+    sim.next_pulse = None  # the DAW crashed
+    sim.advance(0.45)
+    assert sim.hanging() == {(0, 60)}
+    sim.advance(0.1)
+    assert sim.hanging() == set() and "without a Stop" in sim.host.errors[-1]
+    assert not sim.engine.session.transport.playing
+
+
+def test_a_loop_jump_ends_sounding_notes_and_plays_the_bar_again():
+    sim = Sim()
+    sim.engine.feed(0, 1, bar((60, 0.0, 1.0)))
+    sim.engine.feed(1, 1, bar((62, 0.0, 8.0)))
+    sim.play()
+    sim.advance(2.5)  # bar 1, beat 5: 62 sounds
+    assert sim.hanging() == {(0, 62)}
+    sim.daw.send(midi.song_position(0))  # the DAW loops back to bar 0
+    sim.advance(0.3)
+    assert [m[1] for m, _ in sim.sent() if midi.is_note_on(m)] == [60, 62, 60]
+    assert sim.hanging() == {(0, 60)}
+    assert sim.engine.session.transport.beat < 1.0
+
+
+def test_a_repeated_pitch_ends_the_sounding_note_first():
+    sim = Sim()
+    sim.engine.feed(0, 1, bar((60, 0.0, 3.0), (60, 1.0, 0.5)))
+    sim.play()
+    sim.advance(2.0)
+    kinds = [("on" if midi.is_note_on(m) else "off", m[1]) for m, _ in sim.sent()]
+    assert kinds[:4] == [("on", 60), ("off", 60), ("on", 60), ("off", 60)]
+    assert not sim.hanging()
+
+
+def test_offset_delays_the_output():
+    sim = Sim(offset_ms=25)
+    sim.engine.feed(0, 1, bar((60, 1.0, 0.5)))
+    sim.play()
+    sim.advance(1.0)
+    (m, t), = [(m, t) for m, t in sim.sent() if midi.is_note_on(m)]
+    assert t - sim.t0 == pytest.approx(0.5 + 0.025, abs=1e-4)
+
+
+def test_incoming_notes_are_not_echoed_and_channels_are_filtered():
+    mapping = MidiMap(in_channel=2, out_channel=10)
+    sim = Sim(mapping=mapping)
+    sim.engine.feed(0, 1, bar((36, 0.0, 0.25)))
+    sim.play()
+    sim.send(midi.note_on(1, 72, 100), midi.note_off(1, 72), midi.control_change(0, 1, 127))  # ch 1: ignored
+    sim.send(midi.control_change(1, 1, 127))  # ch 2: morph
+    sim.advance(0.2)
+    assert [m for m, _ in sim.sent()] == [(0x99, 36, 100), (0x89, 36, 0)]  # channel 10, no echo
+    assert sim.engine.session.knobs.morph == 1.0
+
+
+def test_a_meter_other_than_four_four_stays_silent():
+    sim = Sim(meter=(7, 8))
+    sim.engine.feed(0, 1, bar((60, 0.0, 0.25)))
+    sim.play()
+    sim.advance(0.5)
+    assert sim.sent() == [] and "stays silent" in sim.host.errors[0]
+    assert not sim.engine.session.transport.playing
+
+
+def test_controls_are_coalesced_and_primed_while_stopped():
+    sim = Sim()
+    for v in range(0, 128, 8):
+        sim.send(midi.control_change(0, 1, v))
+    sim.send(midi.control_change(0, 85, 127), midi.control_change(0, 21, 0))
+    s = sim.engine.session
+    assert s.knobs.morph == 120 / 127 and s.knobs.shape.scale == "chromatic"
+    assert s.knobs.attributes["note_density"] == -3.0
+    assert sim.engine.requested[-2:] == [0, 1]  # stopped: the first bars are made ahead of play
+    sim.send(midi.song_position(32))  # bar 2
+    assert sim.engine.requested[-2:] == [2, 3]
+    sim.send(midi.program_change(0, 8))  # the reset preset
+    assert s.knobs.morph == 0.0 and s.knobs.attributes["note_density"] == 0.0
+    sim.send(midi.program_change(0, 4))
+    assert s.morph_slots == ("A", "B")
+    sim.send(midi.program_change(0, 2))  # sample: this stand-in has no model; logged, not raised
+    assert "no model" in sim.host.errors[-1]
+
+
+def test_capture_takes_the_bars_from_the_next_bar_line():
+    sim = Sim()
+    sim.play()
+    sim.to_beat(1.2)
+    sim.send(midi.control_change(0, 104, 1))  # capture 1 bar
+    sim.send(midi.control_change(0, 103, 127))  # arm B (a button)
+    sim.send(midi.control_change(0, 103, 0))  # released: still armed
+    assert sim.host.capture.start == 4.0 and sim.host.capture.bars == 1
+    sim.send(midi.note_on(0, 50, 90))  # before the window: not taken
+    sim.to_beat(4.0 - 0.06)  # 30 ms early for beat 4: a pickup counts as the downbeat
+    sim.send(midi.note_off(0, 50), midi.note_on(0, 60, 100))
+    sim.to_beat(4.5)
+    sim.send(midi.note_off(0, 60))
+    sim.to_beat(5.0)
+    sim.send(midi.note_on(0, 64, 80), midi.note_on(0, 64, 70))  # a repeat closes the first
+    sim.to_beat(8.5)  # past the window's end (beat 8): 64 still held is cut there
+    (result,) = sim.host.captures
+    clip = sim.engine.session.clips["midi-B"]
+    assert result.slot == "B" and clip is result.clip and clip.length == 4.0
+    starts = [(n.pitch, round(n.start, 2), round(n.duration, 2), n.velocity) for n in clip.notes]
+    assert starts[0] == (60, 0.0, 0.5, 100)
+    assert [s[0] for s in starts] == [60, 64, 64] and starts[2][3] == 70
+    assert clip.notes[2].end == pytest.approx(4.0) and sim.host.capture is None
+    assert [m for m, _ in sim.sent()] == []  # nothing echoed
+
+
+def test_a_loop_jump_restarts_a_capture():
+    sim = Sim()
+    sim.play()
+    sim.to_beat(1.0)
+    sim.send(midi.program_change(0, 0))  # arm A: bars 1 and 2 (beats 4..12)
+    sim.to_beat(4.0)
+    sim.send(midi.note_on(0, 70, 100), midi.note_off(0, 70))
+    sim.to_beat(7.5)
+    sim.daw.send(midi.song_position(0))  # the DAW loops back to bar 0: capture restarts there
+    sim.advance(0.025)  # the next pulse
+    assert sim.host.capture.start == 0.0 and sim.host.capture.notes == []
+    sim.send(midi.note_on(0, 72, 100))
+    sim.advance(0.3)
+    sim.send(midi.note_off(0, 72))
+    sim.advance(4.0)  # beats 0..8 of the new pass
+    (result,) = sim.host.captures
+    assert [n.pitch for n in result.clip.notes] == [72]
+
+
+def test_an_empty_capture_leaves_the_slot():
+    sim = Sim()
+    sim.send(midi.program_change(0, 0))  # arm A while stopped: begins with play
+    assert sim.host.capture.start is None
+    sim.play()
+    sim.advance(0.01)  # the first pulse: play begins
+    assert sim.host.capture.start == 0.0
+    sim.advance(4.2)  # two bars
+    assert sim.host.captures == [] and "no notes" in sim.host.errors[-1]
+    sim.send(midi.program_change(0, 1), midi.program_change(0, 5))  # arm B, then cancel
+    assert sim.host.capture is None
+
+
+# --- the host on a real engine ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def engine():
+    with running_engine(tiny_model()) as e:
+        yield e
+
+
+def on_loop(engine, fn, *args):
+    return engine.call(fn, *args).result(timeout=10)
+
+
+def wait_until(pred, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return pred()
+
+
+def test_cc_moves_the_morph_of_the_shared_session(engine):
+    daw, inp = memory_pair("Segue In")
+    host = MidiHost(engine, inp, MemoryOutput(), "midi:cc").start()
+    client = EngineClient(engine.address[1], instance="midi:cc")
+    try:
+        s = host.session
+        assert on_loop(engine, lambda: engine.sessions["midi:cc"]) is s
+        version = s.version
+        daw.send(midi.control_change(0, 1, 127))
+        assert wait_until(lambda: s.knobs.morph == 1.0) and s.version > version
+        daw.send(midi.control_change(0, 22, 0))
+        assert wait_until(lambda: s.knobs.attributes.get("c_diatonic") == -3.0)
+        # an OSC client that says hello with the MIDI session's id turns the same knobs
+        assert client.hello()[2] == 1
+        assert client.request("/segue/knob/set/morph", 0.25)[0] != "/segue/error"
+        assert s.knobs.morph == 0.25
+        client.request("/segue/goodbye")
+        assert on_loop(engine, lambda: engine.sessions.get("midi:cc")) is s  # the MIDI session stays
+    finally:
+        client.close()
+        host.close()
+    assert on_loop(engine, lambda: "midi:cc" in engine.bar_sinks) is False
+
+
+def test_capture_encodes_a_phrase(engine):
+    sim = Sim(engine=engine)
+    s = sim.host.session
+    sim.send(midi.program_change(0, 0))  # arm A for 2 bars
+    sim.play()
+    phrase = [(60 + (k * 7) % 12, k * 0.5) for k in range(16)]  # eighths over 2 bars
+    for pitch, beat in phrase:
+        sim.advance(sim.t0 + beat * 0.5 - sim.now)
+        sim.send(midi.note_on(0, pitch, 100))
+        sim.advance(0.2)
+        sim.send(midi.note_off(0, pitch))
+    sim.advance(1.0)
+    (result,) = sim.host.captures
+    slot = result.future.result(timeout=10)
+    assert slot.mu is not None and slot.mu.shape[0] == 1 and slot.bars == 2
+    assert on_loop(engine, lambda: s.slots["A"]) is slot
+    clip = s.clips["midi-A"]
+    assert [(n.pitch, round(n.start, 3)) for n in clip.notes] == [(p, b) for p, b in phrase]
+    assert all(n.duration == pytest.approx(0.4, abs=1e-3) for n in clip.notes)
+    sim.host.close()
+
+
+def test_engine_bars_reach_the_midi_output(engine):
+    """Real time, threaded host: the engine generates the MIDI session's bars while its clock plays."""
+    daw, inp = memory_pair("Segue In")
+    out = MemoryOutput(name="Segue Out", record=True)
+    host = MidiHost(engine, inp, out, "midi:play").start()
+    got: list[tuple[int, int]] = []
+
+    def sink(s, b, v, notes):
+        got.append((b, len(notes)))
+
+    on_loop(engine, engine.add_bar_sink, "midi:play", sink)
+    try:
+        on_loop(engine, engine.set_knob, host.session, "temperature", 1.0)  # an untrained model: some notes
+        period = 60 / (300 * PPQN)
+        daw.send((midi.START,))
+        t = time.monotonic()
+        for _ in range(PPQN * 8):  # two bars at 300 BPM
+            t += period
+            time.sleep(max(0.0, t - time.monotonic()))
+            daw.send((midi.CLOCK,))
+        daw.send((midi.STOP,))
+        bars = {b for b, _ in got}
+        assert {0, 1} <= bars
+        assert any(midi.is_note_on(m) for m, _ in out.sent)
+        ons = sum(midi.is_note_on(m) for m, _ in out.sent)
+        offs = sum(midi.is_note_off(m) for m, _ in out.sent)
+        assert ons == offs  # stop: nothing hangs
+    finally:
+        host.close()
+        on_loop(engine, engine.remove_bar_sink, "midi:play", sink)

@@ -40,7 +40,7 @@ BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/examples/*.mid model
 
 binary: $(BINARY)
 
-$(BINARY): pyproject.toml $(TORCH_CONSTRAINTS) $(BINARY_INPUTS)
+$(BINARY): pyproject.toml $(TORCH_CONSTRAINTS) $(BINARY_INPUTS) maxpatch/Segue.maxpat $(wildcard maxpatch/js/*.js)
 	$(PYTHON) build_spec/build.py --constraints $(TORCH_CONSTRAINTS)
 	touch $@
 
@@ -54,6 +54,16 @@ $(call STAMP,run): pyproject.toml $(TORCH_CONSTRAINTS) | $(BIN)/python
 $(call STAMP,test): pyproject.toml $(TORCH_CONSTRAINTS) | $(BIN)/python
 	$(PIP) -e '.[dev,train]'
 	touch $@ $(call STAMP,run)
+
+# The Max for Live device: maxpatch/build/Segue.amxd (git-ignored) from the patch and its JS, which
+# build.py embeds in the [v8] box (Live 12.2+ / Max 9); see docs/device.md.
+DEVICE := maxpatch/build/Segue.amxd
+
+.PHONY: device
+device: $(DEVICE)
+
+$(DEVICE): maxpatch/build.py maxpatch/Segue.maxpat $(wildcard maxpatch/js/*.js)
+	$(PYTHON) maxpatch/build.py
 
 # Node tools for the tests (a second OSC implementation). Without node the tests that need it
 # skip on a laptop and fail in CI (SEGUE_REQUIRE_TOOLS=1).

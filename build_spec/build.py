@@ -190,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.no_build:
         exe = ROOT / "dist" / NAME / (f"{NAME}.exe" if WINDOWS else NAME)
     else:
+        # the Max for Live device travels with the binary: build it first (stdlib only)
+        subprocess.run([sys.executable, str(ROOT / "maxpatch" / "build.py")], check=True)
         install(venv, constraints)
         exe = pyinstaller(venv)
     facts = measure(exe, a.runs, None if a.no_build else time.perf_counter() - t0, venv)

@@ -1,0 +1,2813 @@
+{
+ "patcher": {
+  "fileversion": 1,
+  "appversion": {
+   "major": 9,
+   "minor": 0,
+   "revision": 0,
+   "architecture": "x64",
+   "modernui": 1
+  },
+  "classnamespace": "box",
+  "rect": [
+   80,
+   80,
+   1000,
+   700
+  ],
+  "openrect": [
+   0,
+   0,
+   0,
+   169
+  ],
+  "openinpresentation": 1,
+  "devicewidth": 560.0,
+  "default_fontsize": 10.0,
+  "default_fontname": "Arial",
+  "description": "Segue: morph and shift clips with a MusicVAE engine (needs Live 12.2+ / Max 9 and the Segue engine)",
+  "boxes": [
+   {
+    "box": {
+     "id": "obj-1",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 6,
+     "patching_rect": [
+      300,
+      420,
+      520,
+      22
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "v8 segue.js @embed 1",
+     "saved_object_attributes": {
+      "embed": 1,
+      "parameter_enable": 0
+     }
+    }
+   },
+   {
+    "box": {
+     "id": "obj-2",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "patching_rect": [
+      20,
+      20,
+      100,
+      22
+     ],
+     "outlettype": [
+      "bang",
+      "int",
+      "int"
+     ],
+     "text": "live.thisdevice"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-3",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      140,
+      20,
+      110,
+      22
+     ],
+     "outlettype": [
+      "bang"
+     ],
+     "text": "metro 5 @active 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-4",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      140,
+      50,
+      40,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tick"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-5",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      520,
+      20,
+      110,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "udpreceive 9800"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-6",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      300,
+      520,
+      150,
+      22
+     ],
+     "text": "udpsend 127.0.0.1 9797"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-7",
+     "maxclass": "newobj",
+     "numinlets": 7,
+     "numoutlets": 2,
+     "patching_rect": [
+      460,
+      480,
+      80,
+      22
+     ],
+     "outlettype": [
+      "int",
+      ""
+     ],
+     "text": "midiformat"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-8",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      700,
+      20,
+      50,
+      22
+     ],
+     "outlettype": [
+      "int"
+     ],
+     "text": "midiin"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-9",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      700,
+      560,
+      55,
+      22
+     ],
+     "text": "midiout"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-10",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      560,
+      520,
+      400,
+      20
+     ],
+     "text": "looking for the engine...",
+     "presentation": 1,
+     "presentation_rect": [
+      8,
+      148,
+      544,
+      18
+     ],
+     "fontsize": 10.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-11",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      560,
+      460,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "deferlow"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-12",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      560,
+      490,
+      40,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "flush"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-13",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "patching_rect": [
+      640,
+      420,
+      300,
+      22
+     ],
+     "outlettype": [
+      "",
+      "",
+      ""
+     ],
+     "text": "pattr instance @parameter_enable 1 @parameter_mode 3",
+     "saved_object_attributes": {
+      "parameter_enable": 1,
+      "parameter_mode": 3
+     },
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Instance",
+       "parameter_shortname": "Instance",
+       "parameter_type": 3,
+       "parameter_invisible": 1,
+       "parameter_initial_enable": 0
+      }
+     },
+     "varname": "instance"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-14",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      640,
+      450,
+      110,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend instance"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-15",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      60,
+      20,
+      20
+     ],
+     "text": "A",
+     "presentation": 1,
+     "presentation_rect": [
+      8,
+      8,
+      14,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-16",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      380,
+      180,
+      34,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      24,
+      8,
+      34,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "A Track",
+       "parameter_shortname": "A Trk",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "a_track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-17",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      380,
+      480,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick A track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-18",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      180,
+      34,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      60,
+      8,
+      34,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "A Scene",
+       "parameter_shortname": "A Scn",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "a_scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-19",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      480,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick A scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-20",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      140,
+      220,
+      40,
+      15
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      96,
+      8,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "A Selected",
+       "parameter_shortname": "A Sel",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "track",
+        "selected"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "a_selected",
+     "text": "track",
+     "texton": "selected",
+     "mode": 0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-21",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      140,
+      520,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick A selected"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-22",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      80,
+      20,
+      20
+     ],
+     "text": "B",
+     "presentation": 1,
+     "presentation_rect": [
+      8,
+      36,
+      14,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-23",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      500,
+      220,
+      34,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      24,
+      36,
+      34,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "B Track",
+       "parameter_shortname": "B Trk",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "b_track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-24",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      520,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick B track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-25",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      260,
+      34,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      60,
+      36,
+      34,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "B Scene",
+       "parameter_shortname": "B Scn",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        2
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "b_scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-26",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      560,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick B scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-27",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      260,
+      260,
+      40,
+      15
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      96,
+      36,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "B Selected",
+       "parameter_shortname": "B Sel",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "track",
+        "selected"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "b_selected",
+     "text": "track",
+     "texton": "selected",
+     "mode": 0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-28",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      560,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick B selected"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-29",
+     "maxclass": "live.button",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      260,
+      18,
+      18
+     ],
+     "outlettype": [
+      "bang"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      142,
+      22,
+      18,
+      18
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Load",
+       "parameter_shortname": "Load",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "load"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-30",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      560,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend load"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-31",
+     "maxclass": "live.tab",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "patching_rect": [
+      20,
+      300,
+      100,
+      16
+     ],
+     "outlettype": [
+      "",
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      8,
+      66,
+      100,
+      16
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Mode",
+       "parameter_shortname": "Mode",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "Live",
+        "Write"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "mode",
+     "num_lines_patching": 1,
+     "num_lines_presentation": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-32",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      600,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend mode"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-33",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      260,
+      300,
+      40,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      8,
+      88,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Steps",
+       "parameter_shortname": "Steps",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        8
+       ],
+       "parameter_mmin": 2,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "steps"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-34",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      600,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend steps"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-35",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      500,
+      300,
+      40,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      52,
+      88,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Bars",
+       "parameter_shortname": "Bars",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        4
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 16,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "bars"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-36",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      600,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend bars"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-37",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      340,
+      64,
+      18
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      8,
+      118,
+      64,
+      18
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Write",
+       "parameter_shortname": "Write",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "write",
+     "text": "Write clips",
+     "mode": 0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-38",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      640,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend write"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-39",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      260,
+      340,
+      64,
+      18
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      76,
+      118,
+      64,
+      18
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Capture",
+       "parameter_shortname": "Capture",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "capture",
+     "text": "Capture",
+     "mode": 0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-40",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      640,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend capture"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-41",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      500,
+      340,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      170,
+      8,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Morph",
+       "parameter_shortname": "Morph",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 1.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "morph"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-42",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      640,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob morph"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-43",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      380,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      220,
+      8,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Temperature",
+       "parameter_shortname": "Temp",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.5
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 4.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "temperature"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-44",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      680,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob temperature"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-45",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      260,
+      380,
+      44,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      270,
+      24,
+      44,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Seed",
+       "parameter_shortname": "Seed",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_mmin": 0,
+       "parameter_mmax": 9999,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "seed"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-46",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      680,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob seed"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-47",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      500,
+      380,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      170,
+      70,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Density",
+       "parameter_shortname": "Density",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": -3.0,
+       "parameter_mmax": 3.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "density"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-48",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      680,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob note_density"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-49",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      420,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      220,
+      70,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Diatonic",
+       "parameter_shortname": "Diatonic",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": -3.0,
+       "parameter_mmax": 3.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "diatonic"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-50",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      720,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob c_diatonic"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-51",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      260,
+      420,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      270,
+      70,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Interval",
+       "parameter_shortname": "Interval",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": -3.0,
+       "parameter_mmax": 3.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "interval"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-52",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      720,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob average_interval"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-53",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      500,
+      420,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      320,
+      70,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Sync 16th",
+       "parameter_shortname": "Sync16",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": -3.0,
+       "parameter_mmax": 3.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "sync_16th"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-54",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      720,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob syncopation_16th"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-55",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      460,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      370,
+      70,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Sync 8th",
+       "parameter_shortname": "Sync8",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": -3.0,
+       "parameter_mmax": 3.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "sync_8th"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-56",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      760,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob syncopation_8th"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-57",
+     "maxclass": "live.menu",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "patching_rect": [
+      260,
+      460,
+      56,
+      15
+     ],
+     "outlettype": [
+      "",
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      330,
+      8,
+      56,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Root",
+       "parameter_shortname": "Root",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "Song",
+        "Off",
+        "C",
+        "C#",
+        "D",
+        "D#",
+        "E",
+        "F",
+        "F#",
+        "G",
+        "G#",
+        "A",
+        "A#",
+        "B"
+       ],
+       "parameter_mmax": 13
+      }
+     },
+     "varname": "root"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-58",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      760,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend root"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-59",
+     "maxclass": "live.menu",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "patching_rect": [
+      500,
+      460,
+      90,
+      15
+     ],
+     "outlettype": [
+      "",
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      390,
+      8,
+      90,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Scale",
+       "parameter_shortname": "Scale",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "major",
+        "minor",
+        "dorian",
+        "phrygian",
+        "lydian",
+        "mixolydian",
+        "locrian",
+        "harmonic_minor",
+        "melodic_minor",
+        "pentatonic_major",
+        "pentatonic_minor",
+        "blues",
+        "chromatic"
+       ],
+       "parameter_mmax": 12
+      }
+     },
+     "varname": "scale"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-60",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      760,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend scale"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-61",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      500,
+      40,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      330,
+      36,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Velocity",
+       "parameter_shortname": "Vel",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_mmin": 0,
+       "parameter_mmax": 127,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "velocity"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-62",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      800,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob velocity"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-63",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      260,
+      500,
+      44,
+      48
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      430,
+      70,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Groove",
+       "parameter_shortname": "Groove",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 1.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "groove"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-64",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      800,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob groove"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-65",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      500,
+      500,
+      40,
+      15
+     ],
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      380,
+      36,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Octave",
+       "parameter_shortname": "Oct",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_mmin": -4,
+       "parameter_mmax": 4,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "octave"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-66",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      500,
+      800,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend knob octave"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-67",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      600,
+      60,
+      20
+     ],
+     "text": "Segue",
+     "presentation": 1,
+     "presentation_rect": [
+      486,
+      8,
+      60,
+      20
+     ],
+     "fontsize": 14.0
+    }
+   }
+  ],
+  "lines": [
+   {
+    "patchline": {
+     "source": [
+      "obj-2",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-3",
+      0
+     ],
+     "destination": [
+      "obj-4",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-5",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      0
+     ],
+     "destination": [
+      "obj-6",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      1
+     ],
+     "destination": [
+      "obj-7",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-8",
+      0
+     ],
+     "destination": [
+      "obj-9",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-7",
+      0
+     ],
+     "destination": [
+      "obj-9",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      2
+     ],
+     "destination": [
+      "obj-10",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      3
+     ],
+     "destination": [
+      "obj-5",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      4
+     ],
+     "destination": [
+      "obj-11",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-11",
+      0
+     ],
+     "destination": [
+      "obj-12",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-12",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      5
+     ],
+     "destination": [
+      "obj-13",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-13",
+      0
+     ],
+     "destination": [
+      "obj-14",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-14",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-16",
+      0
+     ],
+     "destination": [
+      "obj-17",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-17",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-18",
+      0
+     ],
+     "destination": [
+      "obj-19",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-19",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-20",
+      0
+     ],
+     "destination": [
+      "obj-21",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-21",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-23",
+      0
+     ],
+     "destination": [
+      "obj-24",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-24",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-25",
+      0
+     ],
+     "destination": [
+      "obj-26",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-26",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-27",
+      0
+     ],
+     "destination": [
+      "obj-28",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-28",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-29",
+      0
+     ],
+     "destination": [
+      "obj-30",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-30",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-31",
+      0
+     ],
+     "destination": [
+      "obj-32",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-32",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-33",
+      0
+     ],
+     "destination": [
+      "obj-34",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-34",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-35",
+      0
+     ],
+     "destination": [
+      "obj-36",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-36",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-37",
+      0
+     ],
+     "destination": [
+      "obj-38",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-38",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-39",
+      0
+     ],
+     "destination": [
+      "obj-40",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-40",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-41",
+      0
+     ],
+     "destination": [
+      "obj-42",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-42",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-43",
+      0
+     ],
+     "destination": [
+      "obj-44",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-44",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-45",
+      0
+     ],
+     "destination": [
+      "obj-46",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-46",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-47",
+      0
+     ],
+     "destination": [
+      "obj-48",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-48",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-49",
+      0
+     ],
+     "destination": [
+      "obj-50",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-50",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-51",
+      0
+     ],
+     "destination": [
+      "obj-52",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-52",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-53",
+      0
+     ],
+     "destination": [
+      "obj-54",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-54",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-55",
+      0
+     ],
+     "destination": [
+      "obj-56",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-56",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-57",
+      0
+     ],
+     "destination": [
+      "obj-58",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-58",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-59",
+      0
+     ],
+     "destination": [
+      "obj-60",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-60",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-61",
+      0
+     ],
+     "destination": [
+      "obj-62",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-63",
+      0
+     ],
+     "destination": [
+      "obj-64",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-64",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-65",
+      0
+     ],
+     "destination": [
+      "obj-66",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-66",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   }
+  ],
+  "parameters": {
+   "obj-13": [
+    "Instance",
+    "Instance",
+    0
+   ],
+   "obj-16": [
+    "A Track",
+    "A Trk",
+    0
+   ],
+   "obj-18": [
+    "A Scene",
+    "A Scn",
+    0
+   ],
+   "obj-20": [
+    "A Selected",
+    "A Sel",
+    0
+   ],
+   "obj-23": [
+    "B Track",
+    "B Trk",
+    0
+   ],
+   "obj-25": [
+    "B Scene",
+    "B Scn",
+    0
+   ],
+   "obj-27": [
+    "B Selected",
+    "B Sel",
+    0
+   ],
+   "obj-29": [
+    "Load",
+    "Load",
+    0
+   ],
+   "obj-31": [
+    "Mode",
+    "Mode",
+    0
+   ],
+   "obj-33": [
+    "Steps",
+    "Steps",
+    0
+   ],
+   "obj-35": [
+    "Bars",
+    "Bars",
+    0
+   ],
+   "obj-37": [
+    "Write",
+    "Write",
+    0
+   ],
+   "obj-39": [
+    "Capture",
+    "Capture",
+    0
+   ],
+   "obj-41": [
+    "Morph",
+    "Morph",
+    0
+   ],
+   "obj-43": [
+    "Temperature",
+    "Temp",
+    0
+   ],
+   "obj-45": [
+    "Seed",
+    "Seed",
+    0
+   ],
+   "obj-47": [
+    "Density",
+    "Density",
+    0
+   ],
+   "obj-49": [
+    "Diatonic",
+    "Diatonic",
+    0
+   ],
+   "obj-51": [
+    "Interval",
+    "Interval",
+    0
+   ],
+   "obj-53": [
+    "Sync 16th",
+    "Sync16",
+    0
+   ],
+   "obj-55": [
+    "Sync 8th",
+    "Sync8",
+    0
+   ],
+   "obj-57": [
+    "Root",
+    "Root",
+    0
+   ],
+   "obj-59": [
+    "Scale",
+    "Scale",
+    0
+   ],
+   "obj-61": [
+    "Velocity",
+    "Vel",
+    0
+   ],
+   "obj-63": [
+    "Groove",
+    "Groove",
+    0
+   ],
+   "obj-65": [
+    "Octave",
+    "Oct",
+    0
+   ]
+  },
+  "dependency_cache": [],
+  "latency": 0,
+  "is_mpe": 0,
+  "minimum_live_version": "12.2",
+  "platform_compatibility": 0,
+  "autosave": 0
+ }
+}

@@ -1,0 +1,100 @@
+"""Draw the device panel from Segue.maxpat's presentation layout: docs/device-panel.png.
+
+    python maxpatch/panel.py [--out docs/device-panel.png] [--scale 2]
+
+Every box with ``presentation`` is drawn at its ``presentation_rect``, in the style of its class
+(dials, number boxes, menus, tabs, buttons, comments), labelled with its parameter's short name
+and default, so the picture follows the patch whenever the layout changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+HERE = Path(__file__).resolve().parent
+HEIGHT = 169  # a Live device's height in pixels
+BG, PANEL, INK, DIM, ACCENT, FIELD = "#1e1e1e", "#3a3a3a", "#e6e6e6", "#9a9a9a", "#ffb000", "#2a2a2a"
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Arial.ttf"):
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default()
+
+
+def render(patch: dict, scale: int = 2) -> Image.Image:
+    p = patch["patcher"]
+    width = int(p.get("devicewidth", 560))
+    img = Image.new("RGB", (width * scale, HEIGHT * scale), BG)
+    d = ImageDraw.Draw(img)
+    small, text_font, big = _font(8 * scale), _font(9 * scale), _font(14 * scale)
+    d.rectangle([0, 0, width * scale - 1, HEIGHT * scale - 1], fill=PANEL)
+    for entry in p["boxes"]:
+        b = entry["box"]
+        if not b.get("presentation"):
+            continue
+        x, y, w, h = (v * scale for v in b["presentation_rect"])
+        v = b.get("saved_attribute_attributes", {}).get("valueof", {})
+        label = v.get("parameter_shortname", "")
+        initial = (v.get("parameter_initial") or [0])[0]
+        cls = b["maxclass"]
+        if cls == "live.dial":
+            r = min(w, h - 14 * scale) / 2 - scale
+            cx, cy = x + w / 2, y + 10 * scale + r
+            d.text((x + w / 2, y), label, fill=INK, font=small, anchor="ma")
+            d.arc([cx - r, cy - r, cx + r, cy + r], 135, 405, fill=DIM, width=2 * scale)
+            lo, hi = v.get("parameter_mmin", 0), v.get("parameter_mmax", 1)
+            frac = (initial - lo) / (hi - lo) if hi > lo else 0
+            d.arc([cx - r, cy - r, cx + r, cy + r], 135, 135 + 270 * max(frac, 0.01), fill=ACCENT, width=2 * scale)
+            ang = math.radians(135 + 270 * frac)
+            d.line([cx, cy, cx + r * math.cos(ang), cy + r * math.sin(ang)], fill=INK, width=scale)
+            d.text((cx, y + h), f"{initial:g}", fill=DIM, font=small, anchor="md")
+        elif cls in ("live.numbox", "live.menu"):
+            d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=DIM)
+            shown = v["parameter_enum"][int(initial)] if cls == "live.menu" else f"{initial:g}"
+            d.text((x + 3 * scale, y + h / 2), str(shown) + (" ▾" if cls == "live.menu" else ""), fill=INK,
+                   font=small, anchor="lm")
+            d.text((x, y + h + scale), label, fill=DIM, font=small)
+        elif cls == "live.tab":
+            items = v.get("parameter_enum", [])
+            step = w / max(1, len(items))
+            for k, item in enumerate(items):
+                box = [x + k * step, y, x + (k + 1) * step - scale, y + h]
+                d.rectangle(box, fill=ACCENT if k == int(initial) else FIELD, outline=DIM)
+                d.text(((box[0] + box[2]) / 2, y + h / 2), item, fill=BG if k == int(initial) else INK,
+                       font=small, anchor="mm")
+        elif cls in ("live.text", "live.button"):
+            if cls == "live.button":
+                d.ellipse([x, y, x + w, y + h], fill=FIELD, outline=ACCENT, width=scale)
+                d.text((x + w / 2, y + h + scale), label, fill=DIM, font=small, anchor="ma")
+            else:
+                d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=ACCENT, width=scale)
+                d.text((x + w / 2, y + h / 2), b.get("text", label), fill=INK, font=small, anchor="mm")
+        elif cls == "comment":
+            font = big if b.get("fontsize", 10) >= 14 else text_font
+            d.text((x, y), b.get("text", ""), fill=ACCENT if font is big else INK, font=font)
+    return img
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patch", type=Path, default=HERE / "Segue.maxpat")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "docs" / "device-panel.png")
+    parser.add_argument("--scale", type=int, default=2)
+    args = parser.parse_args(argv)
+    image = render(json.loads(args.patch.read_text(encoding="utf-8")), args.scale)
+    image.save(args.out, optimize=True)
+    print(f"wrote {args.out} ({image.width}x{image.height})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,7 +24,7 @@ import time
 import torch
 
 from segue.engine import generate
-from segue.engine.client import EngineClient
+from segue.engine.client import Bar, EngineClient
 from segue.engine.offline import example_clips, load_model
 from segue.engine.server import Engine, EngineConfig
 from segue.engine.shaping import Shape
@@ -117,39 +117,54 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def load(model: LatentModel, clients: int, bpm: float, seconds: float) -> None:
+def _client_side(port: int, clients: int, bpm: float, seconds: float, out, turn_knobs: bool = True) -> None:
+    """In its own process (as real clients are): connect, play, turn knobs, measure lateness."""
+    cs = [ready_client(port, bpm, beat=-4.0) for _ in range(clients)]  # start one bar from now
+    start = time.monotonic()
+    for c in cs:  # re-anchor every transport at the same moment
+        c.request("/segue/transport/set", 1, float(bpm), -4.0, 4, 4)
+    anchor = time.monotonic()
+    bar_s = 240.0 / bpm
+    while time.monotonic() - anchor < seconds:
+        time.sleep(0.5)
+        for k, c in enumerate(cs):  # knob turns from every client, every half second
+            if turn_knobs:
+                c.send("/segue/knob/set/morph", ((time.monotonic() - start) / 8 + k / clients) % 1.0)
+    late = total = 0
+    worst = 0.0
+    for c in cs:
+        first: dict[int, Bar] = {}
+        for (bar, _version), entry in sorted(c.bars.items()):
+            if entry.complete and bar >= 0 and bar not in first:
+                first[bar] = entry
+        for bar, entry in first.items():
+            total += 1
+            lateness = entry.received_at - (anchor + (bar + 1) * bar_s)  # beat -4 was at `anchor`
+            if lateness > 0:  # the first version of a bar arrived after the bar began
+                late += 1
+                worst = max(worst, lateness)
+        c.close()
+    out.put((total, late, worst))
+
+
+def load(model: LatentModel, clients: int, bpm: float, seconds: float, turn_knobs: bool = True) -> None:
+    import multiprocessing
+
     run = Running(model)
     try:
-        cs = [ready_client(run.port, bpm, beat=-4.0) for _ in range(clients)]  # start one bar from now
-        start = time.monotonic()
-        for c in cs:  # re-anchor every transport at the same moment
-            c.request("/segue/transport/set", 1, float(bpm), -4.0, 4, 4)
-        anchor = time.monotonic()
         gc.collect()
         rss0 = rss_mb()
-        bar_s = 240.0 / bpm
-        while time.monotonic() - anchor < seconds:
-            time.sleep(0.5)
-            for k, c in enumerate(cs):  # knob turns from every client, every half second
-                c.send("/segue/knob/set/morph", ((time.monotonic() - start) / 8 + k / clients) % 1.0)
-        late = total = 0
-        worst = 0.0
-        for c in cs:
-            for (bar, _), entry in c.bars.items():
-                if not entry.complete or bar < 0:
-                    continue
-                total += 1
-                starts = anchor + (bar + 1) * bar_s  # the transport said beat -4 at `anchor`
-                lateness = entry.received_at - starts
-                if lateness > 0 and entry.version == min(v for (b, v) in c.bars if b == bar):
-                    late += 1  # the first version of a bar arrived after the bar began
-                    worst = max(worst, lateness)
+        results = multiprocessing.get_context("spawn").Queue()
+        proc = multiprocessing.get_context("spawn").Process(
+            target=_client_side, args=(run.port, clients, bpm, seconds, results, turn_knobs))
+        proc.start()
+        total, late, worst = results.get(timeout=seconds + 300)
+        proc.join()
         gc.collect()
         rss1 = rss_mb()
-        print(f"| {clients} clients | {bpm:.0f} BPM | {seconds:.0f} s | {total} bars received | "
+        knobs = "knob turns every 0.5 s" if turn_knobs else "no knob turns"
+        print(f"| {clients} clients, {knobs} | {bpm:.0f} BPM | {seconds:.0f} s | {total} bars | "
               f"{late} late (worst {worst * 1e3:.0f} ms) | engine-process RSS {rss0:.0f} -> {rss1:.0f} MB |")
-        for c in cs:
-            c.close()
     finally:
         run.close()
 
@@ -164,6 +179,7 @@ def main() -> None:
     ap.add_argument("--bpm", type=float, default=180.0)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--still", action="store_true", help="load: no knob turns, only streaming")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.what == "rtf":
@@ -173,7 +189,7 @@ def main() -> None:
     if args.what == "latency":
         latency(model, args.n)
     else:
-        load(model, args.clients, args.bpm, args.seconds)
+        load(model, args.clients, args.bpm, args.seconds, turn_knobs=not args.still)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,13 @@ def performance(rig):
     locate(host, daw)
     pulses = daw.play(BPM, int(PPQN * 4 * 2.5))
     daw.send((midi.STOP,))
-    time.sleep(0.15)
+    # wait (with a deadline) until every note that started has been ended by the stop
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        sounding = _sounding(daw.received)
+        if not sounding:
+            break
+        time.sleep(0.01)
     return pulses, list(daw.received), {b: dict(v) for b, v in generated.items()}
 
 
@@ -162,16 +168,20 @@ def test_notes_land_in_their_bars(performance):
     print(f"{len(ons)} notes; worst timing error {max(errors) * 60 / BPM * 1000:.2f} ms")
 
 
-def test_stop_leaves_nothing_hanging(performance):
-    _, received, _ = performance
+def _sounding(received) -> set[tuple[int, int]]:
     sounding: set[tuple[int, int]] = set()
-    for m, _ in received:
+    for m, _ in list(received):
         key = (m[0] & 15, m[1])
         if midi.is_note_on(m):
             sounding.add(key)
         elif midi.is_note_off(m):
             sounding.discard(key)
-    assert sounding == set()
+    return sounding
+
+
+def test_stop_leaves_nothing_hanging(performance):
+    _, received, _ = performance
+    assert _sounding(received) == set()
 
 
 def test_cc_moves_the_morph(rig):

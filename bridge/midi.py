@@ -102,7 +102,29 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
-class MemoryInput:
+class _Receiving:
+    """What every input shares: a callback, or a queue of (message, time) waiting for ``poll``;
+    queued messages go to a callback as soon as one is set."""
+
+    _lock: threading.Lock
+    _queue: deque[tuple[Message, float]]
+    _callback: Callback | None
+
+    def set_callback(self, fn: Callback | None) -> None:
+        with self._lock:
+            self._callback = fn
+            waiting = list(self._queue) if fn else []
+            if fn:
+                self._queue.clear()
+        for item in waiting:
+            fn(*item)
+
+    def poll(self) -> tuple[Message, float] | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+
+class MemoryInput(_Receiving):
     """The receiving end of an in-memory pair: messages go to the callback (on the sender's
     thread) or wait in a queue for ``poll``."""
 
@@ -125,18 +147,6 @@ class MemoryInput:
         if callback is not None:
             callback(*item)
 
-    def set_callback(self, fn: Callback | None) -> None:
-        with self._lock:
-            self._callback = fn
-            waiting = list(self._queue) if fn else []
-            if fn:
-                self._queue.clear()
-        for item in waiting:
-            fn(*item)
-
-    def poll(self) -> tuple[Message, float] | None:
-        with self._lock:
-            return self._queue.popleft() if self._queue else None
 
     def drain(self) -> list[tuple[Message, float]]:
         with self._lock:
@@ -286,7 +296,7 @@ def _make(cls_name: str, client: str):
     raise PortError(f"no MIDI backend works here ({'; '.join(problems) or 'none compiled'}); {_hint()}")
 
 
-class RtInput:
+class RtInput(_Receiving):
     """An rtmidi input read by a thread of ours, not through rtmidi's callback: on JACK that
     callback runs in the real-time process thread, where waiting for Python's GIL makes xruns
     that lose messages. Arrival times come from rtmidi's delta times (taken by the backend when
@@ -359,18 +369,6 @@ class RtInput:
         except Exception:  # the reader must survive whatever a handler does
             log.exception("handling MIDI message %s", msg)
 
-    def set_callback(self, fn: Callback | None) -> None:
-        with self._lock:
-            self._callback = fn
-            waiting = list(self._queue) if fn else []
-            if fn:
-                self._queue.clear()
-        for item in waiting:
-            fn(*item)
-
-    def poll(self) -> tuple[Message, float] | None:
-        with self._lock:
-            return self._queue.popleft() if self._queue else None
 
     def close(self) -> None:
         self._callback = None

@@ -19,11 +19,14 @@ def tiny_model(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel
 
 
 @contextmanager
-def running_engine(model: LatentModel, state_dir: Path | None = None, models_dir: Path | None = None, **kw):
+def running_engine(model: LatentModel, state_dir: Path | None = None, models_dir: Path | None = None,
+                   port: int = 0, **kw):
+    """An engine on 127.0.0.1:port (0: any free port; a fixed port lets a restarted engine come
+    back where its clients look)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    engine = Engine(EngineConfig(port=0, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01, **kw),
+    engine = Engine(EngineConfig(port=port, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01, **kw),
                     model)
     try:
         asyncio.run_coroutine_threadsafe(engine.start(), loop).result(timeout=10)

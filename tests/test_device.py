@@ -3,16 +3,13 @@ and the device's controller end to end against a real engine (Live and Max canno
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -224,24 +221,11 @@ def test_end_to_end_two_devices_against_the_real_engine():
     assert not any(c and c["name"].startswith("Segue capture") for c in out["clips"][1])
 
 
-@contextmanager
 def _engine(model, port: int = 0):
-    """An engine on 127.0.0.1:port (like engine_fixtures.running_engine, but on a chosen port, so
-    that a restart comes back where the device is looking)."""
-    from segue.engine.server import Engine, EngineConfig
+    """An engine on 127.0.0.1:port, so that a restart comes back where the device is looking."""
+    from engine_fixtures import running_engine
 
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    engine = Engine(EngineConfig(port=port, tick_seconds=0.01), model)
-    try:
-        asyncio.run_coroutine_threadsafe(engine.start(), loop).result(timeout=10)
-        yield engine
-    finally:
-        asyncio.run_coroutine_threadsafe(engine.stop(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=5)
-        loop.close()
+    return running_engine(model, port=port)
 
 
 def test_end_to_end_engine_restart_reconnects_and_uploads_again():

@@ -416,14 +416,8 @@ class Engine:
         self.reply(s, "/segue/morph/slots", r.rid, *s.morph_slots)
 
     def on_knob(self, r, s: Session, addr) -> None:
-        name = r.address.rsplit("/", 1)[1]
-        try:
-            s.knobs.set(name, r.args[0])
-        except ValueError as e:
-            raise InputError(str(e)) from None
-        s.changed()
-        self.reply(s, r.address, r.rid, r.args[0], s.version)
-        self.tick(time.monotonic())  # regenerate the coming bars now, not at the next tick
+        version = self.set_knob(s, r.address.rsplit("/", 1)[1], r.args[0])
+        self.reply(s, r.address, r.rid, r.args[0], version)
 
     def on_transport_set(self, r, s: Session, addr) -> None:
         playing, tempo, beat, num, den = r.args
@@ -514,7 +508,7 @@ class Engine:
         except ValueError as e:
             raise InputError(str(e)) from None
         s.changed()
-        self.tick(time.monotonic())
+        self.tick_session(s, time.monotonic())  # regenerate its coming bars now, not at the next tick
         return s.version
 
     def set_transport(self, s: Session, playing: bool, tempo: float, beat: float, at: float | None = None) -> None:
@@ -625,17 +619,20 @@ class Engine:
         s.sent[bar] = snap.version
 
     def tick(self, now: float) -> None:
-        """Queue every bar that is due and not yet sent at the session's current version."""
+        """Queue every bar that is due and not yet sent at its session's current version."""
         for s in list(self.sessions.values()):
-            if not (s.transport.playing and (s.reply_port or s.instance in self.bar_sinks)):
-                continue
-            due = scheduler.upcoming(s.transport, now, self.config.lookahead_bars)
-            for d in scheduler.needs_generation(due, s.sent, s.version):
-                self._queue_bar(s, d.bar, priority=now + d.starts_in)
-            if len(s.sent) > 256:  # forget bars far behind the playhead
-                current = due[0].bar
-                for bar in [b for b in s.sent if b < current - 8]:
-                    del s.sent[bar]
+            self.tick_session(s, now)
+
+    def tick_session(self, s: Session, now: float) -> None:
+        if not (s.transport.playing and (s.reply_port or s.instance in self.bar_sinks)):
+            return
+        due = scheduler.upcoming(s.transport, now, self.config.lookahead_bars)
+        for d in scheduler.needs_generation(due, s.sent, s.version):
+            self._queue_bar(s, d.bar, priority=now + d.starts_in)
+        if len(s.sent) > 256:  # forget bars far behind the playhead
+            current = due[0].bar
+            for bar in [b for b in s.sent if b < current - 8]:
+                del s.sent[bar]
 
     async def _tick_loop(self) -> None:
         while True:

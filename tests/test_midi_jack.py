@@ -117,13 +117,18 @@ def rig(jack):
             host.close()
 
 
+def wait_until(condition, timeout: float) -> None:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass (the caller asserts after)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def locate(host, daw) -> None:
     """Song position 0, as a DAW sends on locating; then wait (as a user would before pressing
     play) until the engine has made the first bars: on a busy CI machine that may take a moment."""
     daw.send(midi.song_position(0))
-    deadline = time.monotonic() + 10
-    while not {0, 1} <= set(host._bars) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: {0, 1} <= set(host._bars), 10)
 
 
 @pytest.fixture(scope="module")
@@ -134,13 +139,7 @@ def performance(rig):
     locate(host, daw)
     pulses = daw.play(BPM, int(PPQN * 4 * 2.5))
     daw.send((midi.STOP,))
-    # wait (with a deadline) until every note that started has been ended by the stop
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        sounding = _sounding(daw.received)
-        if not sounding:
-            break
-        time.sleep(0.01)
+    wait_until(lambda: not _sounding(daw.received), 5)  # every started note ended by the stop
     return pulses, list(daw.received), {b: dict(v) for b, v in generated.items()}
 
 
@@ -188,9 +187,7 @@ def test_cc_moves_the_morph(rig):
     engine, host, daw, _ = rig
     version = host.session.version
     daw.send(midi.control_change(0, 1, 127))
-    deadline = time.monotonic() + 5
-    while host.session.knobs.morph != 1.0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: host.session.knobs.morph == 1.0, 5)
     assert host.session.knobs.morph == 1.0 and host.session.version > version
     daw.send(midi.control_change(0, 1, 0))
 
@@ -206,9 +203,7 @@ def test_a_captured_phrase_is_encoded(rig):
     locate(host, daw)
     daw.play(240.0, PPQN * 8 + 12, events)
     daw.send((midi.STOP,))
-    deadline = time.monotonic() + 5
-    while not host.captures and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: host.captures, 5)
     (result,) = host.captures
     slot = result.future.result(timeout=10)
     assert result.slot == "B" and slot.mu is not None and slot.bars == 2

@@ -3,12 +3,15 @@
     .venv/bin/python bench/bench_engine.py latency [--model M] [--n 30]
     .venv/bin/python bench/bench_engine.py rtf [--configs NAME ...]
     .venv/bin/python bench/bench_engine.py load [--model M] [--clients 16] [--bpm 180] [--seconds 60]
+                                                [--engine-threads auto 2]
 
 latency: knob-to-notes (a morph change until the first bar of the new version has fully arrived)
          against a bare OSC ping round trip to the same engine.
 rtf:     real-time factor per config: compute per bar / the bar's duration at 120 BPM (2 s).
 load:    N clients, each its own session playing at the given tempo: bars that arrive after they
-         start (the target is 0) and the engine's memory growth.
+         start (the target is 0), the share of the time the inference worker was busy (the
+         headroom left), and the engine's memory growth; one run per --engine-threads value
+         (auto is the engine's default: 1 CPU thread per job for small models).
 """
 
 from __future__ import annotations
@@ -147,24 +150,28 @@ def _client_side(port: int, clients: int, bpm: float, seconds: float, out, turn_
     out.put((total, late, worst))
 
 
-def load(model: LatentModel, clients: int, bpm: float, seconds: float, turn_knobs: bool = True) -> None:
+def load(model: LatentModel, clients: int, bpm: float, seconds: float, turn_knobs: bool = True,
+         threads: int | None = None) -> None:
     import multiprocessing
 
-    run = Running(model)
+    run = Running(model, threads=threads)
     try:
         gc.collect()
         rss0 = rss_mb()
+        busy0, t0 = run.engine.worker.busy_seconds, time.perf_counter()
         results = multiprocessing.get_context("spawn").Queue()
         proc = multiprocessing.get_context("spawn").Process(
             target=_client_side, args=(run.port, clients, bpm, seconds, results, turn_knobs))
         proc.start()
         total, late, worst = results.get(timeout=seconds + 300)
         proc.join()
+        busy = (run.engine.worker.busy_seconds - busy0) / (time.perf_counter() - t0)
         gc.collect()
         rss1 = rss_mb()
         knobs = "knob turns every 0.5 s" if turn_knobs else "no knob turns"
-        print(f"| {clients} clients, {knobs} | {bpm:.0f} BPM | {seconds:.0f} s | {total} bars | "
-              f"{late} late (worst {worst * 1e3:.0f} ms) | engine-process RSS {rss0:.0f} -> {rss1:.0f} MB |")
+        print(f"| {clients} clients, {knobs} | {threads or 'auto'} | {bpm:.0f} BPM | {seconds:.0f} s | "
+              f"{total} bars | {late} late (worst {worst * 1e3:.0f} ms) | {busy:.0%} | "
+              f"engine-process RSS {rss0:.0f} -> {rss1:.0f} MB |")
     finally:
         run.close()
 
@@ -178,7 +185,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--bpm", type=float, default=180.0)
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads for rtf and latency")
+    ap.add_argument("--engine-threads", nargs="+", default=["auto"],
+                    help="load: the engine's CPU threads per job, one run each (auto or a number)")
     ap.add_argument("--still", action="store_true", help="load: no knob turns, only streaming")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -189,7 +198,11 @@ def main() -> None:
     if args.what == "latency":
         latency(model, args.n)
     else:
-        load(model, args.clients, args.bpm, args.seconds, turn_knobs=not args.still)
+        print("| load | engine threads | tempo | length | bars | late | worker busy | memory |")
+        print("|---|---|---|---|---|---|---|---|")
+        for threads in args.engine_threads:
+            load(model, args.clients, args.bpm, args.seconds, turn_knobs=not args.still,
+                 threads=None if threads == "auto" else int(threads))
 
 
 if __name__ == "__main__":

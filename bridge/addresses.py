@@ -121,8 +121,8 @@ TABLE: tuple[Address, ...] = (
       errors=""),
     a("/ping", reply="/segue/pong rid engine_time:f", doc="Health check and round-trip timing."),
     a("/goodbye", reply="/segue/goodbye rid", doc="Close the session (its saved state is kept for resuming)."),
-    a("/model/info", reply="/segue/model/info rid name:s kind:s window_bars:i z_size:i trained:i device:s licence:s",
-      doc="The session's model.", errors="no session"),
+    a("/model/info", reply="/segue/model/info rid name:s kind:s window_bars:i z_size:i trained:i device:s licence:s "
+      "choice:s", doc="The session's model (choice: its name in /segue/model/list).", errors="no session"),
     a("/model/list", reply="/segue/model/list rid name:s ...", doc="Models the engine can load."),
     a("/model/choose", Arg("name", "s"),
       reply="/segue/model/choose rid name:s", doc="Switch this session's model (loaded off the inference "

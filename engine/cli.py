@@ -212,6 +212,8 @@ def _serve(p):
     p.add_argument("--state-dir", type=Path, default=Path.home() / ".segue" / "sessions",
                    help="where session state is saved (restored after a restart)")
     p.add_argument("--lookahead", type=int, default=2, help="bars generated ahead of the playhead")
+    p.add_argument("--threads", type=int, default=0, metavar="N",
+                   help="CPU threads per inference job (default: 1 for small models, every core for large)")
     midi = p.add_argument_group("MIDI (any DAW: follow its MIDI clock, see docs/midi.md)")
     midi.add_argument("--midi", action="store_true", help='open virtual MIDI ports "Segue In" and "Segue Out"')
     midi.add_argument("--midi-in", metavar="NAME", help="read clock, controls and notes from this existing port "

@@ -26,7 +26,7 @@ from pythonosc.osc_server import AsyncIOOSCUDPServer
 from segue.bridge import osc
 from segue.bridge.addresses import DEFAULT_PORT, KNOBS
 from segue.engine import generate, scheduler
-from segue.engine.host import DEFAULT, ModelHost, Worker
+from segue.engine.host import DEFAULT, ModelHost, Worker, cpu_threads
 from segue.engine.session import ATTRIBUTE_KNOBS, Clip, Session, SessionStore, Slot, Upload
 from segue.engine.shaping import Groove
 from segue.models.errors import InputError, ModelError, SegueError
@@ -66,6 +66,7 @@ class EngineConfig:
     state_dir: Path | None = None
     device: str | None = None
     lookahead_bars: int = 2
+    threads: int | None = None  # CPU threads per inference job; None: 1 for small models, all cores for large
     tick_seconds: float = 0.02
     session_idle_seconds: float = 3600.0
     save_every_seconds: float = 0.5
@@ -87,6 +88,7 @@ class _Dispatcher(Dispatcher):
 @dataclass
 class _Pending:
     bars: dict[tuple[int, int], bool] = field(default_factory=dict)  # (bar, version) in flight
+    newest: dict[int, int] = field(default_factory=dict)  # bar -> the newest version queued for it
 
 
 class Engine:
@@ -275,13 +277,18 @@ class Engine:
         if s.instance in self.bar_sinks:  # a MIDI host still plays this session: only the OSC client leaves
             s.reply_port = 0
             return
-        self.sessions.pop(s.instance, None)
-        self.caches.pop(s.instance, None)
+        self._forget(s.instance)
+
+    def _forget(self, instance: str) -> None:
+        """Drop a closed session and what the engine kept for it (its versions restart if it returns)."""
+        self.sessions.pop(instance, None)
+        self.caches.pop(instance, None)
+        self.pending.pop(instance, None)
 
     def on_model_info(self, r, s: Session, addr) -> None:
         m = self.model_of(s)
         self.reply(s, "/segue/model/info", r.rid, m.config.name, m.representation.kind, m.window_bars,
-                   m.config.z_size, int(not m.untrained), m.device.type, m.meta.licence)
+                   m.config.z_size, int(not m.untrained), m.device.type, m.meta.licence, s.model or DEFAULT)
 
     def on_model_list(self, r, s: Session, addr) -> None:
         self.reply(s, "/segue/model/list", r.rid, *self.models.names())
@@ -385,8 +392,12 @@ class Engine:
         return EncodedClip(mu.cpu(), sigma.cpu(), win.clip_bars, win.padded_bars, seq.qpm,
                            list(result.messages) + list(win.messages))
 
-    async def _run(self, priority: float, fn, *args):
-        return await asyncio.wrap_future(self.worker.submit(priority, fn, *args))
+    async def _run(self, priority: float, fn, model: LatentModel, *args):
+        """``fn(model, *args)`` on the inference worker, with the model's CPU thread count."""
+        return await asyncio.wrap_future(self.worker.submit(priority, fn, model, *args, threads=self.threads(model)))
+
+    def threads(self, model: LatentModel) -> int:
+        return cpu_threads(model, self.config.threads)
 
     async def _set_slot(self, r, s: Session, name: str, slot: Slot) -> None:
         await self._fill_slot(s, name, slot)
@@ -567,10 +578,12 @@ class Engine:
         if key in pending.bars:
             return
         pending.bars[key] = True
+        pending.newest[bar] = max(pending.newest.get(bar, -1), s.version)
         snap = self.snapshot(s)
         model = self.model_of(s)
         cache = self.caches.setdefault(s.instance, {})
-        future = self.worker.submit(priority, self._bar_job, s, model, snap, bar, cache)
+        future = self.worker.submit(priority, self._bar_job, s, model, snap, bar, cache, pending,
+                                    threads=self.threads(model))
         loop = self._loop
 
         def done(f) -> None:
@@ -579,9 +592,13 @@ class Engine:
         future.add_done_callback(done)
 
     @staticmethod
-    def _bar_job(s: Session, model: LatentModel, snap: generate.Snapshot, bar: int, cache: dict):
-        """On the worker: skip a bar whose session moved on to a newer version before the job
-        started (the newer version's job is queued too); otherwise generate it."""
+    def _bar_job(s: Session, model: LatentModel, snap: generate.Snapshot, bar: int, cache: dict,
+                 pending: _Pending):
+        """On the worker: skip a bar that a newer version will replace before anyone hears this one:
+        a newer version of it is queued (it runs next: same bar, same deadline), or the session
+        moved on and an older version already went out. Otherwise generate it."""
+        if pending.newest.get(bar, snap.version) > snap.version:
+            return None
         if s.version > snap.version and s.sent.get(bar) is not None:
             return None
         return generate.bar_notes(model, snap, bar, cache)
@@ -631,8 +648,10 @@ class Engine:
             self._queue_bar(s, d.bar, priority=now + d.starts_in)
         if len(s.sent) > 256:  # forget bars far behind the playhead
             current = due[0].bar
+            newest = self.pending.get(s.instance, _Pending()).newest
             for bar in [b for b in s.sent if b < current - 8]:
                 del s.sent[bar]
+                newest.pop(bar, None)
 
     async def _tick_loop(self) -> None:
         while True:
@@ -652,8 +671,7 @@ class Engine:
                 if now - s.last_seen > self.config.session_idle_seconds and s.instance not in self.bar_sinks:
                     log.info("session %s idle: saved and closed", s.instance)
                     self.store.save(s)
-                    self.sessions.pop(s.instance, None)
-                    self.caches.pop(s.instance, None)
+                    self._forget(s.instance)
                     for key in [k for k, v in self.by_addr.items() if v == s.instance]:
                         del self.by_addr[key]
 

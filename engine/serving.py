@@ -32,7 +32,7 @@ def config_from_args(a) -> EngineConfig:
             raise InputError(f"--allow takes IP addresses, got {host!r}") from None
     return EngineConfig(host=a.host, port=a.port, allow=tuple(a.allow), models_dir=a.models_dir,
                         state_dir=a.state_dir, device=None if a.device == "auto" else a.device,
-                        lookahead_bars=a.lookahead)
+                        lookahead_bars=a.lookahead, threads=a.threads or None)
 
 
 def midi_from_args(a):

@@ -236,7 +236,7 @@ def test_sessions_are_per_instance(connect, running):
 # --- models ---------------------------------------------------------------------------------------
 def test_model_info(client):
     assert ok(client, "/segue/model/info")[1:] == ["cat-mel_2bar_small", "melody", 2, 8, 0, "cpu",
-                                                   "untrained weights"]
+                                                   "untrained weights", "default"]
 
 
 def test_model_list(client):
@@ -253,14 +253,14 @@ def test_model_choose(client, dirs, running):
     before = running.session(client.instance).slots["A"].mu.clone()
     assert ok(client, "/segue/model/choose", "second")[1:] == ["second"]
     info = ok(client, "/segue/model/info")
-    assert info[-1] == "test licence: second"
+    assert info[7:] == ["test licence: second", "second"]
     s = running.session(client.instance)
     assert s.model == "second"
     assert not (s.slots["A"].mu == before).all()  # re-encoded with the new model
     client.send("/segue/bar/request", 3)
     assert next_bar(client, lambda b: b.bar == 3).complete
     assert ok(client, "/segue/model/choose", "default")[1:] == ["default"]
-    assert ok(client, "/segue/model/info")[-1] == "untrained weights"
+    assert ok(client, "/segue/model/info")[7] == "untrained weights"
 
 
 def test_model_choose_representation_mismatch(client, dirs):
@@ -282,7 +282,7 @@ def test_model_names_never_leave_the_folder(client, dirs):
                  "mel2/../../outside", ".mel2", "mel2\\..\\..\\outside", "bad name",
                  "~/outside", "x" * 100]:
         assert "unknown model" in err(client, "/segue/model/choose", name), name
-    assert ok(client, "/segue/model/info")[-1] == "untrained weights"
+    assert ok(client, "/segue/model/info")[7] == "untrained weights"
 
 
 # --- clips ----------------------------------------------------------------------------------------
@@ -445,6 +445,26 @@ def test_knob_change_replaces_bars_not_yet_played(client):
     assert latest[1].version == latest[2].version == version and latest[1].morph == 0.5
     assert latest[0].version == old[0]  # it had started: not replaced
     assert (0, version) not in client.bars
+    stop(client)
+
+
+def test_knob_burst_while_the_worker_is_busy_sends_only_the_newest_version(client, running):
+    """Bars never sent yet, queued at three versions while the worker is held: only the newest is
+    generated and sent (the older jobs are skipped, not run and thrown away)."""
+    release = threading.Event()
+    blocker = running.engine.worker.submit(float("-inf"), release.wait, 10)
+    try:
+        play(client, 20.0, beat=1.0)  # bars 0, 1, 2 are queued, the worker is held
+        versions = [ok(client, "/segue/knob/set/morph", value)[2] for value in (0.2, 0.4, 0.6)]
+    finally:
+        release.set()
+    blocker.result(timeout=5)
+    newest = versions[-1]
+    got = {next_bar(client, lambda b: b.bar in (0, 1, 2)).bar for _ in range(3)}
+    assert got == {0, 1, 2}
+    bars_during(client, 0.3)  # anything else on its way
+    sent = sorted(key for key in client.bars if key[0] in (0, 1, 2))
+    assert sent == [(0, newest), (1, newest), (2, newest)]
     stop(client)
 
 

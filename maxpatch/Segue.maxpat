@@ -32,7 +32,7 @@
      "id": "obj-1",
      "maxclass": "newobj",
      "numinlets": 1,
-     "numoutlets": 6,
+     "numoutlets": 7,
      "patching_rect": [
       300,
       420,
@@ -40,6 +40,7 @@
       22
      ],
      "outlettype": [
+      "",
       "",
       "",
       "",
@@ -1875,6 +1876,231 @@
      ],
      "fontsize": 14.0
     }
+   },
+   {
+    "box": {
+     "id": "obj-68",
+     "maxclass": "newobj",
+     "numinlets": 3,
+     "numoutlets": 2,
+     "outlettype": [
+      "int",
+      "int"
+     ],
+     "patching_rect": [
+      460,
+      450,
+      80,
+      22
+     ],
+     "text": "pipe 0 0 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-69",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      460,
+      466,
+      60,
+      22
+     ],
+     "text": "pack 0 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-70",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      560,
+      500,
+      40,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      430,
+      36,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Range Low",
+       "parameter_shortname": "Low",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_mmin": 0,
+       "parameter_mmax": 127,
+       "parameter_unitstyle": 8
+      }
+     },
+     "varname": "range_low"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-71",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      560,
+      800,
+      130,
+      22
+     ],
+     "text": "prepend knob range_low"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-72",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      620,
+      500,
+      40,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      480,
+      36,
+      40,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Range High",
+       "parameter_shortname": "High",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        127
+       ],
+       "parameter_mmin": 0,
+       "parameter_mmax": 127,
+       "parameter_unitstyle": 8
+      }
+     },
+     "varname": "range_high"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-73",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      620,
+      830,
+      130,
+      22
+     ],
+     "text": "prepend knob range_high"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-74",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      700,
+      470,
+      50,
+      20
+     ],
+     "text": "Model",
+     "presentation": 1,
+     "presentation_rect": [
+      486,
+      70,
+      60,
+      14
+     ],
+     "fontsize": 10.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-75",
+     "maxclass": "umenu",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "outlettype": [
+      "int",
+      "",
+      ""
+     ],
+     "items": [
+      "default"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      700,
+      490,
+      100,
+      22
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      486,
+      86,
+      66,
+      15
+     ],
+     "varname": "model"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-76",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      700,
+      860,
+      90,
+      22
+     ],
+     "text": "prepend model"
+    }
    }
   ],
   "lines": [
@@ -1934,18 +2160,6 @@
      ],
      "destination": [
       "obj-6",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-1",
-      1
-     ],
-     "destination": [
-      "obj-7",
       0
      ]
     }
@@ -2669,6 +2883,138 @@
       0
      ]
     }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      1
+     ],
+     "destination": [
+      "obj-68",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-68",
+      0
+     ],
+     "destination": [
+      "obj-69",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-68",
+      1
+     ],
+     "destination": [
+      "obj-69",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-69",
+      0
+     ],
+     "destination": [
+      "obj-7",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-70",
+      0
+     ],
+     "destination": [
+      "obj-71",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-71",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-72",
+      0
+     ],
+     "destination": [
+      "obj-73",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-73",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      6
+     ],
+     "destination": [
+      "obj-75",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-75",
+      0
+     ],
+     "destination": [
+      "obj-76",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-76",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
    }
   ],
   "parameters": {
@@ -2800,6 +3146,16 @@
    "obj-65": [
     "Octave",
     "Oct",
+    0
+   ],
+   "obj-70": [
+    "Range Low",
+    "Low",
+    0
+   ],
+   "obj-72": [
+    "Range High",
+    "High",
     0
    ]
   },

@@ -77,9 +77,12 @@ def device_patcher(source: Path = SOURCE) -> dict:
         b = entry["box"]
         words = str(b.get("text", "")).split()
         if words[:1] == ["v8"] and MAIN in words:
+            # The keys Max 9 itself writes for a [v8] with embedded code (as in patches saved by
+            # Max 9): "filename" "none" on the box, the code in "textfile" with embed 1.
             b["text"] = "v8 @embed 1"
-            b["saved_object_attributes"] = {**b.get("saved_object_attributes", {}), "embed": 1,
-                                            "filename": "none", "parameter_enable": 0}
+            b["filename"] = "none"
+            b["saved_object_attributes"] = {**b.get("saved_object_attributes", {}), "embed": 1, "parameter_enable": 0}
+            b["saved_object_attributes"].pop("filename", None)
             b["textfile"] = {"text": code, "filename": "none", "flags": 0, "embed": 1, "autowatch": 1}
             found += 1
     if found != 1:

@@ -21,6 +21,9 @@ HEIGHT = 169  # a Live device's height in pixels
 BG, PANEL, INK, DIM, ACCENT, FIELD = "#1e1e1e", "#3a3a3a", "#e6e6e6", "#9a9a9a", "#ffb000", "#2a2a2a"
 
 
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
 def _font(size: int) -> ImageFont.ImageFont:
     for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Arial.ttf"):
         try:
@@ -57,10 +60,17 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
             ang = math.radians(135 + 270 * frac)
             d.line([cx, cy, cx + r * math.cos(ang), cy + r * math.sin(ang)], fill=INK, width=scale)
             d.text((cx, y + h), f"{initial:g}", fill=DIM, font=small, anchor="md")
-        elif cls in ("live.numbox", "live.menu"):
+        elif cls in ("live.numbox", "live.menu", "umenu"):
             d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=DIM)
-            shown = v["parameter_enum"][int(initial)] if cls == "live.menu" else f"{initial:g}"
-            d.text((x + 3 * scale, y + h / 2), str(shown) + (" ▾" if cls == "live.menu" else ""), fill=INK,
+            if cls == "live.menu":
+                shown = v["parameter_enum"][int(initial)]
+            elif cls == "umenu":
+                shown = (b.get("items") or [""])[0]
+            elif v.get("parameter_unitstyle") == 8:  # a MIDI note, named as Live names it (C-2 .. G8)
+                shown = f"{NOTE_NAMES[int(initial) % 12]}{int(initial) // 12 - 2}"
+            else:
+                shown = f"{initial:g}"
+            d.text((x + 3 * scale, y + h / 2), str(shown) + (" ▾" if cls != "live.numbox" else ""), fill=INK,
                    font=small, anchor="lm")
             d.text((x, y + h + scale), label, fill=DIM, font=small)
         elif cls == "live.tab":

@@ -117,7 +117,7 @@ def test_device_patch_has_every_control():
              if b["maxclass"].startswith("live.")}
     assert {"A Track", "A Scene", "A Selected", "B Track", "B Scene", "B Selected", "Morph", "Density", "Diatonic",
             "Interval", "Sync 16th", "Sync 8th", "Temperature", "Seed", "Root", "Scale", "Velocity", "Groove",
-            "Octave", "Mode", "Steps", "Bars", "Capture", "Write"} <= names
+            "Octave", "Range Low", "Range High", "Mode", "Steps", "Bars", "Capture", "Write"} <= names
     texts = [b.get("text", "") for b in boxes]
     for needed in ("live.thisdevice", "udpsend 127.0.0.1 9797", "midiin", "midiout", "deferlow"):
         assert needed in texts, needed
@@ -126,7 +126,16 @@ def test_device_patch_has_every_control():
     by_text = {b.get("text"): b["id"] for b in boxes}
     wires = {(e["patchline"]["source"][0], e["patchline"]["destination"][0]) for e in patch["patcher"]["lines"]}
     assert (by_text["midiin"], by_text["midiout"]) in wires, "incoming MIDI passes through"
-    assert (by_text["v8 segue.js @embed 1"], by_text["midiformat"]) in wires
+    # notes go through [pipe] (fired on Max's scheduler at their time) and [pack] to [midiformat]
+    v8, pipe, pack = by_text["v8 segue.js @embed 1"], by_text["pipe 0 0 0"], by_text["pack 0 0"]
+    lines = {(e["patchline"]["source"][0], e["patchline"]["source"][1], e["patchline"]["destination"][0],
+              e["patchline"]["destination"][1]) for e in patch["patcher"]["lines"]}
+    assert {(v8, 1, pipe, 0), (pipe, 0, pack, 0), (pipe, 1, pack, 1), (pack, 0, by_text["midiformat"], 0)} <= lines
+    assert (v8, by_text["midiformat"]) not in wires, "no untimed path around the scheduler"
+    # the Model menu is filled by the device's code and answers into it
+    menu = next(b for b in boxes if b.get("varname") == "model")
+    assert menu["maxclass"] == "umenu" and (v8, 6, menu["id"], 0) in lines
+    assert (menu["id"], by_text["prepend model"]) in wires and (by_text["prepend model"], v8) in wires
     assert (by_text["midiformat"], by_text["midiout"]) in wires
     assert (by_text["live.thisdevice"], by_text["v8 segue.js @embed 1"]) in wires
     morph = next(b for b in boxes if b.get("varname") == "morph")["saved_attribute_attributes"]["valueof"]
@@ -156,7 +165,11 @@ def test_built_amxd_chunks_and_self_containment(tmp_path):
     scripts = [e["box"] for e in p["boxes"] if e["box"].get("textfile")]
     assert len(scripts) == 1
     v8 = scripts[0]
-    assert v8["text"] == "v8 @embed 1" and v8["textfile"]["embed"] == 1
+    # the shape Max 9 saves an embedded [v8] in: the box names no file, the code sits in textfile
+    assert v8["text"] == "v8 @embed 1" and v8["maxclass"] == "newobj" and v8["filename"] == "none"
+    assert {k: v for k, v in v8["textfile"].items() if k != "text"} == {
+        "filename": "none", "flags": 0, "embed": 1, "autowatch": 1}
+    assert "filename" not in v8["saved_object_attributes"]
     code = v8["textfile"]["text"]
     for module in ("notes", "messages", "schedule", "live", "device"):
         assert f'__segue_modules["./{module}"]' in code
@@ -202,7 +215,8 @@ def test_end_to_end_two_devices_against_the_real_engine():
         assert notes_out, "the device played notes"
         ons = Counter(p for p, v, _ in notes_out if v > 0)
         offs = Counter(p for p, v, _ in notes_out if v == 0)
-        assert ons == offs, "every note-on got its note-off (stop included)"
+        # (a stop may end a note twice: once from the cleared scheduler's queue, once at once)
+        assert all(offs[p] >= n for p, n in ons.items()), "every note-on got its note-off (stop included)"
     # the sources are untouched, and every write went to an empty slot below them
     assert out["sources_untouched"]
     assert all(not re.search(r"clip_slots [01]\b", path) for _, path in out["writes"])
@@ -261,3 +275,17 @@ def test_panel_picture_renders_from_the_presentation_layout(tmp_path):
     assert image.size == (int(patch["patcher"]["devicewidth"]), 169)
     assert len(image.getcolors(maxcolors=1 << 20)) > 4  # something was drawn
     assert (ROOT / "docs" / "device-panel.png").is_file()
+
+
+def test_note_timing_simulation():
+    """bench/bench_device_timing.js runs the device's code with late ticks (seeded, no wall clock):
+    with the lookahead no note fires late; without it many do."""
+    node = require_tool("node")
+    r = subprocess.run([node, str(ROOT / "bench" / "bench_device_timing.js"), "--seconds", "20"],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split("|") for line in r.stdout.splitlines() if line.startswith("| lookahead") or
+            line.startswith("| no lookahead")]
+    (ahead, plain) = [(int(row[2].split()[0]), int(row[2].split("(")[1].split()[0]), int(row[6])) for row in rows]
+    assert ahead[0] == plain[0] > 100 and ahead[1] == plain[1] == 0  # every note played once
+    assert ahead[2] == 0 < plain[2]

@@ -2,7 +2,9 @@
 // env (injected; Max bindings in segue.js, fakes in the tests):
 //   send(msg)            an OSC message [address, args...] to [udpsend 127.0.0.1 9797]
 //   listen(port)         point [udpreceive] at this reply port
-//   output(pitch, vel)   a note to the device's MIDI output (vel 0 = note-off)
+//   output(pitch, vel, delayMs)  a note to the device's MIDI output, delayMs from now (vel 0 = note-off)
+//   cancel()             forget every note handed to output() that has not fired yet
+//   models(names, current)  show the engine's models in the Model menu, `current` chosen (optional)
 //   status(text)         the status line
 //   api(path)            a LiveAPI-like object for a path
 //   defer(fn)            run fn later, outside any Live notification (deferlow / a Task)
@@ -18,6 +20,9 @@ var live = require("./live");
 
 var M = msgs.messages;
 var PING_MS = 1000, LOST_MS = 3500, HELLO_RETRY_MS = 1000, PORT_TRIES = 8;
+// Notes go to the scheduler this far ahead of their time: more than the JS thread's usual lateness,
+// little enough that a knob turn still reaches the next bar.
+var LOOKAHEAD_MS = 60;
 var FIRST_PORT = 9800, LAST_PORT = 9899;
 
 // Reply ports handed out to the devices of one Max instance (Max's `new Global("segue")` is shared
@@ -69,9 +74,11 @@ function Device(env) {
   this.assembler = new schedule.BarAssembler();
   this.queue = new schedule.BarQueue();
   var self = this;
-  this.player = new schedule.Player(this.queue, function (p, v) { env.output(p, v); });
+  this.player = new schedule.Player(this.queue, function (p, v, d) { env.output(p, v, d); });
   this.transport = { playing: false, tempo: 120, beat: 0, num: 4, den: 4 };
-  this.lastBeat = null;
+  this.horizon = null; // song beat up to which notes have been handed to the scheduler
+  this.lookaheadMs = env.lookaheadMs === undefined ? LOOKAHEAD_MS : env.lookaheadMs;
+  this.sentLoop = null; // the loop last told to the engine, "start end"
   this.sentBar = null;
   this.lastPing = 0;
   this.lastHeard = 0;
@@ -114,7 +121,7 @@ Device.prototype._hello = function () {
   this._send(M.hello(this.nextRid(), this.instance, this.port, msgs.CHUNK_BYTES), { what: "hello" });
 };
 Device.prototype.stop = function () {
-  this.player.allOff();
+  this._silence();
   if (this.state === "connected") this._send(M.goodbye(this.nextRid()));
   this.env.ports.release(this.port, this.instance);
   this.state = "off";
@@ -128,7 +135,9 @@ Device.prototype._onHello = function (args) {
   this.lastHeard = this.env.now();
   this.model = { name: args[4], device: args[5], licence: args[6], version: args[3], kind: null };
   this.resumed = args[2] === 1;
-  this._send(M.modelInfo(this.nextRid()), { what: "info" });
+  this.sentLoop = null; // tell this engine the loop again
+  this._send(M.modelInfo(this.nextRid()), { what: "info", sync: true });
+  this._send(M.modelList(this.nextRid()), { what: "models" });
   // Bring the engine up to date: it may have restarted (a fresh session) or be a new one.
   this.sentBar = null;
   this.queue.clear();
@@ -155,9 +164,25 @@ Device.prototype.receive = function (address, args) {
       if (this.model) {
         this.model.name = args[1]; this.model.kind = args[2]; this.model.windowBars = args[3];
         this.model.device = args[6]; this.model.licence = args[7];
+        this.model.choice = args[8] === undefined ? null : String(args[8]);
+        if (this.models && this.env.models) this.env.models(this.models, this.model.choice);
       }
       this._status();
-      this._sync();
+      if (p && p.sync) this._sync(); // after hello: bring the engine up to date
+      break;
+    case "/segue/model/list":
+      if (p) {
+        delete this.pending[args[0]];
+        this.models = args.slice(1).map(String);
+        if (this.env.models) this.env.models(this.models, this.model ? this.model.choice : null);
+      }
+      break;
+    case "/segue/model/choose":
+      if (p) { // the engine switched and encoded the clips again with the new model: show it
+        delete this.pending[args[0]];
+        this._send(M.modelInfo(this.nextRid()), { what: "info" });
+        this._say("model " + args[1]);
+      }
       break;
     case "/segue/clip/ack": this._onAck(args, p); break;
     case "/segue/slot/encode":
@@ -184,6 +209,18 @@ Device.prototype.receive = function (address, args) {
   }
 };
 
+// The Model menu: index into the engine's list. The engine keeps the choice in this device's session
+// (restored by its instance id), so it survives a restart of either side.
+Device.prototype.chooseModel = function (index) {
+  var name = (this.models || [])[index];
+  if (name === undefined) return false;
+  if (this.state !== "connected") { this._say("not connected to the engine"); return false; }
+  if (this.model && name === this.model.choice) return false; // already that one
+  this._say("loading model " + name + "...");
+  this._send(M.modelChoose(this.nextRid(), name), { what: "choose" });
+  return true;
+};
+
 Device.prototype._onAck = function (args, p) {
   if (!p) return;
   delete this.pending[args[0]];
@@ -208,6 +245,16 @@ Device.prototype._onBar = function (bar) {
   var now = this.transport.playing ? schedule.barAt(this.transport.beat, this.transport.num, this.transport.den)
                                    : undefined;
   var took = this.queue.offer(bar.bar, bar.version, bar.notes, now);
+  var t = this.transport;
+  if (took && t.playing && this.mode === "live" && this.horizon !== null) {
+    // A bar that arrives after the schedule passed its start (late): its notes still to come go out now.
+    var bpb = schedule.beatsPerBar(t.num, t.den), start = bar.bar * bpb;
+    var from = Math.max(start, t.beat), to = Math.min(start + bpb, this.horizon);
+    if (to > from && !schedule.loopOf(t)) {
+      this.player.play([{ from: from, to: to, lead: from - t.beat }], t.num, t.den, this.env.now(),
+                       60000 / (t.tempo || 120), 0, true);
+    }
+  }
   this._event("bar", { bar: bar.bar, version: bar.version, took: took, notes: bar.notes.length });
 };
 
@@ -264,7 +311,7 @@ Device.prototype.useSongScale = function () {
 };
 Device.prototype.setMode = function (mode) {
   this.mode = mode === "write" || mode === 1 ? "write" : "live";
-  if (this.mode === "write") this.player.allOff();
+  if (this.mode === "write") this._silence();
   this._sendTransport();
 };
 Device.prototype.setSteps = function (n) { this.steps = notes.clamp(Math.round(n), 2, 64); };
@@ -279,8 +326,15 @@ Device.prototype._sendTransport = function () {
   this.sentBar = schedule.barAt(t.beat, t.num, t.den);
 };
 
-// Called often (every few ms) with the time; reads Live's transport, plays due notes, keeps the
-// connection alive.
+// Stop or a jump: forget what the scheduler holds and end every note that may sound.
+Device.prototype._silence = function () {
+  if (this.env.cancel) this.env.cancel();
+  this.player.allOff();
+};
+
+// Called often (every few ms): reads Live's transport, hands the notes of the next LOOKAHEAD_MS to
+// the scheduler (following Live's loop), tells the engine about the transport and the loop, and
+// keeps the connection alive.
 Device.prototype.tick = function () {
   var now = this.env.now();
   var t = live.transport(this.env.api);
@@ -288,25 +342,42 @@ Device.prototype.tick = function () {
   this.transport = t;
   var bpb = schedule.beatsPerBar(t.num, t.den);
   var changed = t.playing !== was.playing || t.tempo !== was.tempo || t.num !== was.num || t.den !== was.den;
+  var jumped = false;
+  var loop = t.loop && t.loopLength > 0 ? t.loopStart + " " + (t.loopStart + t.loopLength) : "0 0";
+  if (loop !== this.sentLoop && this.state === "connected") {
+    var ends = loop.split(" ");
+    this._send(M.loop(this.nextRid(), Number(ends[0]), Number(ends[1])), { what: "loop" });
+    this.sentLoop = loop;
+  }
   if (!t.playing) {
-    if (was.playing) this.player.allOff(); // Stop sends note-offs
-    this.lastBeat = null;
+    if (was.playing) this._silence(); // Stop sends note-offs
+    this.horizon = null;
   } else if (this.mode === "live") {
-    if (this.lastBeat !== null && (t.beat < this.lastBeat - 1e-6 || t.beat - this.lastBeat > bpb)) {
-      this.player.allOff(); // a jump (loop, seek): start over from here
-      this.queue.forgetBefore(schedule.barAt(t.beat, t.num, t.den));
-      changed = true;
-    } else {
-      this.player.advance(this.lastBeat === null ? t.beat : this.lastBeat, t.beat, t.num, t.den);
+    var msPerBeat = 60000 / (t.tempo || 120);
+    var ahead = this.lookaheadMs / msPerBeat;
+    if (this.horizon !== null) {
+      var lead = schedule.leadTo(t, this.horizon);
+      if (lead < -bpb || lead > ahead + 0.25) { // the playhead jumped (seek, clip launch, a new loop)
+        this._silence();
+        this.queue.forgetBefore(schedule.barAt(t.beat, t.num, t.den));
+        this.horizon = null;
+        jumped = changed = true;
+      }
     }
-    this.lastBeat = t.beat;
+    var plan = schedule.spans(t, this.horizon === null ? t.beat : this.horizon, ahead);
+    this.player.play(plan.spans, t.num, t.den, now, msPerBeat, this.lookaheadMs);
+    this.horizon = plan.until;
+    var inLoop = schedule.loopOf(t);
+    var keep = schedule.barAt(inLoop ? Math.min(inLoop.start, t.beat) : t.beat, t.num, t.den) - 1;
+    this.queue.forgetBefore(keep); // bars behind the playhead, except the loop's (they come round again)
   }
   if (changed || (t.playing && schedule.barAt(t.beat, t.num, t.den) !== this.sentBar)) this._sendTransport();
+  if (jumped && this.state === "connected") this._send(M.seek(this.nextRid(), t.beat), { what: "seek" });
   // keep-alive, loss and reconnection
   if (this.state === "connected") {
     if (now - this.lastHeard > LOST_MS) {
       this.state = "lost";
-      this.player.allOff();
+      this._silence();
       this._say("engine not answering: reconnecting");
       this._event("lost");
     } else if (now - this.lastPing >= PING_MS) {
@@ -397,4 +468,4 @@ Device.prototype.statusText = function () {
 };
 Device.prototype._status = function () { this.env.status(this.statusText()); };
 
-module.exports = { Device: Device, PortRegistry: PortRegistry, newInstanceId: newInstanceId };
+module.exports = { LOOKAHEAD_MS: LOOKAHEAD_MS, Device: Device, PortRegistry: PortRegistry, newInstanceId: newInstanceId };

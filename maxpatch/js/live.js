@@ -84,7 +84,8 @@ function transport(api) {
   var song = api("live_set");
   return { playing: num(song.get("is_playing")) === 1, tempo: num(song.get("tempo")),
            beat: num(song.get("current_song_time")), num: num(song.get("signature_numerator")),
-           den: num(song.get("signature_denominator")) };
+           den: num(song.get("signature_denominator")), loop: num(song.get("loop")) === 1,
+           loopStart: num(song.get("loop_start")) || 0, loopLength: num(song.get("loop_length")) || 0 };
 }
 
 module.exports = { slotPath: slotPath, clipPath: clipPath, isDrumTrack: isDrumTrack, readClip: readClip,

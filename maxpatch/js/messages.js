@@ -56,6 +56,8 @@ var M = {
   ping: function (rid) { return [PREFIX + "/ping", rid]; },
   goodbye: function (rid) { return [PREFIX + "/goodbye", rid]; },
   modelInfo: function (rid) { return [PREFIX + "/model/info", rid]; },
+  modelList: function (rid) { return [PREFIX + "/model/list", rid]; },
+  modelChoose: function (rid, name) { return [PREFIX + "/model/choose", rid, String(name)]; },
   clipBegin: function (rid, clip, count, length, kind) {
     return [PREFIX + "/clip/begin", rid, clip, count | 0, length, kind || "notes"];
   },
@@ -88,6 +90,7 @@ var M = {
   transport: function (rid, playing, tempo, beat, num, den) {
     return [PREFIX + "/transport/set", rid, playing ? 1 : 0, tempo, Math.max(-16, beat), num | 0, den | 0];
   },
+  loop: function (rid, start, end) { return [PREFIX + "/transport/loop", rid, Math.max(0, start), Math.max(0, end)]; },
   seek: function (rid, beat) { return [PREFIX + "/transport/seek", rid, Math.max(0, beat)]; },
   render: function (rid, steps) { return [PREFIX + "/render", rid, notes.clamp(steps | 0, 2, 64)]; },
   barRequest: function (rid, bar) { return [PREFIX + "/bar/request", rid, bar | 0]; },

@@ -7,16 +7,19 @@
 //   tick (from [metro 5]), flush (from [deferlow]): run deferred Live-set writes
 //   /segue/... args (from [udpreceive]): the engine's replies and pushes
 //   knob NAME value, pick A|B track|scene|selected value, load, root index, scale index,
-//   mode 0|1, steps n, bars n, capture, write, instance id (from the [pattr] that saves it)
-// Outlets: 0 OSC messages to [udpsend]; 1 "pitch velocity" to [midiformat]; 2 status text;
-//   3 "port N" to [udpreceive]; 4 bang to [deferlow]; 5 the instance id to the [pattr]
+//   mode 0|1, steps n, bars n, model index (from the Model menu), capture, write,
+//   instance id (from the [pattr] that saves it)
+// Outlets: 0 OSC messages to [udpsend]; 1 "pitch velocity delay-ms" (or "clear") to [pipe 0 0 0],
+//   which fires each note on Max's scheduler at its time, then [pack] -> [midiformat]; 2 status
+//   text; 3 "port N" to [udpreceive]; 4 bang to [deferlow]; 5 the instance id to the [pattr];
+//   6 the Model [umenu]'s items (clear, append NAME, set INDEX)
 /* global inlets, outlets, outlet, post, LiveAPI, Global, messagename, arrayfromargs, __segue_require */
 var req = typeof __segue_require === "function" ? __segue_require : require;
 var device = req("./device");
 var messages = req("./messages");
 
 inlets = 1;
-outlets = 6;
+outlets = 7;
 
 var saved = {};        // what the [pattr] holds
 var deferred = [];
@@ -48,7 +51,13 @@ function trackIndex() {
 var dev = new device.Device({
   send: function (msg) { outlet(0, msg); },
   listen: function (port) { outlet(3, "port", port); },
-  output: function (pitch, velocity) { outlet(1, pitch, velocity); },
+  output: function (pitch, velocity, delayMs) { outlet(1, pitch, velocity, delayMs || 0); }, // to [pipe]
+  cancel: function () { outlet(1, "clear"); },
+  models: function (names, current) { // the Model [umenu]: its items, and the current one shown
+    outlet(6, "clear");
+    for (var k = 0; k < names.length; k++) outlet(6, "append", names[k]);
+    if (current && names.indexOf(current) >= 0) outlet(6, "set", names.indexOf(current));
+  },
   status: function (text) { outlet(2, "set", text); },
   api: function (path) { // the song object is read every tick: make it once
     if (path === "live_set") return song || (song = new LiveAPI(path));
@@ -93,6 +102,7 @@ function scale(i) { scaleIndex = i; applyScale(); }
 function mode(i) { dev.setMode(i ? "write" : "live"); }
 function steps(n) { dev.setSteps(n); }
 function bars(n) { dev.setBars(n); }
+function model(index) { if (started) dev.chooseModel(index); }
 function capture(v) { if (started && pressed(v)) dev.capture(); }
 function write(v) { if (started && pressed(v)) dev.write(); }
 function instance(id) { if (id && !started) saved.instance = String(id); }
@@ -103,6 +113,7 @@ function notifydeleted() { dev.stop(); }
 
 // Max calls these by name; keep them reachable when the code is wrapped by the bundler.
 var api = { bang: bang, tick: tick, flush: flush, knob: knob, pick: pick, load: load, root: root, scale: scale,
-            mode: mode, steps: steps, bars: bars, capture: capture, write: write, instance: instance,
+            mode: mode, steps: steps, bars: bars, model: model, capture: capture, write: write,
+            instance: instance,
             anything: anything, notifydeleted: notifydeleted, dev: dev };
 if (typeof module !== "undefined" && module.exports) module.exports = api;

@@ -160,12 +160,13 @@ test("live play: bars play on Live's transport, newer versions win, stop sends n
   const bar = (b, v, pitch) => { dev.receive("/segue/bar/begin", [b, v, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
     dev.receive("/segue/bar/notes", [b, v, 0, pitch, 0.5, 1, 100]); dev.receive("/segue/bar/end", [b, v]); };
   bar(0, 1, 60); bar(1, 1, 62); bar(1, 2, 64); bar(1, 1, 65);
-  fake.song.current_song_time = 1; dev.tick();
+  const at = (beat) => { fake.song.current_song_time = beat; env.clock = beat * 500; dev.tick(); }; // 120 BPM
+  at(1);
   assert.deepEqual(env.notes, [[60, 100]]);
-  fake.song.current_song_time = 4.6; dev.tick();
+  at(4.6);
   assert.deepEqual(env.notes.slice(1), [[60, 0], [64, 100]]);
   bar(1, 3, 67); // too late: bar 1 started
-  fake.song.current_song_time = 5; dev.tick();
+  at(5);
   fake.song.is_playing = 0; dev.tick();
   assert.deepEqual(env.notes.slice(3), [[64, 0]]);
   dev.setBars(2);
@@ -174,4 +175,33 @@ test("live play: bars play on Live's transport, newer versions win, stop sends n
   const c = fake.tracks[0].slots.find((s) => s && s.name.startsWith("Segue capture"));
   assert.deepEqual(c.notes.map((n) => [n.pitch, n.start_time]), [[60, 0.5], [64, 4.5]]);
   assert.equal(c.length, 8);
+});
+
+test("notes reach the scheduler ahead of their time, with their delay, and follow Live's loop", () => {
+  const { fake, env, dev, pump } = rig();
+  env.clock = 10000;
+  dev.start(); pump();
+  fake.song.loop = 1; fake.song.loop_start = 0; fake.song.loop_length = 8; // a 2-bar loop at 120 BPM
+  fake.song.is_playing = 1;
+  const at = (beat, ms) => { fake.song.current_song_time = beat; env.clock = ms; dev.tick(); pump(); };
+  const bar = (b, v, pitch, start) => { dev.receive("/segue/bar/begin", [b, v, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
+    dev.receive("/segue/bar/notes", [b, v, 0, pitch, start, 0.5, 100]); dev.receive("/segue/bar/end", [b, v]); };
+  bar(0, 1, 60, 0.05); bar(1, 1, 62, 3.95); // song beats 0.05 and 7.95
+  const ons = () => env.timed.filter((n) => n[1] > 0);
+  at(0, 10000); // 60 ms ahead = 0.12 beats: the note at 0.05 goes to the scheduler 25 ms early
+  assert.deepEqual(env.sent.filter((m) => m[0] === "/segue/transport/loop").at(-1).slice(2), [0, 8],
+                   "the engine is told about the loop");
+  assert.deepEqual(ons(), [[60, 100, 25]]);
+  for (let b = 0.5; b <= 7.5; b += 0.5) at(b, 10000 + b * 500);
+  at(7.9, 13950); // the note at 7.95 is due in 25 ms; the loop's first note again (0.05) in 75 ms: not yet
+  assert.deepEqual(ons().slice(1), [[62, 100, 25]]);
+  at(7.95, 13975);
+  assert.deepEqual(ons().slice(2), [[60, 100, 50]], "round the loop: its first bar again, 50 ms ahead");
+  at(0.02, 14010); // Live wrapped the playhead: expected, so no silence and no seek
+  assert.equal(env.cancels, 0);
+  assert.equal(env.sent.filter((m) => m[0] === "/segue/transport/seek").length, 0);
+  at(5.0, 14500); // the user jumps: the scheduler is cleared, sounding notes end, the engine is told
+  assert.equal(env.cancels, 1);
+  assert.deepEqual(env.sent.filter((m) => m[0] === "/segue/transport/seek").at(-1).slice(2), [5]);
+  assert.ok(env.timed.slice(-2).some((n) => n[0] === 60 && n[1] === 0 && n[2] === 0), "note-off at once");
 });

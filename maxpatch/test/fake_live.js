@@ -10,7 +10,8 @@ var NOTIFY_ERROR = "Changes cannot be triggered by notifications. You will need 
 function FakeLive(opts) {
   opts = opts || {};
   this.song = { tempo: 120, is_playing: 0, current_song_time: 0, signature_numerator: 4,
-                signature_denominator: 4, root_note: 0, scale_name: "Major" };
+                signature_denominator: 4, root_note: 0, scale_name: "Major", loop: 0, loop_start: 0,
+                loop_length: 16 };
   this.scenes = opts.scenes || 8;
   this.tracks = [];
   this.inNotification = 0;
@@ -115,7 +116,7 @@ FakeLive.prototype._get = function (w, target, prop) {
 FakeLive.prototype._set = function (w, target, prop, value) {
   this._write("set " + prop, w.join(" "));
   if (!target) throw new Error("no object at " + w.join(" "));
-  if (target.kind === "song" && ["tempo", "is_playing", "current_song_time"].indexOf(prop) < 0) {
+  if (target.kind === "song" && ["tempo", "is_playing", "current_song_time", "loop", "loop_start", "loop_length"].indexOf(prop) < 0) {
     throw new Error("song property " + prop + " is read-only here");
   }
   target.obj[prop] = value;

@@ -46,7 +46,11 @@ test("writeClip writes into an empty slot only, and never from a notification", 
 test("transport and the song's scale come from live_set", () => {
   const fake = set();
   fake.song.is_playing = 1; fake.song.current_song_time = 9.5; fake.song.tempo = 97;
-  assert.deepEqual(live.transport(api(fake)), { playing: true, tempo: 97, beat: 9.5, num: 4, den: 4 });
+  assert.deepEqual(live.transport(api(fake)), { playing: true, tempo: 97, beat: 9.5, num: 4, den: 4,
+                                                  loop: false, loopStart: 0, loopLength: 16 });
+  fake.song.loop = 1; fake.song.loop_start = 8; fake.song.loop_length = 4;
+  assert.deepEqual(live.transport(api(fake)).loop, true);
+  assert.deepEqual(live.transport(api(fake)).loopStart, 8);
   fake.song.root_note = 2; fake.song.scale_name = "Dorian";
   assert.deepEqual(live.songScale(api(fake)), { root: 2, scale: "dorian" });
 });

@@ -49,7 +49,7 @@ test("the embedded [v8] code starts, says hello, plays the engine's replies and 
   const ctx = maxContext(fake, globals);
   vm.runInContext(code, ctx, { filename: "embedded-v8.js" });
   assert.equal(ctx.inlets, 1);
-  assert.equal(ctx.outlets, 6);
+  assert.equal(ctx.outlets, 7);
   const call = (fn, ...args) => vm.runInContext(fn, ctx).apply(null, args);
   call("knob", "morph", 0.3);
   call("pick", "B", "scene", 2);
@@ -62,7 +62,29 @@ test("the embedded [v8] code starts, says hello, plays the engine's replies and 
   const reply = (address, ...args) => fake.notify(() => { ctx.messagename = address; call("anything", ...args); });
   reply("/segue/hello", hello[2], hello[3], 0, "0.1", "tiny", "cpu", "MIT");
   const info = ctx.outs.find((o) => o[1] === "/segue/model/info");
-  reply("/segue/model/info", info[2], "tiny", "melody", 2, 8, 0, "cpu", "MIT");
+  reply("/segue/model/info", info[2], "tiny", "melody", 2, 8, 0, "cpu", "MIT", "hier");
+  // the Model menu gets the engine's list, with the session's choice shown
+  const list = ctx.outs.find((o) => o[1] === "/segue/model/list");
+  reply("/segue/model/list", list[2], "default", "hier");
+  assert.deepEqual(ctx.outs.filter((o) => o[0] === 6).slice(-4),
+                   [[6, "clear"], [6, "append", "default"], [6, "append", "hier"], [6, "set", 1]]);
+  call("model", 0);
+  const choose = ctx.outs.filter((o) => o[0] === 0).at(-1);
+  assert.deepEqual([choose[1], choose[3]], ["/segue/model/choose", "default"]);
+  // live play: a streamed bar's note goes to [pipe] (outlet 1) with its delay; Stop clears the pipe
+  fake.song.is_playing = 1; fake.song.current_song_time = 0;
+  call("tick");
+  reply("/segue/bar/begin", 0, 1, 1, 1, 0.3, 0.5, 1, 0, 0, 0, 0, 0);
+  reply("/segue/bar/notes", 0, 1, 0, 64, 0.0625, 0.5, 90);
+  reply("/segue/bar/end", 0, 1);
+  call("tick");
+  const on = ctx.outs.filter((o) => o[0] === 1).at(-1);
+  assert.deepEqual(on.slice(0, 3), [1, 64, 90]);
+  assert.ok(on[3] > 0 && on[3] <= 31.25, "delay " + on[3] + " ms: 1/16 beat at 120 BPM, less the time passed");
+  fake.song.is_playing = 0;
+  call("tick");
+  const after = ctx.outs.filter((o) => o[0] === 1).slice(-2);
+  assert.deepEqual(after, [[1, "clear"], [1, 64, 0, 0]]);
   const sent = ctx.outs.filter((o) => o[0] === 0).map((o) => o[1]);
   assert.ok(sent.includes("/segue/knob/set/morph") && sent.includes("/segue/clip/begin"), sent.join(" "));
   const status = ctx.outs.filter((o) => o[0] === 2).at(-1);

@@ -24,10 +24,9 @@
 // tfjs then loads weights with node-fetch. tfjs-backend-wasm 2.8.6 has no Multinomial kernel, so
 // only greedy (argmax) decoding runs there, which is all this script does. Threads: the cpu
 // backend is plain JS on one thread; wasm 2.8.6 turns its multithreaded build off under Node.
-const fs = require('fs');
+const {readRequest, runOnCheckpoint, inputTensor: toInput} = require('./common');
 
-const [requestPath, resultPath] = process.argv.slice(2);
-const request = JSON.parse(fs.readFileSync(requestPath, 'utf8'));
+const request = readRequest();
 if (request.backend === 'wasm') {
   delete global.fetch;
 }
@@ -36,7 +35,6 @@ if (request.backend === 'wasm') {
   require('@tensorflow/tfjs-backend-wasm');
 }
 const {MusicVAE} = require('@magenta/music/node/music_vae');
-const {serve, inputTensor: toInput} = require('./common');
 const inputTensor = (...args) => toInput(tf, ...args);
 
 
@@ -53,13 +51,12 @@ async function timed(fn, reps) {
   return times;
 }
 
-async function main() {
+runOnCheckpoint(request, async (url) => {
   await tf.setBackend(request.backend);
   await tf.ready();
   if (tf.getBackend() !== request.backend) {
     throw new Error(`asked for the ${request.backend} backend, got ${tf.getBackend()}`);
   }
-  const server = await serve(request.checkpoint);
   const result = {backend: tf.getBackend(), decode_ms: {}, tokens: {}};
   if (request.backend === 'wasm') {
     result.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -67,45 +64,36 @@ async function main() {
   } else {
     result.threads = 1;
   }
-  try {
-    const model = new MusicVAE(`http://127.0.0.1:${server.address().port}/ckpt`);
-    let t = now();
-    await model.initialize();
-    result.init_ms = now() - t;
+  const model = new MusicVAE(url);
+  const t = now();
+  await model.initialize();
+  result.init_ms = now() - t;
 
-    const idx = tf.tensor3d(request.indices, undefined, 'int32');
-    const encode = async () => {
-      const x = inputTensor(request.input, idx, request.depths);
-      const mu = await model.encodeTensors(x);
-      const values = await mu.array();
-      tf.dispose([x, mu]);
+  const idx = tf.tensor3d(request.indices, undefined, 'int32');
+  const encode = async () => {
+    const x = inputTensor(request.input, idx, request.depths);
+    const mu = await model.encodeTensors(x);
+    const values = await mu.array();
+    tf.dispose([x, mu]);
+    return values;
+  };
+  result.encode_ms = await timed(encode, request.reps);
+  result.mu = await encode();
+  idx.dispose();
+
+  for (const [batch, zs] of Object.entries(request.z)) {
+    const z = tf.tensor2d(zs);
+    const decode = async () => {
+      const out = await model.decodeTensors(z, undefined);  // no temperature: argmax
+      const tokens = tf.tidy(() => tf.stack(tf.split(out, request.depths, 2).map((p) => p.argMax(2)), 2));
+      const values = await tokens.array();
+      tf.dispose([out, tokens]);
       return values;
     };
-    result.encode_ms = await timed(encode, request.reps);
-    result.mu = await encode();
-    idx.dispose();
-
-    for (const [batch, zs] of Object.entries(request.z)) {
-      const z = tf.tensor2d(zs);
-      const decode = async () => {
-        const out = await model.decodeTensors(z, undefined);  // no temperature: argmax
-        const tokens = tf.tidy(() => tf.stack(tf.split(out, request.depths, 2).map((p) => p.argMax(2)), 2));
-        const values = await tokens.array();
-        tf.dispose([out, tokens]);
-        return values;
-      };
-      result.decode_ms[batch] = await timed(decode, request.reps);
-      result.tokens[batch] = await decode();
-      z.dispose();
-    }
-    model.dispose();
-  } finally {
-    server.close();
+    result.decode_ms[batch] = await timed(decode, request.reps);
+    result.tokens[batch] = await decode();
+    z.dispose();
   }
-  fs.writeFileSync(resultPath, JSON.stringify(result));
-}
-
-main().catch((e) => {
-  console.error(e && e.stack ? e.stack : String(e));
-  process.exit(1);
+  model.dispose();
+  return result;
 });

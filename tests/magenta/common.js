@@ -38,4 +38,27 @@ function inputTensor(tf, kind, idx, depths) {
   });
 }
 
-module.exports = {serve, inputTensor};
+// Both scripts run as `node SCRIPT REQUEST.json RESULT.json`.
+function readRequest() {
+  return JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+}
+
+// Serve the request's checkpoint, run `body(url)` (the checkpoint's URL) for the result, and write
+// the result to RESULT.json; any error goes to stderr with exit status 1.
+function runOnCheckpoint(request, body) {
+  (async () => {
+    const server = await serve(request.checkpoint);
+    let result;
+    try {
+      result = await body(`http://127.0.0.1:${server.address().port}/ckpt`);
+    } finally {
+      server.close();
+    }
+    fs.writeFileSync(process.argv[3], JSON.stringify(result));
+  })().catch((e) => {
+    console.error(e && e.stack ? e.stack : String(e));
+    process.exit(1);
+  });
+}
+
+module.exports = {serve, inputTensor, readRequest, runOnCheckpoint};

@@ -14,61 +14,48 @@
 // }
 // Magenta.js fetches checkpoints over HTTP only (node-fetch rejects paths and file:// URLs), so the
 // folder is served from a throwaway server on 127.0.0.1 for the length of the run.
-const fs = require('fs');
 const tf = require('@tensorflow/tfjs');
 const {MusicVAE} = require('@magenta/music/node/music_vae');
-const {serve, inputTensor: toInput} = require('./common');
+const {readRequest, runOnCheckpoint, inputTensor: toInput} = require('./common');
 const inputTensor = (...args) => toInput(tf, ...args);
 
 
-async function main() {
-  const [requestPath, resultPath] = process.argv.slice(2);
-  const request = JSON.parse(fs.readFileSync(requestPath, 'utf8'));
+const request = readRequest();
+runOnCheckpoint(request, async (url) => {
   await tf.setBackend('cpu');
   await tf.ready();
-  const server = await serve(request.checkpoint);
   const result = {backend: tf.getBackend(), timings_ms: {}};
-  try {
-    const url = `http://127.0.0.1:${server.address().port}/ckpt`;
-    const model = new MusicVAE(url);
-    let t = Date.now();
-    await model.initialize();
-    result.timings_ms.initialize = Date.now() - t;
+  const model = new MusicVAE(url);
+  let t = Date.now();
+  await model.initialize();
+  result.timings_ms.initialize = Date.now() - t;
 
-    if (request.sequences && request.sequences.length) {
-      t = Date.now();
-      const mu = await model.encode(request.sequences);
-      result.mu_sequences = await mu.array();
-      mu.dispose();
-      result.timings_ms.encode_sequences = Date.now() - t;
-    }
-    if (request.indices && request.indices.length) {
-      const x = inputTensor(request.input, tf.tensor3d(request.indices, undefined, 'int32'), request.depths);
-      t = Date.now();
-      const mu = await model.encodeTensors(x);
-      result.mu_tensors = await mu.array();
-      mu.dispose();
-      x.dispose();
-      result.timings_ms.encode_tensors = Date.now() - t;
-    }
-    if (request.z && request.z.length) {
-      t = Date.now();
-      const z = tf.tensor2d(request.z);
-      const out = await model.decodeTensors(z, undefined);  // no temperature: argmax
-      const parts = tf.split(out, request.depths, 2);
-      const tokens = tf.stack(parts.map((p) => p.argMax(2)), 2);
-      result.tokens = await tokens.array();
-      tf.dispose([z, out, tokens, ...parts]);
-      result.timings_ms.decode = Date.now() - t;
-    }
-    model.dispose();
-  } finally {
-    server.close();
+  if (request.sequences && request.sequences.length) {
+    t = Date.now();
+    const mu = await model.encode(request.sequences);
+    result.mu_sequences = await mu.array();
+    mu.dispose();
+    result.timings_ms.encode_sequences = Date.now() - t;
   }
-  fs.writeFileSync(resultPath, JSON.stringify(result));
-}
-
-main().catch((e) => {
-  console.error(e && e.stack ? e.stack : String(e));
-  process.exit(1);
+  if (request.indices && request.indices.length) {
+    const x = inputTensor(request.input, tf.tensor3d(request.indices, undefined, 'int32'), request.depths);
+    t = Date.now();
+    const mu = await model.encodeTensors(x);
+    result.mu_tensors = await mu.array();
+    mu.dispose();
+    x.dispose();
+    result.timings_ms.encode_tensors = Date.now() - t;
+  }
+  if (request.z && request.z.length) {
+    t = Date.now();
+    const z = tf.tensor2d(request.z);
+    const out = await model.decodeTensors(z, undefined);  // no temperature: argmax
+    const parts = tf.split(out, request.depths, 2);
+    const tokens = tf.stack(parts.map((p) => p.argMax(2)), 2);
+    result.tokens = await tokens.array();
+    tf.dispose([z, out, tokens, ...parts]);
+    result.timings_ms.decode = Date.now() - t;
+  }
+  model.dispose();
+  return result;
 });

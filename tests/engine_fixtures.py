@@ -1,9 +1,12 @@
-"""A real engine on 127.0.0.1 (port 0) running on its own event-loop thread, for tests."""
+"""A real engine on 127.0.0.1 (port 0) running on its own event-loop thread, and the tiny model and
+polling helper the engine and MIDI tests share."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +19,17 @@ def tiny_model(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel
     model = LatentModel.fresh(CONFIGS[config].scaled(8), seed=seed, device="cpu")
     model.fit_attributes_from_prior(n=64, temperature=1.0)
     return model
+
+
+def wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``pred`` until it holds or the deadline passes; whether it holds."""
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        tick.wait(0.01)
+    return pred()
 
 
 @contextmanager

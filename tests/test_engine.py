@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from engine_fixtures import tiny_model as tiny
+from engine_fixtures import wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +27,6 @@ from segue.bridge import osc
 from segue.bridge.addresses import KNOBS, REQUESTS
 from segue.engine.client import Bar, EngineClient
 from segue.engine.server import Engine, EngineConfig, engine_version
-from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
 from segue.models.notes import Note
 
@@ -33,24 +34,7 @@ MELODY = [Note(60 + (k * 5) % 12, k * 0.5, 0.5, 100) for k in range(24)]  # 3 ba
 DRUMS = [Note(36 if k % 2 == 0 else 38, k * 1.0, 0.25, 110) for k in range(8)]
 
 
-def tiny(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel:
-    model = LatentModel.fresh(CONFIGS[config].scaled(8), seed=seed, device="cpu")
-    model.fit_attributes_from_prior(n=64, temperature=1.0)
-    return model
-
-
 # --- helpers --------------------------------------------------------------------------------------
-def wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll ``pred`` until it holds or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    tick = threading.Event()
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        tick.wait(0.01)
-    return pred()
-
-
 def next_bar(client: EngineClient, pred: Callable[[Bar], bool] = lambda b: True, timeout: float = 5.0) -> Bar:
     deadline = time.monotonic() + timeout
     while True:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import require_tool
-from engine_fixtures import running_engine, tiny_model
+from engine_fixtures import running_engine, tiny_model, wait_until
 
 from segue.bridge import midi
 from segue.bridge.clock import PPQN
@@ -115,13 +115,6 @@ def rig(jack):
         finally:
             daw.close()
             host.close()
-
-
-def wait_until(condition, timeout: float) -> None:
-    """Poll ``condition`` until it holds or ``timeout`` seconds pass (the caller asserts after)."""
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 def locate(host, daw) -> None:

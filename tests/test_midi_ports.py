@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_fixtures import running_engine, tiny_model
+from engine_fixtures import running_engine, tiny_model, wait_until
 
 from segue.bridge import midi
 from segue.bridge.clock import PPQN
@@ -538,15 +538,6 @@ def engine():
 
 def on_loop(engine, fn, *args):
     return engine.call(fn, *args).result(timeout=10)
-
-
-def wait_until(pred, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return pred()
 
 
 def test_cc_moves_the_morph_of_the_shared_session(engine):

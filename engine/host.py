@@ -39,8 +39,7 @@ def cpu_threads(model: LatentModel, fixed: int | None = None) -> int:
     decoders and every core for large ones."""
     if fixed:
         return fixed
-    decoder = sum(p.numel() for p in model.model.decoder.parameters())
-    return 1 if decoder <= ONE_THREAD_DECODER else max(1, len(os.sched_getaffinity(0)))
+    return 1 if model.decoder_parameters <= ONE_THREAD_DECODER else max(1, len(os.sched_getaffinity(0)))
 
 
 class Worker:

@@ -9,6 +9,7 @@ of a hierarchical model equals decoding the whole window.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,11 @@ class LatentModel:
     @property
     def window_bars(self) -> int:
         return self.config.bars
+
+    @cached_property
+    def decoder_parameters(self) -> int:
+        """Parameters of the decoder (its conductor included): what each decoding step reads."""
+        return sum(p.numel() for p in self.model.decoder.parameters())
 
     @property
     def untrained(self) -> bool:

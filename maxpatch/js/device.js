@@ -78,7 +78,7 @@ function Device(env) {
   this.transport = { playing: false, tempo: 120, beat: 0, num: 4, den: 4 };
   this.horizon = null; // song beat up to which notes have been handed to the scheduler
   this.lookaheadMs = env.lookaheadMs === undefined ? LOOKAHEAD_MS : env.lookaheadMs;
-  this.sentLoop = null; // the loop last told to the engine, "start end"
+  this.sentLoop = null; // the loop last told to the engine, "start,end"
   this.sentBar = null;
   this.lastPing = 0;
   this.lastHeard = 0;
@@ -246,14 +246,10 @@ Device.prototype._onBar = function (bar) {
                                    : undefined;
   var took = this.queue.offer(bar.bar, bar.version, bar.notes, now);
   var t = this.transport;
-  if (took && t.playing && this.mode === "live" && this.horizon !== null) {
-    // A bar that arrives after the schedule passed its start (late): its notes still to come go out now.
-    var bpb = schedule.beatsPerBar(t.num, t.den), start = bar.bar * bpb;
-    var from = Math.max(start, t.beat), to = Math.min(start + bpb, this.horizon);
-    if (to > from && !schedule.loopOf(t)) {
-      this.player.play([{ from: from, to: to, lead: from - t.beat }], t.num, t.den, this.env.now(),
-                       60000 / (t.tempo || 120), 0, true);
-    }
+  var start = schedule.barStart(bar.bar, t.num, t.den);
+  if (took && this.horizon !== null && start < this.horizon && !schedule.loopOf(t)) {
+    // It came after the schedule passed its start (late): the next tick schedules it from the playhead.
+    this.horizon = Math.max(start, t.beat);
   }
   this._event("bar", { bar: bar.bar, version: bar.version, took: took, notes: bar.notes.length });
 };
@@ -343,11 +339,10 @@ Device.prototype.tick = function () {
   var bpb = schedule.beatsPerBar(t.num, t.den);
   var changed = t.playing !== was.playing || t.tempo !== was.tempo || t.num !== was.num || t.den !== was.den;
   var jumped = false;
-  var loop = t.loop && t.loopLength > 0 ? t.loopStart + " " + (t.loopStart + t.loopLength) : "0 0";
-  if (loop !== this.sentLoop && this.state === "connected") {
-    var ends = loop.split(" ");
-    this._send(M.loop(this.nextRid(), Number(ends[0]), Number(ends[1])), { what: "loop" });
-    this.sentLoop = loop;
+  var loop = t.loop && t.loopLength > 0 ? [t.loopStart, t.loopStart + t.loopLength] : [0, 0];
+  if (String(loop) !== this.sentLoop && this.state === "connected") {
+    this._send(M.loop(this.nextRid(), loop[0], loop[1]), { what: "loop" });
+    this.sentLoop = String(loop);
   }
   if (!t.playing) {
     if (was.playing) this._silence(); // Stop sends note-offs

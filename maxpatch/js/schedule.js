@@ -100,7 +100,7 @@ function Player(queue, output) {
   this.keepBeats = 64 * 4;
   this.locked = {}; // bars locked by the last call: unlocked once the schedule has moved past them
 }
-Player.prototype.play = function (list, num, den, now, msPerBeat, horizonMs, extra) {
+Player.prototype.play = function (list, num, den, now, msPerBeat, horizonMs) {
   var bpb = beatsPerBar(num, den), due = [], touched = {};
   for (var i = 0; i < list.length; i++) {
     var span = list[i];
@@ -118,11 +118,7 @@ Player.prototype.play = function (list, num, den, now, msPerBeat, horizonMs, ext
     }
   }
   // A bar the schedule has left may come round again in a loop: a newer version may replace it then.
-  // (An `extra` call, for a bar that came late, leaves the others as they are.)
-  for (var b in this.locked) {
-    if (extra) touched[b] = true;
-    else if (!touched[b]) { var e = this.queue.get(Number(b)); if (e) e.locked = false; }
-  }
+  for (var b in this.locked) if (!touched[b]) { var e = this.queue.get(Number(b)); if (e) e.locked = false; }
   this.locked = touched;
   due.sort(function (a, b) { return a.time - b.time || a.n.pitch - b.n.pitch; });
   for (k = 0; k < due.length; k++) {

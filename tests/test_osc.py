@@ -95,18 +95,25 @@ def test_check_accepts_valid_examples(path):
         assert request.notes == []
 
 
+def numeric_args(entry) -> list:
+    """(index, Arg) of each fixed numeric argument of ``entry``."""
+    return [(k, arg) for k, arg in enumerate(entry.fixed) if arg.type != "s"]
+
+
+def params_with(entry, k: int, arg, value) -> list:
+    """Valid parameters for ``entry`` with argument ``k`` set to ``value`` as the argument's type."""
+    params = valid_params(entry)
+    params[k] = int(value) if arg.type == "i" else float(value)
+    return params
+
+
 @pytest.mark.parametrize("path", sorted(REQUESTS))
 def test_check_accepts_range_ends(path):
     entry = REQUESTS[path]
-    for k, arg in enumerate(entry.fixed):
-        if arg.type == "s":
-            continue
+    for k, arg in numeric_args(entry):
         for end in (arg.lo, arg.hi):
-            if end is None:
-                continue
-            params = valid_params(entry)
-            params[k] = int(end) if arg.type == "i" else float(end)
-            check(path, params)
+            if end is not None:
+                check(path, params_with(entry, k, arg, end))
 
 
 @pytest.mark.parametrize("path", sorted(REQUESTS))
@@ -147,9 +154,7 @@ def test_check_rejects_too_few_and_too_many(path):
 @pytest.mark.parametrize("path", sorted(REQUESTS))
 def test_check_rejects_out_of_range_nan_and_inf(path):
     entry = REQUESTS[path]
-    for k, arg in enumerate(entry.fixed):
-        if arg.type == "s":
-            continue
+    for k, arg in numeric_args(entry):
         bads = []
         if arg.lo is not None:
             bads.append(arg.lo - 1)
@@ -158,10 +163,8 @@ def test_check_rejects_out_of_range_nan_and_inf(path):
         if arg.type == "f":
             bads += [math.nan, math.inf, -math.inf]
         for bad in bads:
-            params = valid_params(entry)
-            params[k] = int(bad) if arg.type == "i" else float(bad)
             with pytest.raises(AddressError) as err:
-                check(path, params)
+                check(path, params_with(entry, k, arg, bad))
             assert arg.name in str(err.value)
 
 

@@ -28,7 +28,6 @@ from segue.bridge.addresses import DEFAULT_PORT, KNOBS
 from segue.engine import generate, scheduler
 from segue.engine.host import DEFAULT, ModelHost, Worker, cpu_threads
 from segue.engine.session import ATTRIBUTE_KNOBS, Clip, Session, SessionStore, Slot, Upload
-from segue.engine.shaping import Groove
 from segue.models.errors import InputError, ModelError, SegueError
 from segue.models.inference import LatentModel
 from segue.models.notes import NoteSequence, Track
@@ -565,8 +564,7 @@ class Engine:
         near = a if (s.knobs.morph < 0.5 or b is None) else b
         groove = None
         if near is not None and near.groove_clip in s.clips and s.knobs.shape.groove > 0:
-            clip = s.clips[near.groove_clip]
-            groove = Groove.from_notes(clip.notes, clip.length)
+            groove = s.clips[near.groove_clip].groove
         return generate.Snapshot(version=s.version, mu_a=mu_a, mu_b=mu_b, morph=s.knobs.morph,
                                  temperature=s.knobs.temperature, seed=s.knobs.seed,
                                  attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape,

@@ -9,11 +9,12 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from segue.bridge.addresses import DEFAULT_CHUNK_BYTES
-from segue.engine.shaping import Shape
+from segue.engine.shaping import Groove, Shape
 from segue.models.notes import Note
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,11 @@ class Clip:
     notes: list[Note]
     length: float
     kind: str = "notes"  # or "drums": a drum rack's clip
+
+    @cached_property
+    def groove(self) -> Groove:
+        """Its micro-timing and velocities, worked out once (a new upload is a new Clip)."""
+        return Groove.from_notes(self.notes, self.length)
 
     def to_json(self) -> dict[str, Any]:
         return {"length": self.length, "kind": self.kind,

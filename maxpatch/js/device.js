@@ -165,7 +165,7 @@ Device.prototype.receive = function (address, args) {
         this.model.name = args[1]; this.model.kind = args[2]; this.model.windowBars = args[3];
         this.model.device = args[6]; this.model.licence = args[7];
         this.model.choice = args[8] === undefined ? null : String(args[8]);
-        if (this.models && this.env.models) this.env.models(this.models, this.model.choice);
+        this._showModels();
       }
       this._status();
       if (p && p.sync) this._sync(); // after hello: bring the engine up to date
@@ -174,7 +174,7 @@ Device.prototype.receive = function (address, args) {
       if (p) {
         delete this.pending[args[0]];
         this.models = args.slice(1).map(String);
-        if (this.env.models) this.env.models(this.models, this.model ? this.model.choice : null);
+        this._showModels();
       }
       break;
     case "/segue/model/choose":
@@ -209,6 +209,10 @@ Device.prototype.receive = function (address, args) {
   }
 };
 
+// The Model menu shows the engine's list with this session's choice, once both are known.
+Device.prototype._showModels = function () {
+  if (this.models && this.env.models) this.env.models(this.models, this.model ? this.model.choice : null);
+};
 // The Model menu: index into the engine's list. The engine keeps the choice in this device's session
 // (restored by its instance id), so it survives a restart of either side.
 Device.prototype.chooseModel = function (index) {

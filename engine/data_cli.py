@@ -13,10 +13,19 @@ import sys
 from pathlib import Path
 
 from segue.models.configs import DRUMS, MELODY, TRIO
-from segue.models.data import FOLK_COLLECTIONS, build_dataset
+from segue.models.data import FOLK_COLLECTIONS, TRANSPOSE_ALL, build_dataset
 from segue.models.errors import SegueError
 
 _KINDS = {"melody": MELODY, "drums": DRUMS, "trio": TRIO}
+
+
+def _transpose(text: str) -> int | str:
+    if text == TRANSPOSE_ALL:
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of semitones or {TRANSPOSE_ALL!r}, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     b.add_argument("--windows", type=int, nargs="+", default=[2, 4, 16], metavar="BARS",
                    help="window lengths in bars (default: 2 4 16)")
-    b.add_argument("--transpose", type=int, default=5,
-                   help="train pieces at every shift in -N..+N semitones (default 5; 0: none)")
+    b.add_argument("--transpose", type=_transpose, default=5,
+                   help="train pieces at every shift in -N..+N semitones (default 5; 0: none), or "
+                        "'all': every key and octave that stays within E1..C7")
     b.add_argument("--workers", type=int, default=2, help="parsing processes (default 2)")
     b.add_argument("--limit", type=int, help="read only the first N files (quick tries)")
     b.add_argument("--kinds", nargs="+", choices=sorted(_KINDS), default=["melody"],

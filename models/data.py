@@ -18,7 +18,9 @@ written out in ``docs/data.md``; in short:
   moved to the next bar line (counted as realigned).
 - **Windows** start on every bar (hop one bar) and need at least ``MIN_ONSETS`` note onsets.
 - **Splits** by piece, from a SHA-1 hash of the piece id (and the seed).
-- **Transposition** (train only) by every shift in ``-transpose..+transpose`` semitones.
+- **Transposition** (train only) by every shift in ``-transpose..+transpose`` semitones, or with
+  ``transpose="all"`` through all 12 keys and every octave that keeps the piece inside
+  ``REGISTER`` (E1..C7 by default).
 - **De-duplication** within each split; a valid window found in train, or a test window found in
   train or valid, is dropped (leakage).
 
@@ -58,6 +60,10 @@ __all__ = [
     "DEFAULT_REPRESENTATIONS",
     "FOLK_COLLECTIONS",
     "FOLK_WITH_ESSEN",
+    "EXTRA_PD_PIECES",
+    "MELODY_SOURCES",
+    "REGISTER",
+    "TRANSPOSE_ALL",
     "FORMAT_VERSION",
     "MIN_ONSETS",
     "SKIP_REASONS",
@@ -84,6 +90,8 @@ CORPUS_PREFIX = "music21:"
 MIDI_SUFFIXES = (".mid", ".midi")
 CORPUS_SUFFIXES = (".abc", ".xml", ".mxl", ".musicxml", ".krn")
 
+REGISTER = (28, 96)  # transpose="all": shifts that keep every note within E1..C7
+TRANSPOSE_ALL = "all"
 _BEATS_PER_BAR = 4.0  # the 4-beat bar every representation uses (16 steps)
 _EPS = 1e-6
 _COMPACT_ROWS = 200_000  # de-duplicate an accumulating split once it holds this many windows
@@ -131,6 +139,44 @@ CORPUS_LICENCES: dict[str, CorpusLicence] = {
         "Two tunes (X:80, X:81) from the Nottingham Music Database (traditional tunes, ABC). "
         + _SEE_LICENCE,
     ),
+    "leadSheet/fosterBrownHair.mxl": CorpusLicence(
+        True, "Stephen Foster, Jeanie with the Light Brown Hair (1854); the file's rights line says "
+        "'Public Domain'.",
+    ),
+    "liliuokalani/aloha_oe.mxl": CorpusLicence(
+        True, "Liliuokalani, Aloha Oe (1884): 'Now, Public Domain; Encoding by MSAC, CC0' (rights line).",
+    ),
+    "lusitano/allor_che_ignuda.mxl": CorpusLicence(
+        True, "Vicente Lusitano (16th c.); 'Copyright 2022 Michael Scott Asato Cuthbert: released as "
+        "CC0/Public Domain' (rights line).",
+    ),
+    "joplin/maple_leaf_rag.mxl": CorpusLicence(
+        True, "Scott Joplin, Maple Leaf Rag (1899), out of copyright; no restriction stated in the file. "
+        + _SEE_LICENCE,
+    ),
+    "mozart/k545": CorpusLicence(
+        True, "Mozart, piano sonata K. 545 (1788), out of copyright; no restriction stated. " + _SEE_LICENCE,
+    ),
+    "cpebach/h186.mxl": CorpusLicence(
+        True, "C. P. E. Bach, H. 186, out of copyright; no restriction stated. " + _SEE_LICENCE,
+    ),
+    "corelli/opus3no1": CorpusLicence(
+        True, "Corelli, trio sonata op. 3 no. 1 (1689); encoding '(c) 2014, Creative Commons License "
+        "(CC-BY)': credit the encoders when redistributing the data (the model card does).",
+    ),
+    "schumann_robert/dichterliebe_no2.xml": CorpusLicence(
+        True, "Robert Schumann, Dichterliebe no. 2 (1840), out of copyright; no restriction stated. "
+        + _SEE_LICENCE,
+    ),
+    "schumann_robert/opus48no2.mxl": CorpusLicence(
+        True, "Robert Schumann, op. 48 no. 2 (1840), out of copyright; no restriction stated. " + _SEE_LICENCE,
+    ),
+    "handel/rinaldo": CorpusLicence(
+        True, "Handel, Rinaldo (1711), out of copyright; no restriction stated. " + _SEE_LICENCE,
+    ),
+    "weber/concertino_clarinet.mxl": CorpusLicence(
+        True, "Weber, Clarinet Concertino (1811); 'Released to Public Domain in 1998' (rights line).",
+    ),
     "essenFolksong": CorpusLicence(
         False,
         "NON-COMMERCIAL ONLY: corpus/essenFolksong/license.txt says the legal status of the "
@@ -146,6 +192,25 @@ _UNKNOWN_LICENCE = CorpusLicence(
 
 FOLK_COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk", "nottingham-dataset")
 FOLK_WITH_ESSEN = FOLK_COLLECTIONS + ("essenFolksong",)
+# Songs and pieces beyond fiddle tunes whose encodings say they are free to use (single files of
+# the corpus, named collection/file). Kept out on purpose: bach (the chorales), essenFolksong, and
+# every string quartet (beethoven, haydn, mozart's quartets, schumann_robert/opus41): they are how
+# Segue tests generalisation. Also out: palestrina (John Miller's licence reserves derivative
+# formats), monteverdi (Ut Orpheus copyright), josquin (GPL encodings), trecento (edition copyright).
+EXTRA_PD_PIECES = (
+    "leadSheet/fosterBrownHair.mxl",
+    "liliuokalani/aloha_oe.mxl",
+    "lusitano/allor_che_ignuda.mxl",
+    "joplin/maple_leaf_rag.mxl",
+    "mozart/k545",
+    "cpebach/h186.mxl",
+    "corelli/opus3no1",
+    "schumann_robert/dichterliebe_no2.xml",
+    "schumann_robert/opus48no2.mxl",
+    "handel/rinaldo",
+    "weber/concertino_clarinet.mxl",
+)
+MELODY_SOURCES = FOLK_COLLECTIONS + EXTRA_PD_PIECES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -464,7 +529,7 @@ def score_to_sequence(score: Any, expand_repeats: bool = True) -> ScoreConversio
 @dataclass(frozen=True)
 class _Settings:
     reps: tuple[tuple[str, dict[str, Any]], ...]
-    transpose: int
+    transpose: int | str  # semitones each way, or TRANSPOSE_ALL
     splits: tuple[float, float, float]
     seed: int
 
@@ -506,9 +571,16 @@ def _transposed(seq: NoteSequence, shift: int) -> NoteSequence:
     return NoteSequence(tracks, seq.qpm, seq.numerator, seq.denominator)
 
 
-def _shifts(split: str, transpose: int, rep: Representation) -> list[int]:
+def _shifts(split: str, transpose: int | str, rep: Representation, seq: NoteSequence) -> list[int]:
+    """Shift 0 first, then the other transpositions of a training piece."""
     if split != "train" or rep.kind == "drums" or not transpose:
         return [0]
+    if transpose == TRANSPOSE_ALL:
+        pitches = [n.pitch for t in seq.tracks if not t.is_drum for n in t.notes]
+        if not pitches:
+            return [0]
+        lo, hi = REGISTER[0] - min(pitches), REGISTER[1] - max(pitches)
+        return [0] + [s for s in range(lo, hi + 1) if s]
     return [0] + [s for s in range(-transpose, transpose + 1) if s]
 
 
@@ -517,7 +589,7 @@ def _encode_piece(piece: _Piece, seq: NoteSequence, settings: _Settings) -> _Pie
     for name, rep_dict in settings.reps:
         rep = representation_from_dict(rep_dict)
         arrays = []
-        for shift in _shifts(piece.split, settings.transpose, rep):
+        for shift in _shifts(piece.split, settings.transpose, rep, seq):
             try:
                 result = rep.to_indices(_transposed(seq, shift))
             except EmptyClipError:
@@ -716,17 +788,17 @@ def _source_jobs(source: str) -> tuple[list[tuple[str, str, str]], dict[str, Cor
         root = _corpus_root()
         jobs, licences = [], {}
         for name in _collections(source):
-            folder = root / name
-            if not folder.is_dir():
+            item = root / name  # a collection folder, or one file or sub-folder of one
+            if ".." in Path(name).parts or not (item.is_dir() or item.is_file()):
                 known = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
                 raise InputError(
-                    f"music21's corpus has no collection {name!r} (looked in {folder}); "
+                    f"music21's corpus has no collection {name!r} (looked in {item}); "
                     f"known: {', '.join(known)}"
                 )
-            files = sorted(
-                p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
+            files = [item] if item.is_file() else sorted(
+                p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
             )
-            jobs += [("corpus", str(p), f"{name}/{p.relative_to(folder).as_posix()}") for p in files]
+            jobs += [("corpus", str(p), p.relative_to(root).as_posix()) for p in files]
             licences[name] = CORPUS_LICENCES.get(name, _UNKNOWN_LICENCE)
         return jobs, licences
     folder = Path(source)
@@ -742,13 +814,15 @@ def _source_jobs(source: str) -> tuple[list[tuple[str, str, str]], dict[str, Cor
 
 
 def _check_args(
-    window_bars: Sequence[int], transpose: int, workers: int, splits: Sequence[float]
+    window_bars: Sequence[int], transpose: int | str, workers: int, splits: Sequence[float]
 ) -> tuple[tuple[int, ...], tuple[float, float, float]]:
     bars = tuple(sorted({int(b) for b in window_bars}))
     if not bars or any(b < 1 for b in bars) or any(int(b) != b for b in window_bars):
         raise InputError(f"window lengths must be positive whole numbers of bars, got {window_bars}")
-    if not (isinstance(transpose, int) and 0 <= transpose <= 12):
-        raise InputError(f"transpose must be a whole number of semitones in 0..12, got {transpose!r}")
+    if transpose != TRANSPOSE_ALL and not (isinstance(transpose, int) and 0 <= transpose <= 12):
+        raise InputError(
+            f"transpose must be a whole number of semitones in 0..12 or {TRANSPOSE_ALL!r}, got {transpose!r}"
+        )
     if not (isinstance(workers, int) and workers >= 1):
         raise InputError(f"workers must be a positive whole number, got {workers!r}")
     shares = tuple(float(s) for s in splits)
@@ -819,7 +893,7 @@ def build_dataset(
     out_dir: str | Path,
     representations: Mapping[str, dict[str, Any] | Representation] = DEFAULT_REPRESENTATIONS,
     window_bars: Sequence[int] = (2, 4, 16),
-    transpose: int = 5,
+    transpose: int | str = 5,
     workers: int = 2,
     seed: int = 0,
     splits: Sequence[float] = (0.9, 0.05, 0.05),
@@ -835,7 +909,9 @@ def build_dataset(
         representations: name -> representation (or its ``to_dict()``); the name is the
             ``kind`` argument of ``load_windows``. Corpus sources keep the melody ones only.
         window_bars: window lengths in bars (hop one bar).
-        transpose: training pieces are used at every shift in ``-transpose..+transpose``.
+        transpose: training pieces are used at every shift in ``-transpose..+transpose``; with
+            ``"all"``, at every shift that keeps the piece within ``REGISTER`` (all 12 keys, every
+            octave that fits).
         workers: parsing processes (1: in this process).
         seed: mixed into the split hash.
         splits: shares of train, valid and test.

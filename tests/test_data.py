@@ -348,3 +348,43 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data_main(["build", "music21:nope", "-o", str(tmp_path), "--quiet"]) == 2
     assert "segue data: error: music21's corpus has no collection 'nope'" in capsys.readouterr().err
     assert data_main(["build"]) == 2
+
+
+def test_transpose_all_covers_every_key_and_octave_in_the_register(tmp_path: Path) -> None:
+    """transpose="all": every shift that keeps the piece inside REGISTER, so low and high registers
+    are trained too; valid and test stay as written."""
+    from segue.models.data import REGISTER
+
+    src = tmp_path / "midi"
+    src.mkdir()
+    write_midi(melody(TUNE_A), src / names_in("train", 1)[0])  # pitches 60..71
+    write_midi(melody(TUNE_B), src / names_in("test", 1)[0])
+    out = tmp_path / "out"
+    summary = build_dataset(src, out, window_bars=(4,), transpose="all", workers=1, progress=False)
+    shifts = (REGISTER[1] - 71) - (REGISTER[0] - 60) + 1
+    assert shifts > 24  # more than two octaves of shifts: all 12 keys in several octaves
+    train = summary.windows["melody"][4]["train"]
+    assert train.untransposed == 1 and train.raw == shifts
+    windows = np.asarray(load_windows(out, "melody", 4, "train"))
+    pitches = windows[windows >= MELODY_FIRST_PITCH].astype(int) - MELODY_FIRST_PITCH + MELODY["min_pitch"]
+    assert (pitches.min(), pitches.max()) == REGISTER
+    assert summary.windows["melody"][4]["test"].raw == 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["transpose"] == "all"
+    with pytest.raises(InputError, match="'all'"):
+        build_dataset(src, out, window_bars=(4,), transpose="most", workers=1, progress=False)
+
+
+def test_single_corpus_files_are_sources_with_their_own_licence(tmp_path: Path) -> None:
+    from segue.models.data import EXTRA_PD_PIECES
+
+    for item in EXTRA_PD_PIECES:
+        assert CORPUS_LICENCES[item].commercial_ok, item
+        assert not item.startswith(("bach", "essenFolksong", "beethoven", "haydn")), item
+    summary = build_dataset("music21:liliuokalani/aloha_oe.mxl", tmp_path / "out", window_bars=(2,),
+                            transpose=0, workers=1, progress=False)
+    assert summary.pieces_used == 1
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["commercial_ok"] is True
+    with pytest.raises(InputError, match="no collection"):
+        build_dataset("music21:liliuokalani/../bach", tmp_path / "x", window_bars=(2,), workers=1, progress=False)

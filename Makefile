@@ -35,8 +35,8 @@ bench: $(call STAMP,test)
 # The standalone engine: a onedir PyInstaller build, CPU torch, from a non-editable install in its
 # own venv (build/venv); see build_spec/build.py and docs/install.md. The executable is the stamp.
 BINARY := dist/segue-engine/segue-engine
-BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/examples/*.mid models/weights/* engine/*.py \
-	bridge/*.py maxpatch/build/Segue.amxd)
+BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/formats/*.py models/training/*.py \
+	models/examples/*.mid models/weights/* engine/*.py bridge/*.py maxpatch/build/Segue.amxd)
 
 binary: $(BINARY)
 

@@ -28,12 +28,12 @@ import torch
 
 from segue.engine import generate
 from segue.engine.client import Bar, EngineClient
-from segue.engine.offline import example_clips, load_model
 from segue.engine.server import Engine, EngineConfig
 from segue.engine.shaping import Shape
 from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
-from segue.models.midi import read_midi
+from segue.models.loading import example_clips, open_model
+from segue.models.midifile import read_midi
 
 
 class Running:
@@ -194,7 +194,7 @@ def main() -> None:
     if args.what == "rtf":
         rtf(args.configs)
         return
-    model = load_model(args.model, "cpu")
+    model = open_model(args.model, "cpu")
     if args.what == "latency":
         latency(model, args.n)
     else:

@@ -38,8 +38,8 @@ from pathlib import Path
 import torch
 
 from segue.models.configs import get_config
+from segue.models.formats.magenta_js import export_magenta_js, load_magenta_js
 from segue.models.inference import LatentModel
-from segue.models.magenta_js import export_magenta_js, load_magenta_js
 
 MAGENTA_DIR = Path(__file__).resolve().parent.parent / "tests" / "magenta"
 MODELS = ("cat-mel_2bar_small", "hier-mel_4bar_small")  # flat, hierarchical: both load in Magenta.js

@@ -16,14 +16,14 @@ import time
 import numpy as np
 import torch
 
-from segue.models import metrics
 from segue.models.configs import CONFIGS
 from segue.models.musicvae import MusicVAE
+from segue.models.training import metrics
 
 
 def windows(data: str | None, cfg, n: int) -> torch.Tensor:
     if data:
-        from segue.models.data import load_windows
+        from segue.models.training.windows import load_windows
 
         return torch.as_tensor(np.array(load_windows(data, cfg.representation["kind"], cfg.bars, "train")[:n]))
     depths = MusicVAE(cfg).representation.output_depths

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from segue.engine.training import attribute_report, evaluate_model, model_card
 from segue.models.inference import LatentModel
+from segue.models.training.evaluate import attribute_report, evaluate_model, model_card
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "models" / "weights"
 

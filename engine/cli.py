@@ -35,6 +35,8 @@ from pathlib import Path
 
 from segue.engine import offline, serving, training
 from segue.models.errors import SegueError
+from segue.models.loading import open_model
+from segue.models.training import evaluate
 
 log = logging.getLogger("segue")
 
@@ -169,11 +171,7 @@ def _sweep(p):
     p.add_argument("--storage", help="an Optuna storage URL shared by several machines; default: OUT/sweep.db")
     p.add_argument("--count", type=int, help="trials to run here (default: the file's run_cap; grid: all)")
 
-    def run(a):
-        from segue.models.sweep import sweep_command
-
-        return sweep_command(a.sweep, a.data, a.out, a.storage, a.count)
-    return run
+    return lambda a: training.sweep_command(a.sweep, a.data, a.out, a.storage, a.count)
 
 
 def _attributes(p):
@@ -184,7 +182,7 @@ def _attributes(p):
                    help="first fit vectors on the training split and save the model with them to OUT")
 
     def run(m, a):
-        print(training.attribute_report(m, a.data, a.split, a.windows, a.fit))
+        print(evaluate.attribute_report(m, a.data, a.split, a.windows, a.fit))
         return [a.fit] if a.fit else []
     return run
 
@@ -195,7 +193,7 @@ def _evaluate(p):
     p.add_argument("--windows", type=int, default=4096)
 
     def run(m, a):
-        print(json.dumps(training.evaluate_model(m, a.data, a.split, a.windows), indent=2))
+        print(json.dumps(evaluate.evaluate_model(m, a.data, a.split, a.windows), indent=2))
         return []
     return run
 
@@ -247,7 +245,7 @@ def _export_magenta(p):
                    help="store weights in 1 or 2 bytes (q * scale + min), as the _q1/_q2 Magenta.js checkpoints")
 
     def run(m, a):
-        from segue.models.magenta_js import export_magenta_js
+        from segue.models.formats.magenta_js import export_magenta_js
 
         return export_magenta_js(m, a.out, quantize=a.quantize)
     return run
@@ -266,13 +264,8 @@ def _import_magenta(p):
                         "(default legacy, as the 2018 checkpoints)")
 
     def run(a):
-        from segue.models.magenta_js import is_magenta_js_dir, load_magenta_js
-        from segue.models.tf_checkpoint import is_tf_checkpoint, load_tf_checkpoint
-
-        if not is_magenta_js_dir(a.folder) and is_tf_checkpoint(a.folder):
-            model = load_tf_checkpoint(a.folder, a.config, "cpu", pitch_table=a.pitch_table)
-            return [model.save(a.out)]
-        return [load_magenta_js(a.folder, "cpu").save(a.out)]
+        model = open_model(a.folder, "cpu", a.config, pitch_table=a.pitch_table, magenta_only=True)
+        return [model.save(a.out)]
     return run
 
 
@@ -326,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s: %(message)s" if args.verbose else "%(message)s")
     try:
         if args.needs_model:
-            model = offline.load_model(args.model, args.device, args.config)
+            model = open_model(args.model, args.device, args.config)
             log.info("model: %s", model.describe())
             written = args.handler(model, args)
         else:

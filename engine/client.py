@@ -196,8 +196,8 @@ def command(port: int, address: str, words: list[str], wait: float) -> int:
 
 def demo(port: int, bars: int, tempo: float, save: str | None) -> int:
     """Upload the example clips to A and B, play, and turn the morph from 0 to 1 over ``bars`` bars."""
-    from segue.engine.offline import example_clips
-    from segue.models.midi import read_midi, write_midi
+    from segue.models.loading import example_clips
+    from segue.models.midifile import read_midi, write_midi
     from segue.models.notes import NoteSequence, Track
 
     client = EngineClient(port)

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from segue.models.configs import DRUMS, MELODY, TRIO
-from segue.models.data import FOLK_COLLECTIONS, TRANSPOSE_ALL, build_dataset
 from segue.models.errors import SegueError
+from segue.models.training.corpus import FOLK_COLLECTIONS
+from segue.models.training.dataset import TRANSPOSE_ALL, build_dataset
 
 _KINDS = {"melody": MELODY, "drums": DRUMS, "trio": TRIO}
 

@@ -8,60 +8,21 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from segue.models.configs import get_config
 from segue.models.errors import InputError, SegueError
 from segue.models.inference import EncodedClip, LatentModel
-from segue.models.midi import read_midi, select_tracks, write_midi
+from segue.models.loading import example_clips
+from segue.models.midifile import read_midi, select_tracks, write_midi
 from segue.models.notes import NoteSequence
 from segue.models.render import morph_gif, piano_roll_png
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONFIG = "cat-mel_2bar_small"
 LATENT_FORMAT = "segue-latent"
-
-
-def shipped_model_path() -> Path | None:
-    """The default model that ships in the package, once one has been trained; in the standalone
-    binary (PyInstaller sets ``sys.frozen``), the ``models/`` folder beside the executable."""
-    if getattr(sys, "frozen", False):
-        path = Path(sys.executable).resolve().parent / "models" / "default.safetensors"
-    else:
-        path = Path(str(files("segue.models").joinpath("weights/default.safetensors")))
-    return path if path.is_file() else None
-
-
-def example_clips() -> tuple[Path, Path]:
-    root = files("segue.models").joinpath("examples")
-    return Path(str(root.joinpath("a.mid"))), Path(str(root.joinpath("b.mid")))
-
-
-def load_model(model: str | None, device: str | None, config: str | None = None) -> LatentModel:
-    """--model PATH, else the shipped model, else a freshly initialised one (said loudly)."""
-    if model:
-        from segue.models.magenta_js import is_magenta_js_dir, load_magenta_js
-        from segue.models.tf_checkpoint import is_tf_checkpoint, load_tf_checkpoint
-
-        if is_magenta_js_dir(model):  # a Magenta.js checkpoint folder
-            return load_magenta_js(model, device)
-        if is_tf_checkpoint(model):  # a Python Magenta .tar, or a TF checkpoint's .index / prefix
-            return load_tf_checkpoint(model, config, device)
-        return LatentModel.load(model, device)
-    shipped = shipped_model_path()
-    if shipped and not config:
-        return LatentModel.load(shipped, device)
-    name = config or DEFAULT_CONFIG
-    get_config(name)  # a clear error for an unknown name
-    log.warning("no trained model given or shipped: using a freshly initialised %s "
-                "(untrained, so its output is noise, not music)", name)
-    return LatentModel.fresh(name, device=device)
 
 
 def _output(path: Path, inputs: list[Path]) -> Path:

@@ -4,6 +4,11 @@ Follows Magenta's MusicVAE converters (``shared/reference/musicvae.md`` section 
 representation uses 16 steps per bar in 4/4 (4 steps per quarter note). An index array has
 shape ``[T, n_heads]`` (int64, T a whole number of bars); each decoder head predicts one column.
 
+Over 700 lines on purpose: validation, quantisation and the three converters follow one set of
+rules (listed below) and are read side by side with Magenta's converters, so they stay together
+(the structure review of 2026-11-29 found the file cohesive). The clip windows at the end
+(``split_windows``, ``join_windows``) are the part that could leave first.
+
 ==========  =======================  ======================  ============
 kind        heads (output_depths)    encoder input           rest value
 ==========  =======================  ======================  ============

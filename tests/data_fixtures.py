@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segue.models.data import windows_path
+from segue.models.training.windows import windows_path
 
 
 def write_synthetic_windows(out: Path, count: int, valid: int, test: int, seed: int = 0) -> Path:

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from segue.engine import cli, offline, server
+from segue.engine import cli
 from segue.engine.client import EngineClient
-from segue.models.midi import read_midi
+from segue.models import loading
+from segue.models.midifile import read_midi
 
 ROOT = Path(__file__).resolve().parent.parent
 WINDOWS = os.name == "nt"
@@ -52,12 +53,12 @@ def frozen(tmp_path, monkeypatch) -> Path:
 
 
 def test_frozen_engine_finds_the_models_beside_the_executable(frozen):
-    assert offline.shipped_model_path() is None and server.shipped_models_dir() is None
+    assert loading.shipped_model_path() is None and loading.shipped_models_dir() is None
     (frozen / "models").mkdir()
-    assert offline.shipped_model_path() is None  # a folder without the default model
-    assert server.shipped_models_dir() == frozen / "models"
+    assert loading.shipped_model_path() is None  # a folder without the default model
+    assert loading.shipped_models_dir() == frozen / "models"
     (frozen / "models" / "default.safetensors").write_bytes(b"")
-    assert offline.shipped_model_path() == frozen / "models" / "default.safetensors"
+    assert loading.shipped_model_path() == frozen / "models" / "default.safetensors"
 
 
 def test_no_command_means_serve():
@@ -144,7 +145,7 @@ def test_binary_serves_morphs_streams_bars_and_stops_on_sigterm(binary, tmp_path
         assert f"segue {hello[3]}\n" == done.stdout  # the engine's version is the binary's
         assert client.request("/segue/ping")[0] == "/segue/pong"
 
-        for slot, path in zip("AB", offline.example_clips()):
+        for slot, path in zip("AB", loading.example_clips()):
             seq = read_midi(path)
             client.upload(slot.lower(), [n for t in seq.tracks for n in t.notes], max(4.0, 4.0 * -(-seq.end // 4)))
             address, args = client.request("/segue/slot/encode", slot, slot.lower(), timeout=60)

@@ -11,10 +11,10 @@ import torch
 from PIL import Image
 
 from segue.engine.cli import main
-from segue.engine.offline import example_clips
 from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
-from segue.models.midi import read_midi, write_midi
+from segue.models.loading import example_clips
+from segue.models.midifile import read_midi, write_midi
 from segue.models.notes import Note, NoteSequence, Track
 
 

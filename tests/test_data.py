@@ -14,26 +14,14 @@ import pytest
 
 from segue.engine.data_cli import data_main
 from segue.models.configs import DRUMS, MELODY
-from segue.models.data import (
-    CORPUS_LICENCES,
-    FOLK_COLLECTIONS,
-    FOLK_WITH_ESSEN,
-    MIN_ONSETS,
-    SKIP_REASONS,
-    SPLITS,
-    BuildSummary,
-    SkipPiece,
-    build_dataset,
-    load_windows,
-    score_to_sequence,
-    split_of,
-    window_onsets,
-    windows_path,
-)
 from segue.models.errors import InputError
-from segue.models.midi import write_midi
+from segue.models.midifile import write_midi
 from segue.models.notes import Note, NoteSequence, Track
 from segue.models.representation import MELODY_FIRST_PITCH, MelodyRepresentation
+from segue.models.training.corpus import CORPUS_LICENCES, FOLK_COLLECTIONS, FOLK_WITH_ESSEN
+from segue.models.training.dataset import SKIP_REASONS, BuildSummary, build_dataset
+from segue.models.training.scores import SkipPiece, score_to_sequence
+from segue.models.training.windows import MIN_ONSETS, SPLITS, load_windows, split_of, window_onsets, windows_path
 
 music21 = pytest.importorskip("music21")
 
@@ -353,7 +341,7 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_transpose_all_covers_every_key_and_octave_in_the_register(tmp_path: Path) -> None:
     """transpose="all": every shift that keeps the piece inside REGISTER, so low and high registers
     are trained too; valid and test stay as written."""
-    from segue.models.data import REGISTER
+    from segue.models.training.dataset import REGISTER
 
     src = tmp_path / "midi"
     src.mkdir()
@@ -376,7 +364,7 @@ def test_transpose_all_covers_every_key_and_octave_in_the_register(tmp_path: Pat
 
 
 def test_single_corpus_files_are_sources_with_their_own_licence(tmp_path: Path) -> None:
-    from segue.models.data import EXTRA_PD_PIECES
+    from segue.models.training.corpus import EXTRA_PD_PIECES
 
     for item in EXTRA_PD_PIECES:
         assert CORPUS_LICENCES[item].commercial_ok, item

@@ -24,11 +24,12 @@ import torch
 import torch.nn.functional as F
 from conftest import require_tool
 
-from segue.engine import cli, offline
+from segue.engine import cli
 from segue.models.configs import TRIO, MusicVAEConfig, get_config
 from segue.models.errors import CheckpointError
+from segue.models.formats.magenta_js import MANIFEST_FILE, export_magenta_js, load_magenta_js, read_weights
 from segue.models.inference import LatentModel
-from segue.models.magenta_js import MANIFEST_FILE, export_magenta_js, load_magenta_js, read_weights
+from segue.models.loading import open_model
 from segue.models.musicvae import NO_TOKEN
 from segue.models.notes import Note, NoteSequence, Track
 from segue.models.representation import DRUM_PITCH_TABLES
@@ -323,7 +324,8 @@ def test_float16_weights_load(tmp_path, melody_ckpt):
 def test_python_hierdec_layout_loads(tmp_path):
     """A Python hierdec-style model (stacked bidirectional encoder over the whole window, conductor
     decoder) converted to the tfjs format: Magenta.js cannot run it, Segue can."""
-    from segue.models.magenta_js import _layout, _to_tf
+    from segue.models.formats.tf_names import layout as _layout
+    from segue.models.formats.tf_names import to_tf as _to_tf
 
     model = _model(replace(get_config("hierdec-mel_16bar").scaled(8), max_seq_len=64, num_segments=4), seed=2)
     state = model.model.state_dict()
@@ -464,6 +466,6 @@ def test_cli_export_import_and_load_model(tmp_path, melody_ckpt, capsys):
     back = LatentModel.load(target, device="cpu")
     assert torch.equal(back.decode(z), model.decode(z))
     assert back.meta.training["source"] == "Magenta.js checkpoint"
-    direct = offline.load_model(str(folder), "cpu")  # --model accepts a Magenta.js folder
+    direct = open_model(str(folder), "cpu")  # --model accepts a Magenta.js folder
     assert torch.equal(direct.decode(z), model.decode(z))
     assert cli.main(["import-magenta", str(tmp_path / "missing"), "-o", str(tmp_path / "x.safetensors")]) == 2

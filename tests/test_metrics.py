@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from segue.models import metrics
 from segue.models.configs import CONFIGS
+from segue.models.training import metrics
 
 SMALL = CONFIGS["cat-mel_2bar_small"]
 DRUMS = CONFIGS["cat-drums_2bar_small"]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segue.models.errors import EmptyClipError, InputError, MeterError
-from segue.models.midi import read_midi, select_tracks, write_midi
+from segue.models.midifile import read_midi, select_tracks, write_midi
 from segue.models.notes import Note, NoteSequence, Track
 from segue.models.representation import (
     DrumsRepresentation,

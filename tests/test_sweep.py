@@ -14,8 +14,9 @@ import torch
 from data_fixtures import write_synthetic_windows
 
 from segue.engine import cli
-from segue.models import sweep as sw
 from segue.models.errors import InputError
+from segue.models.training import sweep as sw
+from segue.models.training import sweep_file as sf
 
 D = optuna.distributions
 
@@ -46,8 +47,8 @@ def _file(**kw):
 
 
 def _errors(raw):
-    with pytest.raises(sw.SweepError) as e:
-        sw.parse_sweep(raw, "bad")
+    with pytest.raises(sf.SweepError) as e:
+        sf.parse_sweep(raw, "bad")
     assert isinstance(e.value, InputError)
     return e.value.errors
 
@@ -55,7 +56,7 @@ def _errors(raw):
 # --- parsing ------------------------------------------------------------------------------------------
 
 def test_bayes_maps_each_distribution_onto_optuna():
-    s = sw.parse_sweep({
+    s = sf.parse_sweep({
         "method": "bayes", "metric": {"name": "elbo", "goal": "minimize"}, "config": "cat-mel_2bar_small",
         "program": "train.py", "run_cap": 12, "seed": 7,
         "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},
@@ -91,10 +92,10 @@ def test_bayes_maps_each_distribution_onto_optuna():
 
 
 def test_random_and_grid_samplers_and_grid_enumeration():
-    r = sw.parse_sweep(_file(metric={"name": "tf_accuracy", "goal": "maximize"}))
+    r = sf.parse_sweep(_file(metric={"name": "tf_accuracy", "goal": "maximize"}))
     assert isinstance(r.sampler(), optuna.samplers.RandomSampler)
     assert isinstance(r.pruner(), optuna.pruners.NopPruner) and r.direction == "maximize"
-    g = sw.parse_sweep(_file(method="grid", parameters={
+    g = sf.parse_sweep(_file(method="grid", parameters={
         "max_beta": {"values": [0.1, 0.2]}, "free_bits": {"min": 0, "max": 32, "distribution": "q_uniform", "q": 16},
         "z_size": {"distribution": "int_uniform", "min": 8, "max": 10}, "steps": {"value": 10}}))
     assert g.grid() == {"max_beta": [0.1, 0.2], "free_bits": [0.0, 16.0, 32.0], "z_size": [8, 9, 10]}
@@ -107,18 +108,18 @@ def test_yaml_files_load_and_without_pyyaml_the_error_says_use_json(tmp_path, mo
     yaml = pytest.importorskip("yaml")
     path = tmp_path / "mel.yaml"
     path.write_text(yaml.safe_dump(_file()))
-    s = sw.load_sweep(path)
+    s = sf.load_sweep(path)
     assert s.name == "mel" and "learning_rate" in s.search_space()
     real_import = builtins.__import__
     monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
                         if name == "yaml" else real_import(name, *a, **k))
     with pytest.raises(InputError, match="PyYAML.*JSON"):
-        sw.load_sweep(path)
+        sf.load_sweep(path)
 
 
 def test_the_bench_example_parses_and_is_the_one_in_the_docs():
     root = Path(__file__).resolve().parents[1]
-    s = sw.load_sweep(root / "bench" / "sweep-mel2bar.json")
+    s = sf.load_sweep(root / "bench" / "sweep-mel2bar.json")
     assert (s.method, s.metric, s.direction, s.config) == ("bayes", "elbo", "maximize", "cat-mel_2bar_small")
     assert {"steps", "data_fraction"} <= set(s.fixed) and s.hyperband["min_resource"] == 2
     assert {"z_size", "enc_rnn_size", "dec_rnn_size", "max_beta", "free_bits", "learning_rate"} == set(s.sampled)
@@ -128,7 +129,7 @@ def test_the_bench_example_parses_and_is_the_one_in_the_docs():
 
 
 def test_a_goal_against_the_metric_gets_a_note():
-    s = sw.parse_sweep(_file(metric={"name": "elbo"}))  # W&B's default goal is minimize
+    s = sf.parse_sweep(_file(metric={"name": "elbo"}))  # W&B's default goal is minimize
     assert any(n.startswith("metric.goal: minimize elbo?") for n in s.notes)
 
 
@@ -213,7 +214,7 @@ def test_a_grid_sweep_runs_every_value_across_two_sittings(synthetic_data, tmp_p
     real_import = builtins.__import__
     monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name))
                         if name == "wandb" else real_import(name, *a, **k))
-    s = sw.parse_sweep(_file(method="grid", wandb=True, parameters={**TINY, "max_beta": {"values": [0.1, 0.3]}}),
+    s = sf.parse_sweep(_file(method="grid", wandb=True, parameters={**TINY, "max_beta": {"values": [0.1, 0.3]}}),
                        "grid")
     out = tmp_path / "grid"
     first = sw.run_sweep(s, synthetic_data, out, count=1)  # one machine, one trial
@@ -228,12 +229,12 @@ def test_a_grid_sweep_runs_every_value_across_two_sittings(synthetic_data, tmp_p
 
 def test_random_and_bayes_need_a_trial_count(synthetic_data, tmp_path):
     with pytest.raises(InputError, match="run_cap.*--count"):
-        sw.run_sweep(sw.parse_sweep(_file(parameters={**TINY, "max_beta": {"min": 0.1, "max": 0.3}})),
+        sw.run_sweep(sf.parse_sweep(_file(parameters={**TINY, "max_beta": {"min": 0.1, "max": 0.3}})),
                      synthetic_data, tmp_path)
 
 
 def test_a_new_study_refuses_an_out_with_old_trials_and_missing_data_is_named(synthetic_data, tmp_path):
-    s = sw.parse_sweep(_file(run_cap=1, parameters={**TINY, "max_beta": {"min": 0.1, "max": 0.3}}))
+    s = sf.parse_sweep(_file(run_cap=1, parameters={**TINY, "max_beta": {"min": 0.1, "max": 0.3}}))
     (tmp_path / "trial-000").mkdir()
     (tmp_path / "trial-000" / "state.safetensors").write_bytes(b"")
     with pytest.raises(InputError, match="holds trial folders of another study"):
@@ -247,7 +248,7 @@ def test_a_new_study_refuses_an_out_with_old_trials_and_missing_data_is_named(sy
 def test_hyperband_prunes_a_trial_that_reports_a_bad_metric():
     """The report callback of each (fake) trial gets r_loss after each evaluation; trials 0-5
     learn, trial 6 does not: the pruner stops it, and the callback asks train to stop."""
-    s = sw.parse_sweep(_file(early_terminate={"type": "hyperband", "min_iter": 1, "eta": 3}), "prune")
+    s = sf.parse_sweep(_file(early_terminate={"type": "hyperband", "min_iter": 1, "eta": 3}), "prune")
     study = optuna.create_study(study_name="prune", direction=s.direction, pruner=s.pruner(),
                                 sampler=s.sampler())
     stops = {}
@@ -273,7 +274,7 @@ def test_hyperband_prunes_a_trial_that_reports_a_bad_metric():
 
 
 def test_too_few_trials_for_importances_is_a_note():
-    s = sw.parse_sweep(_file(), "one")
+    s = sf.parse_sweep(_file(), "one")
     study = optuna.create_study(study_name="one", direction="minimize", sampler=s.sampler())
     study.optimize(lambda t: s.settings(t)["learning_rate"], n_trials=1)
     summary = sw.summarize(study, s, "sqlite:///x.db")

@@ -24,22 +24,15 @@ import numpy as np
 import pytest
 import torch
 
-from segue.engine import cli, offline
-from segue.models import tf_checkpoint as tfc
+from segue.engine import cli
 from segue.models.configs import get_config
 from segue.models.errors import CheckpointError
+from segue.models.formats import magenta_tf, tf_bundle
+from segue.models.formats.magenta_tf import list_tf_checkpoint, load_tf_checkpoint, read_tf_checkpoint
+from segue.models.formats.tf_bundle import TFCheckpoint, crc32c, is_tf_checkpoint, mask_crc, unmask_crc
 from segue.models.inference import LatentModel
+from segue.models.loading import open_model
 from segue.models.notes import Note, NoteSequence, Track
-from segue.models.tf_checkpoint import (
-    TFCheckpoint,
-    crc32c,
-    is_tf_checkpoint,
-    list_tf_checkpoint,
-    load_tf_checkpoint,
-    mask_crc,
-    read_tf_checkpoint,
-    unmask_crc,
-)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tf"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())["fixtures"]
@@ -97,8 +90,8 @@ def test_numpy_crc32c_matches_the_bytewise_one(n):
     data = np.random.default_rng(n).integers(0, 256, n, dtype=np.uint8).tobytes()
     c = 0xFFFFFFFF
     for b in data:
-        c = tfc._T0_LIST[(c ^ b) & 0xFF] ^ (c >> 8)
-    assert tfc._crc32c_numpy(data) == crc32c(data) == c ^ 0xFFFFFFFF
+        c = tf_bundle._T0_LIST[(c ^ b) & 0xFF] ^ (c >> 8)
+    assert tf_bundle._crc32c_numpy(data) == crc32c(data) == c ^ 0xFFFFFFFF
 
 
 def test_mask_roundtrip():
@@ -328,23 +321,23 @@ def test_not_a_checkpoint(tmp_path):
 
 def test_snappy_decoder_overlapping_copy_and_errors():
     # "ab" as a literal, then a 6-byte copy at offset 2 -> "abababab"
-    assert tfc._snappy(b"\x08\x04ab\x09\x02") == b"abababab"
-    with pytest.raises(tfc._Corrupt, match="offset"):
-        tfc._snappy(b"\x08\x04ab\x09\x05")
-    with pytest.raises(tfc._Corrupt, match="header says"):
-        tfc._snappy(b"\x09\x04ab\x09\x02")
+    assert tf_bundle._snappy(b"\x08\x04ab\x09\x02") == b"abababab"
+    with pytest.raises(tf_bundle._Corrupt, match="offset"):
+        tf_bundle._snappy(b"\x08\x04ab\x09\x05")
+    with pytest.raises(tf_bundle._Corrupt, match="header says"):
+        tf_bundle._snappy(b"\x09\x04ab\x09\x02")
 
 
 def test_ordered_code_slice_keys():
     # the example in shared/reference/tf-checkpoint.md: part/emb[4:7, :]
-    assert tfc._slice_key(b"\x00part/emb\x00\x01\x01\x02\x84\x83\x80\x84") == ("part/emb", ((4, 3), (0, 4)))
-    assert tfc._ordered_signed(b"\x7f", 0) == (-1, 1)
-    assert tfc._ordered_signed(b"\xc0\x40", 0) == (64, 2)
-    assert tfc._ordered_signed(b"\x3f\x9c", 0) == (-100, 2)
+    assert tf_bundle._slice_key(b"\x00part/emb\x00\x01\x01\x02\x84\x83\x80\x84") == ("part/emb", ((4, 3), (0, 4)))
+    assert tf_bundle._ordered_signed(b"\x7f", 0) == (-1, 1)
+    assert tf_bundle._ordered_signed(b"\xc0\x40", 0) == (64, 2)
+    assert tf_bundle._ordered_signed(b"\x3f\x9c", 0) == (-100, 2)
 
 
 def test_reader_imports_neither_torch_nor_tensorflow():
-    code = ("import sys, segue.models.tf_checkpoint as t; t.read_tf_checkpoint(sys.argv[1]); "
+    code = ("import sys, segue.models.formats.tf_bundle as t; t.read_bundle(sys.argv[1]); "
             "print(sorted(m for m in ('torch', 'tensorflow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(_fixture("flat_mel"))],
                          capture_output=True, text=True, check=True).stdout
@@ -539,7 +532,7 @@ ENC = "encoder/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/"
 ])
 def test_unsupported_architectures_are_named(shapes, message):
     with pytest.raises(CheckpointError, match=message):
-        tfc._infer_representation({k: np.broadcast_to(np.float32(0), s) for k, s in shapes.items()},
+        magenta_tf._infer_representation({k: np.broadcast_to(np.float32(0), s) for k, s in shapes.items()},
                                   "legacy", None, Path("x"))
 
 
@@ -551,7 +544,7 @@ def test_unsupported_architectures_are_named(shapes, message):
 ])
 def test_unsupported_variables_are_named(name, message):
     with pytest.raises(CheckpointError, match=f"unsupported: .*{message}"):
-        tfc._refuse(["encoder/mu/kernel", name], Path("x"))
+        magenta_tf._refuse(["encoder/mu/kernel", name], Path("x"))
 
 
 def test_cli_import_and_load_model(tmp_path):
@@ -564,9 +557,9 @@ def test_cli_import_and_load_model(tmp_path):
         assert torch.equal(saved.model.state_dict()[k], v), k
     assert saved.meta.training["global_step"] == 200000
     index = str(_fixture("flat_mel"))
-    assert offline.load_model(index, "cpu").config.z_size == 3  # --model accepts a TF checkpoint
+    assert open_model(index, "cpu").config.z_size == 3  # --model accepts a TF checkpoint
     cfg = replace(get_config("cat-mel_2bar_small"), z_size=3, enc_rnn_size=(5,), dec_rnn_size=(4, 4))
-    assert offline.load_model(index, "cpu", cfg).config.beta_rate == cfg.beta_rate  # --config applies
+    assert open_model(index, "cpu", cfg).config.beta_rate == cfg.beta_rate  # --config applies
     assert cli.main(["import-magenta", str(FIXTURES / "v1/model.ckpt"), "-o", str(tmp_path / "x.safetensors")]) == 2
 
 

@@ -13,12 +13,13 @@ import torch
 from data_fixtures import write_synthetic_windows
 from safetensors import safe_open
 
-from segue.models import train as trainer
 from segue.models.configs import CONFIGS
-from segue.models.data import build_dataset, load_windows
 from segue.models.errors import InputError
 from segue.models.inference import LatentModel
 from segue.models.musicvae import MusicVAE
+from segue.models.training import trainer
+from segue.models.training.dataset import build_dataset
+from segue.models.training.windows import load_windows
 
 TINY = CONFIGS["cat-mel_2bar_small"].scaled(16)
 FAST = trainer.TrainerConfig(steps=6, batch_size=16, eval_every=3, checkpoint_every=3, log_every=1,
@@ -193,7 +194,7 @@ def test_wandb_without_the_package_is_a_clear_error(synthetic_data, tmp_path, mo
 
 def test_evaluate_command_and_model_card(synthetic_data, tmp_path, capsys):
     from segue.engine.cli import main
-    from segue.engine.training import evaluate_model, model_card
+    from segue.models.training.evaluate import evaluate_model, model_card
 
     run = tmp_path / "run"
     trainer.train(TINY, synthetic_data, run, FAST, progress=False)

@@ -7,7 +7,7 @@ Both are written here for Segue; no outside material.
 
 from pathlib import Path
 
-from segue.models.midi import write_midi
+from segue.models.midifile import write_midi
 from segue.models.notes import Note, NoteSequence, Track
 
 HERE = Path(__file__).parent

@@ -24,13 +24,14 @@ written out in ``docs/data.md``; in short:
 - **De-duplication** within each split; a valid window found in train, or a test window found in
   train or valid, is dropped (leakage).
 
-``load_windows(data_dir, kind, bars, split)`` opens one stored array (memory-mapped).
+The windows themselves (cutting, splits, de-duplication, storage, ``load_windows``) are
+``segue.models.training.windows``; corpus scores become sequences in ``scores``; the corpus
+licences are ``corpus``.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import multiprocessing
@@ -48,42 +49,32 @@ from numpy.typing import NDArray
 from segue.models.configs import MELODY
 from segue.models.errors import ClipLengthError, EmptyClipError, InputError, MeterError, SegueError
 from segue.models.notes import Note, NoteSequence, Track
-from segue.models.representation import (
-    MELODY_FIRST_PITCH,
-    STEPS_PER_BAR,
-    Representation,
-    representation_from_dict,
+from segue.models.representation import STEPS_PER_BAR, Representation, representation_from_dict
+from segue.models.training.corpus import CORPUS_LICENCES, FOLK_COLLECTIONS, UNKNOWN_LICENCE, CorpusLicence
+from segue.models.training.scores import SkipPiece, score_to_sequence
+from segue.models.training.windows import (
+    MIN_ONSETS,
+    SPLITS,
+    cut_windows,
+    found_in,
+    split_of,
+    storage_dtype,
+    unique_windows,
+    windows_path,
 )
 
 __all__ = [
-    "CORPUS_LICENCES",
     "DEFAULT_REPRESENTATIONS",
-    "FOLK_COLLECTIONS",
-    "FOLK_WITH_ESSEN",
-    "EXTRA_PD_PIECES",
-    "MELODY_SOURCES",
-    "REGISTER",
-    "TRANSPOSE_ALL",
     "FORMAT_VERSION",
-    "MIN_ONSETS",
+    "REGISTER",
     "SKIP_REASONS",
-    "SPLITS",
+    "TRANSPOSE_ALL",
     "BuildSummary",
-    "CorpusLicence",
-    "ScoreConversion",
-    "SkipPiece",
     "WindowCounts",
     "build_dataset",
-    "load_windows",
-    "score_to_sequence",
-    "split_of",
-    "window_onsets",
-    "windows_path",
 ]
 
 FORMAT_VERSION = 1
-SPLITS = ("train", "valid", "test")
-MIN_ONSETS = 2  # a window needs at least this many note onsets (drum steps with a hit count too)
 SKIP_REASONS = ("meter", "meter change", "no meter", "parse error", "empty", "too short", "too long")
 DEFAULT_REPRESENTATIONS: dict[str, dict[str, Any]] = {"melody": MELODY}
 CORPUS_PREFIX = "music21:"
@@ -92,434 +83,7 @@ CORPUS_SUFFIXES = (".abc", ".xml", ".mxl", ".musicxml", ".krn")
 
 REGISTER = (28, 96)  # transpose="all": shifts that keep every note within E1..C7
 TRANSPOSE_ALL = "all"
-_BEATS_PER_BAR = 4.0  # the 4-beat bar every representation uses (16 steps)
-_EPS = 1e-6
 _COMPACT_ROWS = 200_000  # de-duplicate an accumulating split once it holds this many windows
-
-
-# ---------------------------------------------------------------------------------------------
-# Licences
-
-
-@dataclass(frozen=True)
-class CorpusLicence:
-    commercial_ok: bool
-    note: str
-
-
-_SEE_LICENCE = (
-    "No licence file in the folder; music21's corpus/license.txt says each work is out of "
-    "copyright in the US or licensed for use, and that some encodings carry restrictions "
-    "(none is stated for this collection)."
-)
-
-CORPUS_LICENCES: dict[str, CorpusLicence] = {
-    "oneills1850": CorpusLicence(
-        True,
-        "Tunes from O'Neill's Music of Ireland (Chicago, 1903), out of copyright in the US; "
-        "ABC transcriptions by volunteers named in the files (Z: lines). " + _SEE_LICENCE,
-    ),
-    "ryansMammoth": CorpusLicence(
-        True,
-        "Tunes from Ryan's Mammoth Collection of Fiddle Tunes (Boston, 1883), out of copyright "
-        "in the US; ABC by contributors named in the files (Z: lines). " + _SEE_LICENCE,
-    ),
-    "airdsAirs": CorpusLicence(
-        True,
-        "Tunes from James Aird's Selection of Scotch, English, Irish and Foreign Airs "
-        "(Glasgow, 1778-1803), out of copyright; ABC by Jack Campin (2009). " + _SEE_LICENCE,
-    ),
-    "miscFolk": CorpusLicence(
-        True,
-        "Colonial and Civil War American fife tunes and Bruce & Stokoe's Northumbrian "
-        "Minstrelsy (1882), out of copyright; ABC by Jack Campin. " + _SEE_LICENCE,
-    ),
-    "nottingham-dataset": CorpusLicence(
-        True,
-        "Two tunes (X:80, X:81) from the Nottingham Music Database (traditional tunes, ABC). "
-        + _SEE_LICENCE,
-    ),
-    "leadSheet/fosterBrownHair.mxl": CorpusLicence(
-        True, "Stephen Foster, Jeanie with the Light Brown Hair (1854); the file's rights line says "
-        "'Public Domain'.",
-    ),
-    "liliuokalani/aloha_oe.mxl": CorpusLicence(
-        True, "Liliuokalani, Aloha Oe (1884): 'Now, Public Domain; Encoding by MSAC, CC0' (rights line).",
-    ),
-    "lusitano/allor_che_ignuda.mxl": CorpusLicence(
-        True, "Vicente Lusitano (16th c.); 'Copyright 2022 Michael Scott Asato Cuthbert: released as "
-        "CC0/Public Domain' (rights line).",
-    ),
-    "joplin/maple_leaf_rag.mxl": CorpusLicence(
-        True, "Scott Joplin, Maple Leaf Rag (1899), out of copyright; no restriction stated in the file. "
-        + _SEE_LICENCE,
-    ),
-    "mozart/k545": CorpusLicence(
-        True, "Mozart, piano sonata K. 545 (1788), out of copyright; no restriction stated. " + _SEE_LICENCE,
-    ),
-    "cpebach/h186.mxl": CorpusLicence(
-        True, "C. P. E. Bach, H. 186, out of copyright; no restriction stated. " + _SEE_LICENCE,
-    ),
-    "corelli/opus3no1": CorpusLicence(
-        True, "Corelli, trio sonata op. 3 no. 1 (1689); encoding '(c) 2014, Creative Commons License "
-        "(CC-BY)': credit the encoders when redistributing the data (the model card does).",
-    ),
-    "schumann_robert/dichterliebe_no2.xml": CorpusLicence(
-        True, "Robert Schumann, Dichterliebe no. 2 (1840), out of copyright; no restriction stated. "
-        + _SEE_LICENCE,
-    ),
-    "schumann_robert/opus48no2.mxl": CorpusLicence(
-        True, "Robert Schumann, op. 48 no. 2 (1840), out of copyright; no restriction stated. " + _SEE_LICENCE,
-    ),
-    "handel/rinaldo": CorpusLicence(
-        True, "Handel, Rinaldo (1711), out of copyright; no restriction stated. " + _SEE_LICENCE,
-    ),
-    "weber/concertino_clarinet.mxl": CorpusLicence(
-        True, "Weber, Clarinet Concertino (1811); 'Released to Public Domain in 1998' (rights line).",
-    ),
-    "essenFolksong": CorpusLicence(
-        False,
-        "NON-COMMERCIAL ONLY: corpus/essenFolksong/license.txt says the legal status of the "
-        "Essen database is unclear and that Ewa Dahlig-Turek gave 'permission for "
-        "non-commercial distribution and use of these files in music21'; ABC by Seymour Schlien.",
-    ),
-}
-_UNKNOWN_LICENCE = CorpusLicence(
-    False,
-    "Not reviewed by Segue: read music21's corpus/license.txt and the licences embedded in the "
-    "files before any commercial use.",
-)
-
-FOLK_COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk", "nottingham-dataset")
-FOLK_WITH_ESSEN = FOLK_COLLECTIONS + ("essenFolksong",)
-# Songs and pieces beyond fiddle tunes whose encodings say they are free to use (single files of
-# the corpus, named collection/file). Kept out on purpose: bach (the chorales), essenFolksong, and
-# every string quartet (beethoven, haydn, mozart's quartets, schumann_robert/opus41): they are how
-# Segue tests generalisation. Also out: palestrina (John Miller's licence reserves derivative
-# formats), monteverdi (Ut Orpheus copyright), josquin (GPL encodings), trecento (edition copyright).
-EXTRA_PD_PIECES = (
-    "leadSheet/fosterBrownHair.mxl",
-    "liliuokalani/aloha_oe.mxl",
-    "lusitano/allor_che_ignuda.mxl",
-    "joplin/maple_leaf_rag.mxl",
-    "mozart/k545",
-    "cpebach/h186.mxl",
-    "corelli/opus3no1",
-    "schumann_robert/dichterliebe_no2.xml",
-    "schumann_robert/opus48no2.mxl",
-    "handel/rinaldo",
-    "weber/concertino_clarinet.mxl",
-)
-MELODY_SOURCES = FOLK_COLLECTIONS + EXTRA_PD_PIECES
-
-
-# ---------------------------------------------------------------------------------------------
-# Splits and windows
-
-
-def split_of(piece_id: str, splits: Sequence[float] = (0.9, 0.05, 0.05), seed: int = 0) -> str:
-    """The split of a piece: SHA-1 of ``"{seed}:{piece_id}"`` read as a fraction in [0, 1)."""
-    digest = hashlib.sha1(f"{seed}:{piece_id}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2.0**64
-    edge = 0.0
-    for name, share in zip(SPLITS, splits):
-        edge += share
-        if u < edge:
-            return name
-    return SPLITS[-1]
-
-
-def _step_onsets(indices: NDArray[Any], rep: Representation) -> NDArray[np.int64]:
-    """Onsets per step: melodic heads count pitches (index >= 2), other heads any hit (!= 0)."""
-    out = np.zeros(indices.shape[0], np.int64)
-    for head in range(indices.shape[1]):
-        col = indices[:, head]
-        out += col >= MELODY_FIRST_PITCH if head in rep.melodic_heads else col != 0
-    return out
-
-
-def window_onsets(window: NDArray[Any], rep: Representation) -> int:
-    """Note onsets in one window [S, heads] (what ``MIN_ONSETS`` is checked against)."""
-    return int(_step_onsets(np.asarray(window), rep).sum())
-
-
-def _cut_windows(indices: NDArray[Any], bars: int, rep: Representation) -> NDArray[Any]:
-    """Windows of ``bars`` bars starting on every bar (hop one bar), with >= MIN_ONSETS onsets."""
-    steps = bars * STEPS_PER_BAR
-    n_bars = indices.shape[0] // STEPS_PER_BAR
-    if n_bars < bars:
-        return np.zeros((0, steps, indices.shape[1]), indices.dtype)
-    starts = np.arange(n_bars - bars + 1) * STEPS_PER_BAR
-    cum = np.concatenate([[0], np.cumsum(_step_onsets(indices, rep))])
-    starts = starts[cum[starts + steps] - cum[starts] >= MIN_ONSETS]
-    return indices[starts[:, None] + np.arange(steps)[None, :]]
-
-
-def _rows(a: NDArray[Any]) -> NDArray[Any]:
-    """Each window as one opaque (void) element, for exact row comparisons."""
-    a = np.ascontiguousarray(a)
-    width = a.dtype.itemsize * int(np.prod(a.shape[1:], dtype=np.int64))
-    return a.reshape(a.shape[0], -1).view(np.dtype((np.void, width))).ravel()
-
-
-def _unique_windows(a: NDArray[Any]) -> NDArray[Any]:
-    """Exact de-duplication, keeping the first occurrence of each window in order."""
-    if len(a) < 2:
-        return a
-    _, first = np.unique(_rows(a), return_index=True)
-    return a[np.sort(first)]
-
-
-def _found_in(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.bool_]:
-    """For each window of ``a``: does it occur in ``b``?"""
-    if not len(a) or not len(b):
-        return np.zeros(len(a), bool)
-    _, inverse = np.unique(np.concatenate([_rows(b), _rows(a)]), return_inverse=True)
-    inverse = inverse.ravel()
-    return np.isin(inverse[len(b) :], inverse[: len(b)])
-
-
-def _storage_dtype(rep: Representation) -> np.dtype:
-    return np.dtype(np.uint8 if max(rep.output_depths) <= 256 else np.uint16)
-
-
-def windows_path(data_dir: str | Path, kind: str, bars: int, split: str) -> Path:
-    """``DATA_DIR/{kind}_{bars}bar_{split}.npy``."""
-    return Path(data_dir) / f"{kind}_{bars}bar_{split}.npy"
-
-
-def load_windows(data_dir: str | Path, kind: str, bars: int, split: str) -> np.ndarray:
-    """Stored windows [N, bars*16, heads] (uint8 or uint16), memory-mapped read-only.
-
-    ``kind`` is the representation's name in the build (``"melody"`` by default).
-
-    Raises:
-        InputError: the file is missing (the message names it) or the split is unknown.
-    """
-    if split not in SPLITS:
-        raise InputError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
-    path = windows_path(data_dir, kind, bars, split)
-    if not path.is_file():
-        raise InputError(
-            f"no windows file {path}: build it with `segue data build SOURCE -o {data_dir} "
-            f"--windows {bars}` (representation {kind!r})"
-        )
-    return np.load(path, mmap_mode="r")
-
-
-# ---------------------------------------------------------------------------------------------
-# music21 scores -> NoteSequence
-
-
-class SkipPiece(InputError):
-    """A piece that cannot be used; ``reason`` is one of ``SKIP_REASONS``."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"piece skipped: {reason}" + (f" ({detail})" if detail else ""))
-        self.reason = reason
-
-
-@dataclass
-class ScoreConversion:
-    """A music21 score turned into a 4/4 melody ``NoteSequence``, and what happened on the way."""
-
-    seq: NoteSequence
-    meter: str  # the written meter, e.g. "2/4"
-    duple: bool  # 2/4 read as duple (two 2/4 bars per 4-beat bar)
-    repeats_expanded: bool  # False: not asked, or music21 refused; used as written
-    pickup: float  # quarter lengths of the pickup (anacrusis), 0 if none
-    chords_reduced: int  # chords reduced to their top note
-    realigned: int  # full measures moved to the next bar line (they started off the grid)
-
-
-def _meter_of(part: Any) -> tuple[str, float]:
-    """The single written meter and its bar length in beats; raises ``SkipPiece`` otherwise."""
-    from music21 import meter
-
-    sigs = list(part.recurse().getElementsByClass(meter.TimeSignature))
-    if not sigs:
-        raise SkipPiece("no meter")
-    kinds = {(int(ts.numerator), int(ts.denominator)) for ts in sigs}
-    if len(kinds) > 1:
-        raise SkipPiece("meter change", ", ".join(f"{n}/{d}" for n, d in sorted(kinds)))
-    ((num, den),) = kinds
-    if (num, den) in ((4, 4), (2, 2)):
-        return f"{num}/{den}", 4.0
-    if (num, den) == (2, 4):
-        return "2/4", 2.0
-    raise SkipPiece("meter", f"{num}/{den}")
-
-
-def _is_repeat(barline: Any, direction: str) -> bool:
-    from music21 import bar
-
-    return isinstance(barline, bar.Repeat) and barline.direction == direction
-
-
-def _expand_repeats(part: Any) -> Any:
-    """``part.expandRepeats()`` after giving every start-less end repeat its start.
-
-    music21 sends an end repeat without a start back to the very beginning, so the B part of an
-    AABB tune would replay A as well (A A B A A B). Folk notation means "back to the previous
-    end repeat": a start repeat is set on the first measure after the previous end repeat (after
-    any first/second-ending brackets there). Raises whatever music21 raises.
-    """
-    from music21 import bar, repeat, spanner, stream
-
-    measures = list(part.getElementsByClass(stream.Measure))
-    if not any(
-        isinstance(b, bar.Repeat) for m in measures for b in (m.leftBarline, m.rightBarline)
-    ):
-        return part
-    bracketed = {
-        id(m)
-        for sp in part.spanners
-        if isinstance(sp, spanner.RepeatBracket)
-        for m in sp.getSpannedElements()
-    }
-    section_start, has_start = 0, False
-
-    def close(last: int) -> None:  # an end repeat after measure ``last``
-        nonlocal section_start, has_start
-        if not has_start:
-            j = section_start
-            while j < last and id(measures[j]) in bracketed:
-                j += 1
-            if j > 0:
-                measures[j].leftBarline = bar.Repeat(direction="start")
-        section_start, has_start = last + 1, False
-
-    for i, m in enumerate(measures):
-        if _is_repeat(m.leftBarline, "end") and i > 0:
-            close(i - 1)
-        if _is_repeat(m.leftBarline, "start"):
-            has_start = True
-        if _is_repeat(m.rightBarline, "end"):
-            close(i)
-    # deepcopy=False: the parsed tune is ours and thrown away; repeated sections are still copied
-    return repeat.Expander(part).process(deepcopy=False)
-
-
-def _measure_notes(m: Any) -> tuple[list[tuple[float, float, int]], int]:
-    """(offset in the measure, quarter length, MIDI pitch) of each note, and chords reduced."""
-    from music21 import chord, harmony, note
-
-    out, chords = [], 0
-    for el in m.recurse().notes:
-        if isinstance(el, harmony.Harmony) or el.duration.isGrace:
-            continue
-        ql = float(el.duration.quarterLength)
-        if ql <= 0:
-            continue
-        if isinstance(el, chord.Chord):
-            pitches = {int(p.midi) for p in el.pitches}
-            if not pitches:
-                continue
-            chords += len(pitches) > 1
-            pitch = max(pitches)
-        elif isinstance(el, note.Note):
-            pitch = int(el.pitch.midi)
-        else:  # unpitched percussion
-            continue
-        if 0 <= pitch <= 127:
-            out.append((float(el.getOffsetInHierarchy(m)), ql, pitch))
-    return out, chords
-
-
-def _on_grid(x: float, grid: float) -> bool:
-    r = x % grid
-    return r < _EPS or grid - r < _EPS
-
-
-_PLAIN_BARLINES = ("regular", "dotted", "dashed", "tick", "short", "none")
-
-
-def _section_line(barline: Any) -> bool:
-    """A repeat sign, double or final bar line: the end or start of a section."""
-    return barline is not None and getattr(barline, "type", "regular") not in _PLAIN_BARLINES
-
-
-def _layout(measures: Sequence[Any], lengths: Sequence[float], bar: float) -> tuple[list[float | None], float, int]:
-    """Start beat of each measure (None when empty), the pickup length and measures realigned.
-
-    Measures are laid end to end. A full measure starting off the ``bar`` grid moves to the next
-    bar line. A partial measure is left-aligned (a tail or a short ending) unless it is a pickup:
-    it starts on a bar line, a full measure follows, and it is the first measure with notes or
-    opens a section (a section bar line before it, none after it); a pickup is right-aligned so
-    that the full measure after it starts on a bar line (at the start of the tune: on beat 4, the
-    pickup at the end of a padding bar).
-    """
-    starts: list[float | None] = [None] * len(lengths)
-    nonempty = [i for i, d in enumerate(lengths) if d > _EPS]
-    cursor, pickup, realigned = 0.0, 0.0, 0
-    for k, i in enumerate(nonempty):
-        d = lengths[i]
-        if d >= bar - _EPS:  # a full (or overfull) measure
-            if not _on_grid(cursor, bar):
-                cursor += bar - cursor % bar
-                realigned += 1
-            start = cursor
-        else:
-            m = measures[i]
-            following_full = k + 1 < len(nonempty) and lengths[nonempty[k + 1]] >= bar - _EPS
-            opens_section = not _section_line(getattr(m, "rightBarline", None)) and (
-                _section_line(getattr(m, "leftBarline", None))
-                or _section_line(getattr(measures[nonempty[k - 1]], "rightBarline", None))
-            )
-            if k == 0 and following_full:
-                pickup, start = d, _BEATS_PER_BAR - d
-            elif following_full and opens_section and _on_grid(cursor, bar):
-                start = cursor + bar - d
-            else:
-                start = cursor
-        starts[i] = start
-        cursor = start + d
-    return starts, pickup, realigned
-
-
-def score_to_sequence(score: Any, expand_repeats: bool = True) -> ScoreConversion:
-    """A music21 ``Score`` (or a ``Part``/``Stream`` with measures) -> 4/4 melody ``NoteSequence``.
-
-    Part 0 (the stream itself when it has no parts); repeats expanded (see ``_expand_repeats``);
-    ties stripped; chords -> top note; grace notes, chord symbols and rests ignored; measures laid
-    out by ``_layout`` (pickups right-aligned, drifting full measures moved to the next bar line).
-    For 2/4 the bar grid is 2 beats and the first full measure starts on a 4-beat line.
-
-    Raises:
-        SkipPiece: its ``reason`` is "meter", "meter change", "no meter" or "empty".
-    """
-    from music21 import stream
-
-    parts = list(getattr(score, "parts", []))
-    part = parts[0] if parts else score
-    meter, bar = _meter_of(part)
-    expanded = False
-    if expand_repeats:
-        try:
-            part, expanded = _expand_repeats(part), True
-        except Exception:  # music21 raises several kinds for repeats it cannot follow
-            pass
-    measures = list(part.getElementsByClass(stream.Measure))
-    if measures:
-        lengths = [float(m.duration.quarterLength) for m in measures]  # before stripTies grows notes
-    else:
-        measures, lengths = [part], [float(part.highestTime)]
-    part.stripTies(inPlace=True)  # the stream is ours: parsed for this build, or an expanded copy
-    starts, pickup, realigned = _layout(measures, lengths, bar)
-
-    notes: list[Note] = []
-    chords = 0
-    for m, start in zip(measures, starts):
-        if start is None:
-            continue
-        found, n_chords = _measure_notes(m)
-        chords += n_chords
-        notes += [Note(p, start + off, ql) for off, ql, p in found]
-    if not notes:
-        raise SkipPiece("empty")
-    notes.sort(key=lambda n: (n.start, -n.pitch))
-    seq = NoteSequence(tracks=[Track(notes=notes, program=0, name="melody")])
-    return ScoreConversion(seq, meter, bar == 2.0, expanded, pickup, chords, realigned)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,14 +164,14 @@ def _encode_piece(piece: _Piece, seq: NoteSequence, settings: _Settings) -> _Pie
                 continue
             if shift == 0 and result.dropped_polyphonic:
                 piece.polyphony_reduced = True
-            arrays.append(result.indices.astype(_storage_dtype(rep)))
+            arrays.append(result.indices.astype(storage_dtype(rep)))
         if arrays:
             piece.encoded[name] = arrays
     return piece
 
 
 def _midi_piece(path: Path, piece_id: str, settings: _Settings) -> _Piece:
-    from segue.models.midi import read_midi
+    from segue.models.midifile import read_midi
 
     piece = _Piece(piece_id)
     try:
@@ -799,7 +363,7 @@ def _source_jobs(source: str) -> tuple[list[tuple[str, str, str]], dict[str, Cor
                 p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
             )
             jobs += [("corpus", str(p), p.relative_to(root).as_posix()) for p in files]
-            licences[name] = CORPUS_LICENCES.get(name, _UNKNOWN_LICENCE)
+            licences[name] = CORPUS_LICENCES.get(name, UNKNOWN_LICENCE)
         return jobs, licences
     folder = Path(source)
     if not folder.is_dir():
@@ -873,7 +437,7 @@ class _Accumulator:
             self.unique()
 
     def unique(self) -> NDArray[Any]:
-        arr = _unique_windows(np.concatenate(self.parts))
+        arr = unique_windows(np.concatenate(self.parts))
         self.parts, self.rows = [arr], len(arr)
         self.compact_at = max(_COMPACT_ROWS, 2 * self.rows)  # amortised: no quadratic re-sorting
         return arr
@@ -935,7 +499,7 @@ def build_dataset(
     settings = _Settings(tuple((n, r.to_dict()) for n, r in reps.items()), transpose, shares, seed)
 
     acc = {
-        (name, b, s): _Accumulator(b * STEPS_PER_BAR, rep.n_heads, _storage_dtype(rep))
+        (name, b, s): _Accumulator(b * STEPS_PER_BAR, rep.n_heads, storage_dtype(rep))
         for name, rep in reps.items()
         for b in bars_list
         for s in SPLITS
@@ -974,7 +538,7 @@ def _collect(
 ) -> None:
     summary.pieces_read += 1
     cut = {
-        (name, b): [_cut_windows(arr, b, reps[name]) for arr in arrays]
+        (name, b): [cut_windows(arr, b, reps[name]) for arr in arrays]
         for name, arrays in piece.encoded.items()
         for b in bars_list
     }
@@ -1006,8 +570,8 @@ def _finish(
     unique = {s: acc[name, b, s].unique() for s in SPLITS}
     leaked = {
         "train": np.zeros(len(unique["train"]), bool),
-        "valid": _found_in(unique["valid"], unique["train"]),
-        "test": _found_in(unique["test"], np.concatenate([unique["train"], unique["valid"]])),
+        "valid": found_in(unique["valid"], unique["train"]),
+        "test": found_in(unique["test"], np.concatenate([unique["train"], unique["valid"]])),
     }
     by_split = summary.windows.setdefault(name, {}).setdefault(b, {})
     for s in SPLITS:
@@ -1039,7 +603,7 @@ def _write_manifest(
         "collections": {name: asdict(lic) for name, lic in licences.items()},
         "commercial_ok": all(lic.commercial_ok for lic in licences.values()) if licences else None,
         "representations": {name: rep.to_dict() for name, rep in reps.items()},
-        "dtypes": {name: _storage_dtype(rep).name for name, rep in reps.items()},
+        "dtypes": {name: storage_dtype(rep).name for name, rep in reps.items()},
         "window_bars": list(bars_list),
         "steps_per_bar": STEPS_PER_BAR,
         "min_onsets": MIN_ONSETS,

@@ -1,7 +1,13 @@
-"""Read TensorFlow checkpoints (V2 tensor bundles) with numpy and the standard library, and load
-Python Magenta's MusicVAE checkpoints (``<id>.tar``) into Segue.
+"""Read TensorFlow checkpoints (V2 tensor bundles) with numpy and the standard library.
 
-TensorFlow is never imported. The format (``shared/reference/tf-checkpoint.md``):
+TensorFlow is never imported, and nothing of Segue either: this module knows bundles, not models
+(``segue.models.formats.magenta_tf`` maps Python Magenta's MusicVAE bundles onto Segue).
+
+Over 700 lines on purpose: it is one file format read end to end (crc32c, protobuf, snappy, the
+SSTable, the bundle), and it stays one self-contained file that imports nothing of Segue, so it
+can be read, tested and lifted out on its own; a second module would be an import of Segue.
+
+The format (``shared/reference/tf-checkpoint.md``):
 
     <prefix>.index                  a LevelDB-format SSTable: key "" -> BundleHeaderProto,
                                     tensor name -> BundleEntryProto (dtype, shape, shard, offset,
@@ -11,7 +17,7 @@ TensorFlow is never imported. The format (``shared/reference/tf-checkpoint.md``)
 Python Magenta ships checkpoints as a ``.tar`` holding one bundle (``<id>.ckpt.index`` and
 ``<id>.ckpt.data-00000-of-00001``); it is read in place, nothing is extracted.
 
-Reader (``read_tf_checkpoint``, ``list_tf_checkpoint``, ``TFCheckpoint``):
+Reader (``read_bundle``, ``list_bundle``, ``TFCheckpoint``):
 
 - paths: a ``.tar`` / ``.tgz`` holding a bundle, a ``.index`` file, a prefix, a ``.data-*`` file,
   or a folder with a ``checkpoint`` state file or a single ``.index``;
@@ -27,12 +33,10 @@ Reader (``read_tf_checkpoint``, ``list_tf_checkpoint``, ``TFCheckpoint``):
   runs 16k byte lanes side by side: about 100-250 MB/s on one core, so a 17.7 MB
   cat-mel_2bar_small costs about 0.1-0.2 s more than an unchecked read, a 2 GB hierdec-trio about
   10-20 s. ``verify=False`` skips it (the index blocks are still checked: they are small);
-- errors (``CheckpointError``) for the pre-1.0 V1 format (one SSTable file, no ``.index``), a
-  truncated or corrupt index or data file, a crc mismatch (naming the tensor), a missing shard,
-  and the dtypes no model checkpoint holds (resource, variant, quantized).
-
-Loader (``load_tf_checkpoint``): see its docstring. Maps onto Segue's networks with the same code
-as Magenta.js checkpoints (``segue.models.magenta_js``), since both use TensorFlow's variable names.
+- errors (``BundleError``, a ``ValueError``; ``magenta_tf`` raises them again as Segue's
+  ``CheckpointError`` with the same message) for the pre-1.0 V1 format (one SSTable file, no
+  ``.index``), a truncated or corrupt index or data file, a crc mismatch (naming the tensor), a
+  missing shard, and the dtypes no model checkpoint holds (resource, variant, quantized).
 """
 
 from __future__ import annotations
@@ -45,26 +49,25 @@ import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
 
-from segue.models.errors import CheckpointError
-
-if TYPE_CHECKING:  # torch stays out of the reader's import
-    from segue.models.configs import MusicVAEConfig
-    from segue.models.inference import LatentModel
-
 __all__ = [
+    "TAR_SUFFIXES",
+    "BundleError",
     "TFCheckpoint",
     "crc32c",
     "is_tf_checkpoint",
-    "list_tf_checkpoint",
-    "load_tf_checkpoint",
+    "list_bundle",
     "mask_crc",
-    "read_tf_checkpoint",
+    "read_bundle",
     "unmask_crc",
 ]
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be read: missing, truncated, corrupt, V1, or holding dtypes no model has."""
 
 
 # --- crc32c (Castagnoli), as TF and LevelDB use it ------------------------------------------------
@@ -174,7 +177,7 @@ def unmask_crc(masked: int) -> int:
 # --- wire formats: varints, protobuf, snappy, OrderedCode ----------------------------------------
 
 class _Corrupt(Exception):
-    """Malformed bytes; turned into a CheckpointError naming the file and what was being read."""
+    """Malformed bytes; turned into a BundleError naming the file and what was being read."""
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -334,7 +337,7 @@ _UNSUPPORTED_DTYPES = {
 _TABLE_MAGIC = 0xDB4775248B80FB57
 _FOOTER = 48
 _DATA_FILE = re.compile(r"^(.*)\.data-(\d{5})-of-(\d{5})$")
-_TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz")
+TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz")
 
 
 @dataclass(frozen=True)
@@ -414,18 +417,18 @@ class TFCheckpoint:
             return self._from_folder(p)
         if name.endswith(".index"):
             if not p.is_file():
-                raise CheckpointError(f"{p}: no such file")
+                raise BundleError(f"{p}: no such file")
             return str(p)[: -len(".index")]
         m = _DATA_FILE.match(str(p))
         if m and p.is_file():
             return m.group(1)
-        if p.is_file() and (name.endswith(_TAR_SUFFIXES) or tarfile.is_tarfile(p)):
+        if p.is_file() and (name.endswith(TAR_SUFFIXES) or tarfile.is_tarfile(p)):
             return self._from_tar(p)
         if Path(str(p) + ".index").is_file():
             return str(p)
         if p.is_file():
-            raise CheckpointError(self._not_v2(p))
-        raise CheckpointError(f"{p}: no such checkpoint: neither {p} nor {p}.index exists")
+            raise BundleError(self._not_v2(p))
+        raise BundleError(f"{p}: no such checkpoint: neither {p} nor {p}.index exists")
 
     @staticmethod
     def _not_v2(p: Path) -> str:
@@ -458,9 +461,9 @@ class TFCheckpoint:
         if len(indexes) == 1:
             return str(indexes[0])[: -len(".index")]
         if not indexes:
-            raise CheckpointError(f"{folder}: no .index file in this folder (a TF V2 checkpoint is "
+            raise BundleError(f"{folder}: no .index file in this folder (a TF V2 checkpoint is "
                                   "<prefix>.index plus <prefix>.data-* files; a V1 checkpoint has no .index)")
-        raise CheckpointError(f"{folder}: several checkpoints ({', '.join(i.name for i in indexes)}); "
+        raise BundleError(f"{folder}: several checkpoints ({', '.join(i.name for i in indexes)}); "
                               "name one by its .index file")
 
     def _from_tar(self, p: Path) -> str:
@@ -468,13 +471,13 @@ class TFCheckpoint:
             self._tar = tarfile.open(p)
             members = [m for m in self._tar.getmembers() if m.isfile()]
         except (tarfile.TarError, OSError, EOFError) as e:
-            raise CheckpointError(f"{p}: not a readable tar file: {e}") from None
+            raise BundleError(f"{p}: not a readable tar file: {e}") from None
         self._members = {m.name: m for m in members}
         # as Magenta's trained_model.py does: the first member ending in .index names the bundle
         indexes = [m.name for m in members if m.name.endswith(".index")]
         if not indexes:
             listing = ", ".join(m.name for m in members[:8]) + (" ..." if len(members) > 8 else "")
-            raise CheckpointError(f"{p}: the tar holds no .index file, so no TF V2 checkpoint "
+            raise BundleError(f"{p}: the tar holds no .index file, so no TF V2 checkpoint "
                                   f"(members: {listing or 'none'}); a TF V1 checkpoint (pre-1.0, no "
                                   ".index) is not supported")
         return indexes[0][: -len(".index")]
@@ -484,14 +487,14 @@ class TFCheckpoint:
         if self._tar is not None:
             member = self._members.get(name)
             if member is None:
-                raise CheckpointError(f"{self.path}: the tar has no member {name!r}")
+                raise BundleError(f"{self.path}: the tar has no member {name!r}")
             f = self._tar.extractfile(member)
             assert f is not None
             return f, member.size, f"{self.path}:{name}"
         try:
             f = open(name, "rb")  # noqa: SIM115 - kept open until close()
         except FileNotFoundError:
-            raise CheckpointError(f"{name}: missing") from None
+            raise BundleError(f"{name}: missing") from None
         size = f.seek(0, 2)
         f.seek(0)
         return f, size, name
@@ -518,26 +521,26 @@ class TFCheckpoint:
         finally:
             f.close()
         if len(data) != size:
-            raise CheckpointError(f"{where}: read {len(data)} of {size} bytes")
+            raise BundleError(f"{where}: read {len(data)} of {size} bytes")
         try:
             self._parse_index(data, where)
         except _Corrupt as e:
-            raise CheckpointError(f"{where}: corrupt index: {e}") from None
+            raise BundleError(f"{where}: corrupt index: {e}") from None
 
     def _block(self, data: bytes, handle: tuple[int, int], what: str, where: str) -> bytes:
         offset, size = handle
         if offset + size + 5 > len(data) - _FOOTER:
-            raise CheckpointError(f"{where}: truncated or corrupt index: the {what} at offset {offset} "
+            raise BundleError(f"{where}: truncated or corrupt index: the {what} at offset {offset} "
                                   f"({size} bytes) runs past the end of the file ({len(data)} bytes)")
         block, kind = data[offset : offset + size], data[offset + size]
         stored = struct.unpack_from("<I", data, offset + size + 1)[0]
         if crc32c(data[offset : offset + size + 1]) != unmask_crc(stored):
-            raise CheckpointError(f"{where}: corrupt index: crc mismatch in the {what} at offset {offset}")
+            raise BundleError(f"{where}: corrupt index: crc mismatch in the {what} at offset {offset}")
         if kind == 0:
             return block
         if kind == 1:
             return _snappy(block)
-        raise CheckpointError(f"{where}: the {what} at offset {offset} uses compression type {kind}; "
+        raise BundleError(f"{where}: the {what} at offset {offset} uses compression type {kind}; "
                               "TF index blocks are uncompressed (0) or snappy (1)")
 
     @staticmethod
@@ -562,10 +565,10 @@ class TFCheckpoint:
 
     def _parse_index(self, data: bytes, where: str) -> None:
         if len(data) < _FOOTER:
-            raise CheckpointError(f"{where}: truncated: {len(data)} bytes, less than the {_FOOTER}-byte "
+            raise BundleError(f"{where}: truncated: {len(data)} bytes, less than the {_FOOTER}-byte "
                                   "footer of a TF checkpoint index")
         if struct.unpack_from("<Q", data, len(data) - 8)[0] != _TABLE_MAGIC:
-            raise CheckpointError(f"{where}: truncated, or not a TF checkpoint index: the last 8 bytes are "
+            raise BundleError(f"{where}: truncated, or not a TF checkpoint index: the last 8 bytes are "
                                   "not the table magic 0xdb4775248b80fb57")
         footer = data[len(data) - _FOOTER :]
         _, pos = _varint(footer, 0)  # the metaindex block's offset and size (it is always empty)
@@ -584,10 +587,10 @@ class TFCheckpoint:
             raw += self._block_entries(self._block(data, (off, size), "data block", where))
         header = raw[0][1] if raw and raw[0][0] == b"" else None
         if header is None:
-            raise CheckpointError(f"{where}: no bundle header (the entry with the empty key): not a TF V2 "
+            raise BundleError(f"{where}: no bundle header (the entry with the empty key): not a TF V2 "
                                   "checkpoint index")
         if header[:1] == b"\x0a":  # a V1 table's "" entry is SavedTensorSlices {meta = 1}
-            raise CheckpointError(f"{where}: a TensorFlow V1 checkpoint table (pre-1.0 format), which Segue "
+            raise BundleError(f"{where}: a TensorFlow V1 checkpoint table (pre-1.0 format), which Segue "
                                   "does not read; re-save it with TensorFlow to get the V2 format")
         for key, value in raw[1:]:
             if key[:1] == b"\x00":
@@ -600,19 +603,19 @@ class TFCheckpoint:
         self.num_shards = _int64(h, 1, 1) or 1
         endianness = _int64(h, 2)
         if endianness not in (0, 1):
-            raise CheckpointError(f"{where}: unknown byte order {endianness} in the bundle header")
+            raise BundleError(f"{where}: unknown byte order {endianness} in the bundle header")
         self.big_endian = endianness == 1
         version = _proto(h[3][-1]) if h.get(3) else {}
         min_consumer = _int64(version, 2)
         if min_consumer > 1:
-            raise CheckpointError(f"{where}: written by a newer TensorFlow (bundle format needs a reader of "
+            raise BundleError(f"{where}: written by a newer TensorFlow (bundle format needs a reader of "
                                   f"version {min_consumer}; Segue reads version 1)")
         for e in list(entries.values()) + list(slices.values()):
             if e.dtype not in _DTYPES:
                 what = _UNSUPPORTED_DTYPES.get(e.dtype, f"DataType {e.dtype}")
-                raise CheckpointError(f"{where}: tensor {e.name!r} has dtype {what}, which Segue does not read")
+                raise BundleError(f"{where}: tensor {e.name!r} has dtype {what}, which Segue does not read")
             if not 0 <= e.shard < self.num_shards:
-                raise CheckpointError(f"{where}: corrupt index: tensor {e.name!r} is in shard {e.shard} of "
+                raise BundleError(f"{where}: corrupt index: tensor {e.name!r} is in shard {e.shard} of "
                                       f"{self.num_shards}")
         self._entries = entries
         self._slices = slices
@@ -632,26 +635,26 @@ class TFCheckpoint:
             name = self.data_file(shard)
             try:
                 self._files[shard] = self._open(name)
-            except CheckpointError:
-                raise CheckpointError(f"{self.path}: data shard {Path(name).name} is missing "
+            except BundleError:
+                raise BundleError(f"{self.path}: data shard {Path(name).name} is missing "
                                       f"(the index names {self.num_shards} shards)") from None
         return self._files[shard]
 
     def _raw(self, e: _Entry) -> bytearray:
         f, size, where = self._shard(e.shard)
         if e.offset < 0 or e.size < 0 or e.offset + e.size > size:
-            raise CheckpointError(f"{where}: truncated: tensor {e.name!r} needs bytes {e.offset}..{e.offset + e.size} "
+            raise BundleError(f"{where}: truncated: tensor {e.name!r} needs bytes {e.offset}..{e.offset + e.size} "
                                   f"but the file has {size} bytes")
         f.seek(e.offset)
         buf = bytearray(e.size)
         got = f.readinto(buf)
         if got != e.size:
-            raise CheckpointError(f"{where}: truncated: read {got} of the {e.size} bytes of tensor {e.name!r}")
+            raise BundleError(f"{where}: truncated: read {got} of the {e.size} bytes of tensor {e.name!r}")
         return buf
 
     def _check(self, e: _Entry, actual: int) -> None:
         if self.verify and mask_crc(actual) != e.crc:
-            raise CheckpointError(
+            raise BundleError(
                 f"{self._shard(e.shard)[2]}: crc32c mismatch in tensor {e.name!r} (bytes {e.offset}.."
                 f"{e.offset + e.size}): stored {unmask_crc(e.crc):#010x}, computed {actual:#010x}; "
                 "the file is corrupt (re-download it)")
@@ -665,7 +668,7 @@ class TFCheckpoint:
             return self._strings(e, buf, count, order)
         dtype = np.dtype(code if code[1:] == "1" else order + code)  # one-byte types have no byte order
         if e.size != count * dtype.itemsize:
-            raise CheckpointError(f"{self._where}: corrupt index: tensor {e.name!r} of shape {list(e.shape)} "
+            raise BundleError(f"{self._where}: corrupt index: tensor {e.name!r} of shape {list(e.shape)} "
                                   f"({kind}) should take {count * dtype.itemsize} bytes, its entry says {e.size}")
         if self.verify:
             self._check(e, crc32c(buf))
@@ -685,16 +688,16 @@ class TFCheckpoint:
                 n, pos = _varint(data, pos)
                 lengths.append(n)
         except _Corrupt:
-            raise CheckpointError(f"{self._where}: corrupt string tensor {e.name!r}") from None
+            raise BundleError(f"{self._where}: corrupt string tensor {e.name!r}") from None
         stored = data[pos : pos + 4]
         pos += 4
         if pos + sum(lengths) != len(data):
-            raise CheckpointError(f"{self._where}: corrupt string tensor {e.name!r}: its lengths add up to "
+            raise BundleError(f"{self._where}: corrupt string tensor {e.name!r}: its lengths add up to "
                                   f"{pos + sum(lengths)} bytes, its entry says {len(data)}")
         packed = b"".join(struct.pack(order + ("I" if n <= 0xFFFFFFFF else "Q"), n) for n in lengths)
         if self.verify:
             if struct.unpack(order + "I", stored)[0] != mask_crc(crc32c(packed)):
-                raise CheckpointError(f"{self._shard(e.shard)[2]}: crc32c mismatch in the lengths of string "
+                raise BundleError(f"{self._shard(e.shard)[2]}: crc32c mismatch in the lengths of string "
                                       f"tensor {e.name!r}; the file is corrupt")
             self._check(e, crc32c(packed + stored + data[pos:]))
         out = np.empty(count, dtype=object)
@@ -715,17 +718,17 @@ class TFCheckpoint:
                     part = se
                     break
             if part is None:
-                raise CheckpointError(f"{self._where}: partitioned tensor {e.name!r}: no entry for its slice "
+                raise BundleError(f"{self._where}: partitioned tensor {e.name!r}: no entry for its slice "
                                       f"{list(extents)}")
             index = tuple(slice(s, s + n) for s, n in extents)
             values = self._decode(part)
             if values.shape != out[index].shape:
-                raise CheckpointError(f"{self._where}: partitioned tensor {e.name!r}: slice {list(extents)} "
+                raise BundleError(f"{self._where}: partitioned tensor {e.name!r}: slice {list(extents)} "
                                       f"holds shape {list(values.shape)}")
             out[index] = values
             covered += values.size
         if covered != out.size:
-            raise CheckpointError(f"{self._where}: partitioned tensor {e.name!r}: its slices cover {covered} of "
+            raise BundleError(f"{self._where}: partitioned tensor {e.name!r}: its slices cover {covered} of "
                                   f"its {out.size} values")
         return out
 
@@ -733,14 +736,14 @@ class TFCheckpoint:
         """One tensor as a writable numpy array in native byte order."""
         e = self._entries.get(name)
         if e is None:
-            raise CheckpointError(f"{self.path}: no tensor {name!r} in this checkpoint")
+            raise BundleError(f"{self.path}: no tensor {name!r} in this checkpoint")
         return self._partitioned(e) if e.slices else self._decode(e)
 
     def read_all(self, names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
         wanted = list(self._entries) if names is None else list(names)
         missing = [n for n in wanted if n not in self._entries]
         if missing:
-            raise CheckpointError(f"{self.path}: no tensor {missing[0]!r} in this checkpoint"
+            raise BundleError(f"{self.path}: no tensor {missing[0]!r} in this checkpoint"
                                   + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
         # in file order: seeking backwards in a compressed tar means decompressing again
         order = sorted(wanted, key=lambda n: (self._entries[n].shard, self._entries[n].offset, n))
@@ -748,15 +751,15 @@ class TFCheckpoint:
         return {n: got[n] for n in sorted(got)}
 
 
-def read_tf_checkpoint(path: str | Path, names: Iterable[str] | None = None,
-                       verify: bool = True) -> dict[str, np.ndarray]:
+def read_bundle(path: str | Path, names: Iterable[str] | None = None,
+                verify: bool = True) -> dict[str, np.ndarray]:
     """Tensors of a TF V2 checkpoint (a ``.tar``, ``.index``, prefix or folder): name -> array.
     ``names``: only these (else all). ``verify``: check each tensor's crc32c (default)."""
     with TFCheckpoint(path, verify=verify) as ckpt:
         return ckpt.read_all(names)
 
 
-def list_tf_checkpoint(path: str | Path) -> dict[str, tuple[str, tuple[int, ...]]]:
+def list_bundle(path: str | Path) -> dict[str, tuple[str, tuple[int, ...]]]:
     """name -> (dtype name, shape) of every tensor, from the index alone (no data file is read).
     dtype names are numpy's, plus "string" and "bfloat16" (read as float32)."""
     with TFCheckpoint(path) as ckpt:
@@ -770,229 +773,6 @@ def is_tf_checkpoint(path: str | Path) -> bool:
     s = str(p)
     if p.is_dir():
         return False
-    if s.endswith(".index") or s.endswith(_TAR_SUFFIXES) or _DATA_FILE.match(s):
+    if s.endswith(".index") or s.endswith(TAR_SUFFIXES) or _DATA_FILE.match(s):
         return p.is_file()
     return Path(s + ".index").is_file()
-
-
-# --- MusicVAE checkpoints -> Segue ---------------------------------------------------------------
-
-_FLOAT_KINDS = ("float16", "float32", "float64", "bfloat16")
-_ENCODER_L0 = "bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/"
-_KNOWN = ("melody: 90 inputs and 90 outputs (pitches 21..108); drums: the 10-wide roll in, 512 out; "
-          "trio: 692 in, heads of 90, 90 and 512 out")
-
-
-def _output_heads(shapes: dict[str, Any]) -> tuple[str, list[str]]:
-    """(decoder kind, the output_projection scopes of its heads), from the variable names."""
-    def numbered(fmt: str) -> list[str]:
-        out = []
-        while fmt.format(k=len(out)) + "kernel" in shapes:
-            out.append(fmt.format(k=len(out)))
-        return out
-
-    if "decoder/output_projection/kernel" in shapes:
-        return "flat", ["decoder/output_projection/"]
-    if "core_decoder/decoder/output_projection/kernel" in shapes:
-        return "hierarchical", ["core_decoder/decoder/output_projection/"]
-    heads = numbered("core_decoder/core_decoder_{k}/decoder/output_projection/")
-    if heads:
-        return "hierarchical", heads
-    heads = numbered("core_decoder_{k}/decoder/output_projection/")
-    if heads:
-        return "flat", heads
-    raise CheckpointError("no decoder output projection (looked for decoder/output_projection/kernel, "
-                          "core_decoder/decoder/output_projection/kernel and "
-                          "core_decoder/core_decoder_0/decoder/output_projection/kernel): not a MusicVAE "
-                          "checkpoint Segue knows")
-
-
-def _refuse(names: Iterable[str], where: Path) -> None:
-    names = list(names)
-    checks = [
-        (lambda n: "/nade/" in n, "a NADE decoder (nade/* variables, e.g. nade-drums_2bar_full)"),
-        (lambda n: n.startswith("control_preprocessing/"), "control preprocessing (control_preprocessing/*)"),
-        (lambda n: n.startswith("decoder/hierarchical_level_1/"),
-         "a decoder with two conductor levels (decoder/hierarchical_level_1/*); Segue's has one"),
-        (lambda n: n.startswith("encoder/hierarchical_level_2/"),
-         "a hierarchical encoder with three levels (encoder/hierarchical_level_2/*); Segue's has two"),
-    ]
-    for test, what in checks:
-        if any(test(n) for n in names):
-            raise CheckpointError(f"{where}: unsupported: {what}")
-
-
-def _infer_representation(shapes: dict[str, Any], pitch_table: str, base: dict[str, Any] | None,
-                          where: Path):
-    from segue.models.representation import (
-        DrumsRepresentation,
-        MelodyRepresentation,
-        TrioRepresentation,
-        representation_from_dict,
-    )
-
-    decoder, heads = _output_heads(shapes)
-    widths = [int(shapes[h + "kernel"].shape[1]) for h in heads]
-    for cell in ("encoder/cell_0/", "encoder/hierarchical_level_0/cell_0/"):
-        if cell + _ENCODER_L0 + "kernel" in shapes and cell + _ENCODER_L0 + "bias" in shapes:
-            kernel, bias = shapes[cell + _ENCODER_L0 + "kernel"], shapes[cell + _ENCODER_L0 + "bias"]
-            depth = int(kernel.shape[0]) - int(bias.shape[0]) // 4
-            break
-    else:
-        raise CheckpointError(f"{where}: no encoder weights (looked for encoder/cell_0/{_ENCODER_L0}kernel "
-                              f"and encoder/hierarchical_level_0/cell_0/{_ENCODER_L0}kernel)")
-    base_rep = representation_from_dict(base) if base else None
-    if widths == [512] and depth == 10:
-        return DrumsRepresentation(pitch_table), decoder
-    if widths == [512] and depth == 512:
-        raise CheckpointError(f"{where}: unsupported: drums with one-hot input (512 inputs; Segue's drums read "
-                              "the 10-wide roll of DrumsConverter(roll_input=True))")
-    if len(widths) == 1 and widths[0] == depth:
-        if base_rep is not None and base_rep.kind == "melody" and base_rep.input_depth == depth:
-            return base_rep, decoder
-        if depth == 90:
-            return MelodyRepresentation(21, 108), decoder
-        groove = " (27 outputs is GrooVAE's: drum hits, velocities and offsets, which Segue does not model)"
-        raise CheckpointError(f"{where}: unsupported: {depth} inputs and outputs{groove if depth == 27 else ''}. "
-                              "Segue reads a melody of another width only with a config_name whose melody "
-                              f"range gives {depth} classes; it knows {_KNOWN}")
-    if widths == [90, 90, 512] and depth == 692:
-        return TrioRepresentation(pitch_table), decoder
-    raise CheckpointError(f"{where}: unsupported: {depth} inputs and output heads of {widths} (chord or "
-                          f"control conditioning, multitrack, or another converter); Segue knows {_KNOWN}")
-
-
-def _base_config(config_name: Any, candidates: list[str]) -> tuple[Any, bool]:
-    """(the config named, or the one the file name names; whether it was named explicitly)."""
-    from segue.models.configs import CONFIGS, MusicVAEConfig
-
-    if isinstance(config_name, MusicVAEConfig):
-        return config_name, True
-    if config_name is not None:
-        if config_name not in CONFIGS:
-            raise CheckpointError(f"unknown config {config_name!r}; known: {', '.join(CONFIGS)}")
-        return CONFIGS[config_name], True
-    for c in candidates:
-        for name in (c, c.split(".")[0]):
-            if name in CONFIGS:
-                return CONFIGS[name], False
-    return None, False
-
-
-def _name_candidates(ckpt: TFCheckpoint) -> list[str]:
-    """e.g. cat-drums_2bar_small.lokl.tar holding cat-drums_2bar_small.lokl.ckpt.index -> both stems."""
-    out = []
-    if ckpt._tar is not None:
-        name = ckpt.path.name
-        for suffix in _TAR_SUFFIXES:
-            if name.endswith(suffix):
-                name = name[: -len(suffix)]
-                break
-        out.append(name)
-    out.append(re.sub(r"\.ckpt(-\d+)?$", "", Path(ckpt.prefix).name))
-    return [c for c in out if c]
-
-
-def load_tf_checkpoint(path: str | Path, config_name: str | MusicVAEConfig | None = None,
-                       device: Any = None, *, pitch_table: str = "legacy",
-                       verify: bool = True) -> LatentModel:
-    """A Python Magenta MusicVAE checkpoint (a ``.tar``, ``.index``, prefix or folder) -> a LatentModel.
-
-    The architecture comes from the variable shapes: a flat bidirectional encoder (any number of
-    stacked layers, as cat-* and the stacked two-layer one of hierdec-*), or the two-level
-    hierarchical encoder (hier-*); a flat decoder or the conductor; melody (90 classes, pitches
-    21..108), drums (the 10-wide roll in, 512 classes out) or trio (90, 90, 512). Segue's layer,
-    z and head sizes follow the checkpoint.
-
-    What the shapes cannot say, the window, comes from ``config_name`` (a name in
-    ``segue.models.configs.CONFIGS`` or a MusicVAEConfig, whose sizes must match the checkpoint's;
-    its training hyperparameters are kept too). Without it, a config whose name the file name
-    starts with (``cat-mel_2bar_big.tar``) is used when its sizes match; else 2 bars (32 steps)
-    for a flat decoder and 16 bars in 16 segments for a conductor, as every Python MusicVAE
-    checkpoint has. Drum tables cannot be seen in weights either: ``pitch_table`` (default
-    ``"legacy"``, the pre-2019 note_seq table the 2018 checkpoints were trained with).
-
-    Ignored, and listed in the training facts: ``global_step`` (recorded), optimizer slots
-    (``*/Adam``, ``*/Adam_1``, ``beta1_power``, ...) and anything else unused. Refused, naming the
-    feature: NADE decoders, GrooVAE, control preprocessing, one-hot drum input, chord or other
-    conditioning, deeper hierarchies. Only the variables the model uses are read (so optimizer slots
-    cost nothing), each crc32c-checked unless ``verify=False``.
-    """
-    from dataclasses import replace
-
-    from segue.models.checkpoint import CheckpointMeta
-    from segue.models.inference import LatentModel
-    from segue.models.magenta_js import SIGMA_MISSING, config_from_weights, map_weights, tf_variable_names
-    from segue.models.representation import DRUM_PITCH_TABLES
-
-    if pitch_table not in DRUM_PITCH_TABLES:
-        raise CheckpointError(f"pitch_table must be one of {sorted(DRUM_PITCH_TABLES)}, not {pitch_table!r}")
-    with TFCheckpoint(path, verify=verify) as ckpt:
-        where = ckpt.path
-        listing = ckpt.entries
-        _refuse(listing, where)
-        shapes = {n: np.broadcast_to(np.zeros((), np.float32), shape)  # shapes only, no memory
-                  for n, (kind, shape) in listing.items() if kind in _FLOAT_KINDS}
-        candidates = _name_candidates(ckpt)
-        base, explicit = _base_config(config_name, candidates)
-        rep, decoder = _infer_representation(shapes, pitch_table, base.representation if base else None, where)
-        if decoder == "flat" and any(n.startswith("encoder/hierarchical_level_") for n in listing):
-            raise CheckpointError(f"{where}: unsupported: a hierarchical encoder with a flat decoder (Magenta "
-                                  "pairs the hierarchical encoder with a conductor)")
-        if base is not None and not explicit and (base.decoder != decoder or
-                                                  base.representation.get("kind") != rep.kind):
-            base = None
-        if base is not None and base.decoder != decoder:
-            raise CheckpointError(f"{where}: the checkpoint has a {decoder} decoder, config {base.name!r} a "
-                                  f"{base.decoder} one")
-        if base is not None:
-            steps, segments = base.max_seq_len, base.num_segments if decoder == "hierarchical" else 0
-        else:
-            steps, segments = (256, 16) if decoder == "hierarchical" else (32, 0)
-        name = f"tf/{candidates[0]}"
-        config = config_from_weights(name, rep, shapes, where, steps, segments)
-        notes = []
-        if base is not None:
-            sizes = ("z_size", "enc_rnn_size", "dec_rnn_size", "encoder", "decoder")
-            diff = [f"{k} {getattr(config, k)} (config: {getattr(base, k)})" for k in sizes
-                    if getattr(config, k) != getattr(base, k)]
-            if diff and explicit:
-                raise CheckpointError(f"{where}: does not match config {base.name!r}: the checkpoint has "
-                                      + ", ".join(diff))
-            if diff:
-                notes.append(f"the file name suggests {base.name!r} but the sizes differ ({', '.join(diff)}); "
-                             "window and hyperparameters are Segue's defaults")
-                base = None
-            else:
-                config = replace(base, name=name, representation=rep.to_dict())
-        wanted = [n for n in tf_variable_names(config, rep.n_heads) if n in shapes]
-        arrays = ckpt.read_all(wanted)
-        step = ckpt.read("global_step") if listing.get("global_step", ("",))[0].startswith("int") else None
-    weights = dict(shapes)
-    weights.update({n: np.array(a, dtype=np.float32) for n, a in arrays.items()})  # fresh, writable
-    model, used, sigma_missing = map_weights(config, rep, weights, where)
-
-    training: dict[str, Any] = {
-        "source": "TensorFlow checkpoint (Python Magenta MusicVAE)",
-        "imported_from": str(where),
-        "tf_prefix": Path(ckpt.prefix).name,
-        "stored_dtypes": sorted({listing[n][0] for n in used}),
-        "config": (f"{base.name}: window and training hyperparameters" if base is not None else
-                   f"inferred from the variable shapes; window {steps} steps"
-                   + (f" in {segments} segments" if segments else "")),
-    }
-    if step is not None and step.size == 1:
-        training["global_step"] = int(step.reshape(()))
-    if rep.kind in ("drums", "trio"):
-        training["drum_pitch_table"] = f"{pitch_table} (assumed: a checkpoint does not record it)"
-    if sigma_missing:
-        training["sigma"] = SIGMA_MISSING.replace("Magenta.js never reads it", "left out of this checkpoint")
-    ignored = sorted(set(listing) - used - {"encoder/sigma/kernel", "encoder/sigma/bias"}
-                     - ({"global_step"} if "global_step" in training else set()))
-    if ignored:
-        training["ignored_variables"] = ignored
-    if notes:
-        training["notes"] = notes
-    meta = CheckpointMeta(config=config, training=training,
-                          licence="unknown: weights imported from a TensorFlow checkpoint; see where you got it")
-    return LatentModel(model, None, meta, device)

@@ -36,11 +36,11 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from segue.models import metrics
 from segue.models.checkpoint import package_version, save_checkpoint
 from segue.models.configs import MusicVAEConfig, get_config
 from segue.models.errors import CheckpointError, InputError
 from segue.models.musicvae import MusicVAE
+from segue.models.training import metrics
 
 log = logging.getLogger(__name__)
 STATE_VERSION = 1
@@ -243,8 +243,8 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
     evaluation (sweeps prune there: returning True stops the run)."""
     from tqdm import tqdm
 
-    from segue.models.data import load_windows
     from segue.models.inference import resolve_device
+    from segue.models.training.windows import load_windows
 
     cfg = get_config(config) if isinstance(config, str) else config
     tc = trainer_cfg

@@ -26,9 +26,10 @@ import time
 
 import torch
 
+from segue.bridge.client import Bar, EngineClient
 from segue.engine import generate
-from segue.engine.client import Bar, EngineClient
-from segue.engine.server import Engine, EngineConfig
+from segue.engine.api import EngineConfig
+from segue.engine.serving import Service
 from segue.engine.shaping import Shape
 from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
@@ -41,11 +42,12 @@ class Running:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.engine = Engine(EngineConfig(port=0, **kw), model)
-        self.port = asyncio.run_coroutine_threadsafe(self.engine.start(), self.loop).result()[1]
+        self.service = Service(EngineConfig(port=0, **kw), model)
+        self.engine = self.service.engine
+        self.port = asyncio.run_coroutine_threadsafe(self.service.start(), self.loop).result()[1]
 
     def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.engine.stop(), self.loop).result()
+        asyncio.run_coroutine_threadsafe(self.service.stop(), self.loop).result()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
 

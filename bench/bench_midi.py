@@ -24,9 +24,10 @@ import subprocess
 import threading
 import time
 
-from segue.bridge import midi
+from segue.bridge import ports
 from segue.bridge.clock import PPQN
-from segue.engine.midi_host import DetachedEngine, MidiHost, MidiSettings, open_host
+from segue.engine.midi import MidiSession, MidiSettings, open_midi_session
+from segue.engine.testing import FakeEngine
 from segue.models.notes import Note
 
 PATTERN = [Note(60 + (k * 5) % 24, k * 0.25, 0.2, 100) for k in range(16)]  # 16ths
@@ -42,16 +43,16 @@ class Clock(threading.Thread):
         self.late: list[float] = []
 
     def run(self) -> None:
-        self.send((midi.START,))
+        self.send(ports.realtime(ports.START))
         self.t0 = time.monotonic() + 0.2
         for k in range(self.pulses):
             target = self.t0 + k * self.period
             while (left := target - time.monotonic()) > 0:
                 if left > 0.001:
                     time.sleep(left - 0.0005)
-            self.send((midi.CLOCK,))
+            self.send(ports.realtime(ports.CLOCK))
             self.late.append(time.monotonic() - target)
-        self.send((midi.STOP,))
+        self.send(ports.realtime(ports.STOP))
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -60,18 +61,18 @@ def percentile(xs: list[float], q: float) -> float:
 
 
 def measure(backend: str, bpm: float, bars: int, offset_ms: float) -> dict:
-    engine = DetachedEngine("midi:bench")
+    engine = FakeEngine("midi:bench")
     received: list[tuple[tuple, float]] = []
     if backend == "memory":
-        daw, inp = midi.memory_pair("Segue In")
-        out = midi.MemoryOutput(name="Segue Out", record=True)
-        host = MidiHost(engine, inp, out, "midi:bench", offset_ms=offset_ms).start()
+        daw, inp = ports.memory_pair("Segue In")
+        out = ports.MemoryOutput(name="Segue Out", record=True)
+        host = MidiSession(engine, inp, out, "midi:bench", offset_ms=offset_ms).start()
         send, close = daw.send, (lambda: None)
     else:
         os.environ["SEGUE_MIDI_API"] = "jack"
-        host = open_host(engine, MidiSettings(offset_ms=offset_ms, instance="midi:bench"))
-        to_host = midi.open_output("Segue In", virtual="bench clock", client="segue-bench")
-        from_host = midi.open_input("Segue Out", virtual="bench ear", client="segue-bench")
+        host = open_midi_session(engine, MidiSettings(offset_ms=offset_ms, instance="midi:bench"))
+        to_host = ports.open_output("Segue In", virtual="bench clock", client="segue-bench")
+        from_host = ports.open_input("Segue Out", virtual="bench ear", client="segue-bench")
         from_host.set_callback(lambda m, t: received.append((m, t)))
         send = to_host.send
 
@@ -90,7 +91,7 @@ def measure(backend: str, bpm: float, bars: int, offset_ms: float) -> dict:
         close()
     sent = host.out.sent if backend == "memory" else received
     spb = 60.0 / bpm
-    ons = [t for m, t in sent if midi.is_note_on(m)]
+    ons = [t for m, t in sent if ports.is_note_on(m)]
     ideal = [clock.t0 + (k * 0.25) * spb + offset_ms / 1000 for k in range(len(ons))]
     errors = [(a - b) * 1000 for a, b in zip(ons, ideal)]
     median = statistics.median(errors)

@@ -6,7 +6,10 @@ Errors go to ``/segue/error rid address message``. Pushes from the engine (bars,
 carry no request id but echo their indices (bar index, version).
 
 ``docs/osc.md`` is generated from this table (``python -m segue.bridge.addresses > docs/osc.md``)
-and a test checks that the two agree.
+and a test checks that the two agree. The same table is the one vocabulary of the wire: knob
+ranges, defaults and choices, the attribute names, the scales and Live's names for them, the
+fields of ``/segue/bar/begin``. The device's ``maxpatch/js/protocol.js`` is generated from it
+(``python -m segue.bridge.addresses --js > maxpatch/js/protocol.js``), so the two cannot drift.
 
 OSC type tags: ``i`` int32, ``f`` float32, ``s`` string. A ``*`` on the last argument means it
 repeats (the note lists: pitch, start, duration, velocity per note).
@@ -24,6 +27,48 @@ MAX_CHUNK_BYTES = 8192
 NOTE_FIELDS = ("pitch", "start", "duration", "velocity")  # one note: i f f i, times in beats
 
 
+# The scales the scale knob snaps to: pitch classes above the root.
+SCALES: dict[str, tuple[int, ...]] = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "minor": (0, 2, 3, 5, 7, 8, 10),  # natural minor (aeolian)
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "locrian": (0, 1, 3, 5, 6, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+    "melodic_minor": (0, 2, 3, 5, 7, 9, 11),  # ascending ("jazz") melodic minor
+    "pentatonic_major": (0, 2, 4, 7, 9),
+    "pentatonic_minor": (0, 3, 5, 7, 10),
+    "blues": (0, 3, 5, 6, 7, 10),  # minor blues: minor pentatonic + flat fifth
+    "chromatic": tuple(range(12)),
+}
+
+# Ableton Live's scale names (Live 12's ``Song.scale_name``) -> ours. Live's scales without an
+# equivalent here (Whole Tone, Dorian #4, Bhairav, ...) are absent: a device sends "no snapping"
+# for them.
+LIVE_SCALES: dict[str, str] = {
+    "Major": "major",
+    "Minor": "minor",
+    "Dorian": "dorian",
+    "Mixolydian": "mixolydian",
+    "Lydian": "lydian",
+    "Phrygian": "phrygian",
+    "Locrian": "locrian",
+    "Harmonic Minor": "harmonic_minor",
+    "Melodic Minor": "melodic_minor",
+    "Major Pentatonic": "pentatonic_major",
+    "Minor Pentatonic": "pentatonic_minor",
+    "Blues": "blues",
+    "Minor Blues": "blues",
+    "Chromatic": "chromatic",
+}
+
+# The paper's five attributes, in the order every client shows them (models.attributes.ATTRIBUTES
+# holds the same names: a test keeps them equal).
+ATTRIBUTE_KNOBS = ("note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th")
+
+
 @dataclass(frozen=True)
 class Arg:
     name: str
@@ -33,6 +78,8 @@ class Arg:
     optional: bool = False
     repeats: bool = False  # the rest of the message: groups of this and the following fields
     doc: str = ""
+    default: float | str | None = None  # a knob's value in a new session
+    choices: tuple[str, ...] = ()  # the values a string knob takes (checked by the knob itself)
 
     def check(self, value, address: str) -> str | None:
         """A readable complaint about ``value``, or None when it is fine."""
@@ -94,22 +141,21 @@ def a(path: str, *args: Arg, reply: str, doc: str, errors: str = "", kind: str =
 
 
 KNOBS = {  # /segue/knob/set/<name> rid value
-    "morph": Arg("value", "f", 0.0, 1.0, doc="0 = slot A, 1 = slot B (slerp)"),
-    "temperature": Arg("value", "f", 0.0, 4.0, doc="0 = argmax"),
-    "seed": Arg("value", "i", 0, 2**31 - 1),
-    "note_density": Arg("value", "f", -3.0, 3.0, doc="attribute amounts: z + amount * vector"),
-    "c_diatonic": Arg("value", "f", -3.0, 3.0),
-    "average_interval": Arg("value", "f", -3.0, 3.0),
-    "syncopation_16th": Arg("value", "f", -3.0, 3.0),
-    "syncopation_8th": Arg("value", "f", -3.0, 3.0),
-    "velocity": Arg("value", "i", 0, 127, doc="0 = keep the model's/groove's velocity, else fixed"),
-    "groove": Arg("value", "f", 0.0, 1.0, doc="how much of the source clip's micro-timing and velocity to keep"),
-    "octave": Arg("value", "i", -4, 4, doc="transpose the output by octaves"),
-    "range_low": Arg("value", "i", 0, 127, doc="lowest output pitch; notes below fold up by octaves"),
-    "range_high": Arg("value", "i", 0, 127, doc="highest output pitch; notes above fold down by octaves"),
-    "scale_root": Arg("value", "i", -1, 11, doc="pitch class of the scale's root; -1 = no snapping"),
-    "scale": Arg("value", "s", doc="major, minor, dorian, phrygian, lydian, mixolydian, locrian, "
-                 "harmonic_minor, melodic_minor, pentatonic_major, pentatonic_minor, blues, chromatic"),
+    "morph": Arg("value", "f", 0.0, 1.0, default=0.0, doc="0 = slot A, 1 = slot B (slerp)"),
+    "temperature": Arg("value", "f", 0.0, 4.0, default=0.0, doc="0 = argmax"),
+    "seed": Arg("value", "i", 0, 2**31 - 1, default=0),
+    **{name: Arg("value", "f", -3.0, 3.0, default=0.0,
+                 doc="attribute amounts: z + amount * vector" if name == ATTRIBUTE_KNOBS[0] else "")
+       for name in ATTRIBUTE_KNOBS},
+    "velocity": Arg("value", "i", 0, 127, default=0, doc="0 = keep the model's/groove's velocity, else fixed"),
+    "groove": Arg("value", "f", 0.0, 1.0, default=0.0,
+                  doc="how much of the source clip's micro-timing and velocity to keep"),
+    "octave": Arg("value", "i", -4, 4, default=0, doc="transpose the output by octaves"),
+    "range_low": Arg("value", "i", 0, 127, default=0, doc="lowest output pitch; notes below fold up by octaves"),
+    "range_high": Arg("value", "i", 0, 127, default=127,
+                      doc="highest output pitch; notes above fold down by octaves"),
+    "scale_root": Arg("value", "i", -1, 11, default=-1, doc="pitch class of the scale's root; -1 = no snapping"),
+    "scale": Arg("value", "s", default="major", choices=tuple(SCALES), doc=", ".join(SCALES)),
 }
 
 TABLE: tuple[Address, ...] = (
@@ -170,9 +216,8 @@ TABLE: tuple[Address, ...] = (
     a("/render", Arg("steps", "i", 2, 64), reply="/segue/render/begin, /segue/render/notes ..., /segue/render/end",
       doc="Render `steps` steps of the morph from A to B (for writing clips); each step is the slots' length."),
     a("/bar/begin", Arg("bar", "i"), Arg("version", "i"), Arg("notes", "i"), Arg("chunks", "i"),
-      Arg("morph", "f"), Arg("temperature", "f"), Arg("seed", "i"), Arg("note_density", "f"),
-      Arg("c_diatonic", "f"), Arg("average_interval", "f"), Arg("syncopation_16th", "f"),
-      Arg("syncopation_8th", "f"), kind="push",
+      Arg("morph", "f"), Arg("temperature", "f"), Arg("seed", "i"), *(Arg(name, "f") for name in ATTRIBUTE_KNOBS),
+      kind="push",
       reply="-", doc="A generated bar follows: its index in the song, its version (higher replaces lower "
       "until the bar starts) and the knob values it reflects."),
     a("/bar/notes", Arg("bar", "i"), Arg("version", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",
@@ -189,6 +234,13 @@ TABLE: tuple[Address, ...] = (
 
 BY_PATH: dict[str, Address] = {entry.path: entry for entry in TABLE}
 REQUESTS = {p: e for p, e in BY_PATH.items() if e.kind == "request"}
+# The fields of /segue/bar/begin by name, in wire order: read them with bar_begin_fields().
+BAR_BEGIN = tuple(arg.name for arg in BY_PATH[PREFIX + "/bar/begin"].args)
+
+
+def bar_begin_fields(args) -> dict:
+    """The arguments of a /segue/bar/begin push by name."""
+    return dict(zip(BAR_BEGIN, args))
 
 
 def markdown() -> str:
@@ -238,5 +290,53 @@ def _arg_doc(x: Arg) -> str:
     return f"`{text}`"
 
 
+def javascript() -> str:
+    """The device's vocabulary as ``maxpatch/js/protocol.js`` (a CommonJS module for Max's [v8])."""
+    import json
+
+    def js(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def num(x):
+        return int(x) if isinstance(x, float) and x.is_integer() else x
+
+    knobs = []
+    for name, arg in KNOBS.items():
+        spec = {"type": arg.type, "default": num(arg.default)}
+        if arg.type != "s":
+            spec.update(lo=num(arg.lo), hi=num(arg.hi))
+        else:
+            spec["choices"] = list(arg.choices)
+        knobs.append(f"  {name}: {js(spec)},")
+    lines = [
+        "// GENERATED from bridge/addresses.py by `python -m segue.bridge.addresses --js > maxpatch/js/protocol.js`:",
+        "// do not edit; a test keeps the two equal. The one vocabulary of the wire, for the device.",
+        '"use strict";',
+        "",
+        f"var PREFIX = {js(PREFIX)};",
+        f"var DEFAULT_PORT = {DEFAULT_PORT};",
+        f"var CHUNK_BYTES = {DEFAULT_CHUNK_BYTES};",
+        f"var MAX_CHUNK_BYTES = {MAX_CHUNK_BYTES};",
+        f"var NOTE_FIELDS = {js(list(NOTE_FIELDS))};",
+        "// knob name -> {type: i|f|s, default, lo, hi} (numbers) or {type: s, default, choices}",
+        "var KNOBS = {",
+        *knobs,
+        "};",
+        f"var ATTRIBUTES = {js(list(ATTRIBUTE_KNOBS))};",
+        f"var SCALES = {js(list(SCALES))};",
+        "// Live's Song.scale_name -> ours; a name missing here means no snapping",
+        f"var LIVE_SCALES = {js(LIVE_SCALES)};",
+        "// the arguments of /segue/bar/begin, in wire order",
+        f"var BAR_BEGIN = {js(list(BAR_BEGIN))};",
+        "",
+        "module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES,",
+        "                   MAX_CHUNK_BYTES: MAX_CHUNK_BYTES, NOTE_FIELDS: NOTE_FIELDS, KNOBS: KNOBS,",
+        "                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN };",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    print(markdown(), end="")
+    import sys
+
+    print(javascript() if "--js" in sys.argv[1:] else markdown(), end="")

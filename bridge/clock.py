@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from segue.bridge.midi import CLOCK, CONTINUE, SONG_POSITION, START, STOP
+from segue.bridge.ports import CLOCK, CONTINUE, SONG_POSITION, START, STOP, Message
 
 PPQN = 24
 CLOCKS_PER_SIXTEENTH = 6
@@ -103,11 +102,9 @@ class ClockFollower:
         return t + (beat * PPQN - pos) * self._period + (self.offset if offset else 0.0)
 
     # --- input ----------------------------------------------------------------------------------
-    def feed(self, msg: Sequence[int], now: float) -> list[ClockEvent]:
+    def feed(self, msg: Message, now: float) -> list[ClockEvent]:
         """Take one message (others than clock ones are ignored); the transport events it makes."""
-        if not msg:
-            return []
-        status = msg[0]
+        status = msg.type
         if status == CLOCK:
             return self._pulse(now)
         if status == START:
@@ -120,8 +117,8 @@ class ClockFollower:
             return []
         if status == STOP:
             return self._stop("stop", now)
-        if status == SONG_POSITION and len(msg) >= 3:
-            self.next_tick = ((msg[2] & 127) << 7 | (msg[1] & 127)) * CLOCKS_PER_SIXTEENTH
+        if status == SONG_POSITION:
+            self.next_tick = msg.pos * CLOCKS_PER_SIXTEENTH
             if self.playing:  # a jump while playing (a loop): the next pulse is at the new position
                 self._pending = "position"
                 return []

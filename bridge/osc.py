@@ -20,7 +20,8 @@ from segue.models.notes import Note
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AddressError", "Request", "parse_packet", "check", "message", "note_chunks", "ParseError"]
+__all__ = ["AddressError", "Request", "parse_packet", "check", "message", "note_groups", "note_chunks", "flat_notes",
+           "unflat_notes", "ParseError"]
 
 
 class AddressError(SegueError):
@@ -98,9 +99,10 @@ def _padded(n: int) -> int:
     return (n + 4) & ~3  # OSC strings: NUL-terminated, padded to 4 bytes
 
 
-def note_chunks(address: str, head: Sequence, notes: Sequence[Note], budget: int) -> Iterator[bytes]:
-    """Messages ``address *head seq {pitch start duration velocity}*`` whose size stays within
-    ``budget`` bytes; always at least one (possibly empty) chunk. ``seq`` counts from 0."""
+def note_groups(address: str, head: Sequence, notes: Sequence[Note], budget: int) -> list[Sequence[Note]]:
+    """The notes cut into groups such that each message ``address *head seq {note}*`` stays within
+    ``budget`` bytes; always at least one (possibly empty) group. The one splitter: the engine's
+    pushes, the Python client's uploads and the device's ``noteGroups`` (messages.js) cut alike."""
     # sizes in UTF-8 bytes, not characters: a non-ASCII name is longer on the wire
     fixed = _padded(len(address.encode())) + sum(4 if not isinstance(h, str) else _padded(len(h.encode()))
                                                  for h in head) + 4
@@ -108,10 +110,21 @@ def note_chunks(address: str, head: Sequence, notes: Sequence[Note], budget: int
     per_note = 16 + 4
     base = fixed + _padded(1 + len(head) + 1)
     per_chunk = max(1, (budget - base - 4) // per_note)
-    seq = 0
-    for start in range(0, max(len(notes), 1), per_chunk):
-        flat: list = []
-        for n in notes[start : start + per_chunk]:
-            flat += [int(n.pitch), float(n.start), float(n.duration), int(n.velocity)]
-        yield message(address, *head, seq, *flat)
-        seq += 1
+    return [notes[k : k + per_chunk] for k in range(0, max(len(notes), 1), per_chunk)]
+
+
+def note_chunks(address: str, head: Sequence, notes: Sequence[Note], budget: int) -> Iterator[bytes]:
+    """Messages ``address *head seq {pitch start duration velocity}*`` whose size stays within
+    ``budget`` bytes; always at least one (possibly empty) chunk. ``seq`` counts from 0."""
+    for seq, group in enumerate(note_groups(address, head, notes, budget)):
+        yield message(address, *head, seq, *flat_notes(group))
+
+
+def flat_notes(notes: Sequence[Note]) -> list:
+    """pitch:i start:f duration:f velocity:i per note, as the note lists travel."""
+    return [v for n in notes for v in (int(n.pitch), float(n.start), float(n.duration), int(n.velocity))]
+
+
+def unflat_notes(flat: Sequence) -> list[Note]:
+    return [Note(int(flat[k]), float(flat[k + 1]), float(flat[k + 2]), int(flat[k + 3]))
+            for k in range(0, len(flat) - 3, 4)]

@@ -15,9 +15,7 @@ import torch
 from segue.engine.shaping import Groove, Shape, shape_bar
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
-from segue.models.notes import Note
-
-BEATS_PER_BAR = 4.0
+from segue.models.notes import BEATS_PER_BAR, Note
 
 
 @dataclass(frozen=True)

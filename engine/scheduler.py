@@ -11,8 +11,7 @@ import math
 from dataclasses import dataclass
 
 from segue.engine.session import Transport
-
-BEATS_PER_BAR = 4.0
+from segue.models.notes import BEATS_PER_BAR
 
 
 def bar_of(beat: float) -> int:

@@ -1,5 +1,8 @@
 """Client sessions: each device instance or controller has its own model, slots, knobs and
-transport. Sessions are saved atomically and restored by instance id after a restart."""
+transport. Sessions are saved atomically and restored by instance id after a restart.
+
+A session knows nothing of how its client talks to the engine (OSC address, MIDI ports, a web
+page): the adapters keep that."""
 
 from __future__ import annotations
 
@@ -13,20 +16,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from segue.bridge.addresses import DEFAULT_CHUNK_BYTES
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, KNOBS
 from segue.engine.shaping import Groove, Shape
 from segue.models.notes import Note
 
 log = logging.getLogger(__name__)
-ATTRIBUTE_KNOBS = ("note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th")
 STATE_VERSION = 1
 
 
 @dataclass
 class Knobs:
-    morph: float = 0.0
-    temperature: float = 0.0
-    seed: int = 0
+    morph: float = KNOBS["morph"].default
+    temperature: float = KNOBS["temperature"].default
+    seed: int = KNOBS["seed"].default
     attributes: dict[str, float] = field(default_factory=dict)
     shape: Shape = field(default_factory=Shape)
 
@@ -92,19 +94,61 @@ class Clip:
         return cls(notes, float(d["length"]), d.get("kind", "notes"))
 
 
-@dataclass
-class Upload:
-    expected: int  # notes announced by /clip/begin
-    length: float
-    kind: str = "notes"
-    chunks: dict[int, list[Note]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class FromClip:
+    """A slot filled by encoding an uploaded clip."""
+
+    clip: str
+
+
+@dataclass(frozen=True)
+class FromSample:
+    """A slot filled with a draw from the prior (keyed by the seed knob)."""
+
+    bars: int
+
+
+@dataclass(frozen=True)
+class FromVariation:
+    """A slot filled with another slot's codes plus ``amount`` times noise (keyed by the seed knob)."""
+
+    slot: str
+    amount: float
+
+
+Source = FromClip | FromSample | FromVariation
+_SOURCE_KINDS: dict[str, type] = {"clip": FromClip, "sample": FromSample, "variation": FromVariation}
+
+
+def source_to_json(source: Source) -> dict[str, Any]:
+    kind = next(k for k, t in _SOURCE_KINDS.items() if isinstance(source, t))
+    return {"kind": kind, **asdict(source)}
+
+
+def source_from_json(d: Any) -> Source:
+    """A slot's source as saved: a tagged object, or the string form of state files written before
+    it (``clip:<id>``, ``sample:<bars>``, ``variation:<slot>:<amount>``)."""
+    if isinstance(d, str):
+        kind, _, rest = d.partition(":")
+        if kind == "clip":
+            return FromClip(rest)
+        if kind == "sample":
+            return FromSample(int(rest))
+        if kind == "variation":
+            slot, _, amount = rest.rpartition(":")  # slot names may hold ':'
+            return FromVariation(slot, float(amount))
+        raise ValueError(f"unknown slot source {d!r}")
+    if not isinstance(d, dict) or d.get("kind") not in _SOURCE_KINDS:
+        raise ValueError(f"unknown slot source {d!r}")
+    fields_ = {k: v for k, v in d.items() if k != "kind"}
+    return _SOURCE_KINDS[d["kind"]](**fields_)
 
 
 @dataclass
 class Slot:
     """A named slot: where its codes came from, and the codes (not saved: re-encoded on restore)."""
 
-    source: str  # "clip:<id>", "sample:<bars>", "variation:<slot>:<amount>"
+    source: Source
     bars: int = 0
     padded_bars: int = 0
     mu: Any = None  # torch.Tensor (W, Z) for the session's model
@@ -115,12 +159,8 @@ class Slot:
 @dataclass
 class Session:
     instance: str
-    host: str = "127.0.0.1"
-    reply_port: int = 0
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES
     model: str = ""
     clips: dict[str, Clip] = field(default_factory=dict)
-    uploads: dict[str, Upload] = field(default_factory=dict)
     slots: dict[str, Slot] = field(default_factory=dict)
     morph_slots: tuple[str, str] = ("A", "B")
     knobs: Knobs = field(default_factory=Knobs)
@@ -140,9 +180,9 @@ class Session:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "state_version": STATE_VERSION, "instance": self.instance, "chunk_bytes": self.chunk_bytes,
+            "state_version": STATE_VERSION, "instance": self.instance,
             "model": self.model, "clips": {k: c.to_json() for k, c in self.clips.items()},
-            "slots": {k: {"source": s.source, "bars": s.bars, "groove_clip": s.groove_clip}
+            "slots": {k: {"source": source_to_json(s.source), "bars": s.bars, "groove_clip": s.groove_clip}
                       for k, s in self.slots.items()},
             "morph_slots": list(self.morph_slots), "knobs": self.knobs.to_json(), "version": self.version,
             "transport": {"tempo": self.transport.tempo, "loop_start": self.transport.loop_start,
@@ -151,10 +191,10 @@ class Session:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Session:
-        s = cls(instance=d["instance"], chunk_bytes=int(d.get("chunk_bytes", DEFAULT_CHUNK_BYTES)),
-                model=d.get("model", ""))
+        s = cls(instance=d["instance"], model=d.get("model", ""))
         s.clips = {k: Clip.from_json(c) for k, c in d.get("clips", {}).items()}
-        s.slots = {k: Slot(source=v["source"], bars=v.get("bars", 0), groove_clip=v.get("groove_clip", ""))
+        s.slots = {k: Slot(source=source_from_json(v["source"]), bars=v.get("bars", 0),
+                           groove_clip=v.get("groove_clip", ""))
                    for k, v in d.get("slots", {}).items()}
         s.morph_slots = tuple(d.get("morph_slots", ("A", "B")))[:2]
         if len(s.morph_slots) != 2:  # snapshot() unpacks two names on the tick loop

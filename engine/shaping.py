@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from segue.bridge.addresses import LIVE_SCALES, SCALES
 from segue.models.notes import Note
 
 STEPS_PER_BEAT = 4
@@ -31,52 +32,16 @@ MAX_GROOVE_OFFSET = 0.5 / STEPS_PER_BEAT  # half a 16th: 0.125 beat
 MIN_DURATION = 1 / 32  # beats; no shaped note is shorter
 _GRID_EPS = 1e-6  # how close to a 16th a start must be to count as "on the step"
 
-SCALES: dict[str, tuple[int, ...]] = {
-    "major": (0, 2, 4, 5, 7, 9, 11),
-    "minor": (0, 2, 3, 5, 7, 8, 10),  # natural minor (aeolian)
-    "dorian": (0, 2, 3, 5, 7, 9, 10),
-    "phrygian": (0, 1, 3, 5, 7, 8, 10),
-    "lydian": (0, 2, 4, 6, 7, 9, 11),
-    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
-    "locrian": (0, 1, 3, 5, 6, 8, 10),
-    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
-    "melodic_minor": (0, 2, 3, 5, 7, 9, 11),  # ascending ("jazz") melodic minor
-    "pentatonic_major": (0, 2, 4, 7, 9),
-    "pentatonic_minor": (0, 3, 5, 7, 10),
-    "blues": (0, 3, 5, 6, 7, 10),  # minor blues: minor pentatonic + flat fifth
-    "chromatic": tuple(range(12)),
-}
-
-# Ableton Live's scale names (Live 12's ``Song.scale_name``) -> ours, for the Max device's default.
-# Live's scales without an equivalent here (Whole Tone, Dorian #4, Bhairav, ...) are absent: the
-# device falls back to its own default for them.
-LIVE_SCALE_NAMES: dict[str, str] = {
-    "Major": "major",
-    "Minor": "minor",
-    "Dorian": "dorian",
-    "Mixolydian": "mixolydian",
-    "Lydian": "lydian",
-    "Phrygian": "phrygian",
-    "Locrian": "locrian",
-    "Harmonic Minor": "harmonic_minor",
-    "Melodic Minor": "melodic_minor",
-    "Major Pentatonic": "pentatonic_major",
-    "Minor Pentatonic": "pentatonic_minor",
-    "Blues": "blues",
-    "Minor Blues": "blues",
-    "Chromatic": "chromatic",
-}
-
 
 def scale_name(name: str) -> str:
     """Our name for a scale given by our name or by Live's; ValueError listing ours otherwise."""
     if isinstance(name, str):
         if name in SCALES:
             return name
-        if name in LIVE_SCALE_NAMES:
-            return LIVE_SCALE_NAMES[name]
+        if name in LIVE_SCALES:
+            return LIVE_SCALES[name]
     raise ValueError(f"scale must be one of {', '.join(SCALES)} (or one of Live's names: "
-                     f"{', '.join(LIVE_SCALE_NAMES)}), got {name!r}")
+                     f"{', '.join(LIVE_SCALES)}), got {name!r}")
 
 
 def _check_root(root: int) -> None:

@@ -196,9 +196,10 @@ class LatentModel:
                                       bar_offset)
 
     # --- clips ----------------------------------------------------------------------------------
-    def encode_clip(self, seq: NoteSequence) -> EncodedClip:
-        """A clip of any length up to the documented maximum -> one latent code per window."""
-        result = self.representation.to_indices(seq)
+    def encode_clip(self, seq: NoteSequence, bars: int | None = None) -> EncodedClip:
+        """A clip of any length up to the documented maximum -> one latent code per window.
+        ``bars``: the clip's length in bars when it is longer than its last note (a clip's loop)."""
+        result = self.representation.to_indices(seq, num_bars=bars)
         win = split_windows(result.indices, self.window_bars, self.representation.melodic_heads)
         mu, sigma = self.encode(win.windows)
         return EncodedClip(mu=mu, sigma=sigma, clip_bars=win.clip_bars, padded_bars=win.padded_bars,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DRUM_CHANNEL = 9
+BEATS_PER_BAR = 4.0  # every model plays 4/4 bars: 4 beats, 16 steps of a 16th (representation.STEPS_PER_BAR)
 
 
 @dataclass(frozen=True)

@@ -26,3 +26,18 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{message}, and SEGUE_REQUIRE_TOOLS=1 forbids skipping", pytrace=False)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    """A factory of tiny models (hidden size 8, CPU) with attribute vectors fitted from the prior:
+    ``tiny_model(seed=0, config="cat-mel_2bar_small")``."""
+    from segue.models.configs import CONFIGS
+    from segue.models.inference import LatentModel
+
+    def make(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel:
+        model = LatentModel.fresh(CONFIGS[config].scaled(8), seed=seed, device="cpu")
+        model.fit_attributes_from_prior(n=64, temperature=1.0)
+        return model
+
+    return make

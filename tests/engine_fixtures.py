@@ -10,7 +10,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from segue.engine.server import Engine, EngineConfig
+from segue.engine.api import EngineConfig
+from segue.engine.serving import Service
 from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
 
@@ -35,18 +36,18 @@ def wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
 @contextmanager
 def running_engine(model: LatentModel, state_dir: Path | None = None, models_dir: Path | None = None,
                    port: int = 0, **kw):
-    """An engine on 127.0.0.1:port (0: any free port; a fixed port lets a restarted engine come
-    back where its clients look)."""
+    """An engine with its OSC adapter (a ``Service``) on 127.0.0.1:port (0: any free port; a fixed
+    port lets a restarted engine come back where its clients look)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    engine = Engine(EngineConfig(port=port, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01, **kw),
-                    model)
+    service = Service(EngineConfig(port=port, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01, **kw),
+                      model)
     try:
-        asyncio.run_coroutine_threadsafe(engine.start(), loop).result(timeout=10)
-        yield engine
+        asyncio.run_coroutine_threadsafe(service.start(), loop).result(timeout=10)
+        yield service
     finally:
-        asyncio.run_coroutine_threadsafe(engine.stop(), loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(service.stop(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         loop.close()

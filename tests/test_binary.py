@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from segue.bridge.client import EngineClient
 from segue.engine import cli
-from segue.engine.client import EngineClient
 from segue.models import loading
 from segue.models.midifile import read_midi
 

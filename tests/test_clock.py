@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import random
 
+import mido
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segue.bridge import midi
+from segue.bridge import ports
 from segue.bridge.clock import PPQN, ClockFollower, parse_meter
 
-PULSE, START, STOP, CONTINUE = (midi.CLOCK,), (midi.START,), (midi.STOP,), (midi.CONTINUE,)
+PULSE, START, STOP, CONTINUE = (ports.realtime(k) for k in (ports.CLOCK, ports.START, ports.STOP, ports.CONTINUE))
 
 
 def period(bpm: float) -> float:
@@ -128,13 +129,13 @@ def test_stop_then_continue_resumes_from_the_next_pulse():
 
 def test_song_position_pointer_while_stopped_and_playing():
     f = ClockFollower()
-    events = f.feed(midi.song_position(16 * 3), 0.0)  # bar 3 in 16ths
+    events = f.feed(ports.song_position(16 * 3), 0.0)  # bar 3 in 16ths
     assert [e.kind for e in events] == ["position"] and events[0].beat == 12.0 and not events[0].playing
     f.feed(CONTINUE, 0.1)
     assert f.feed(PULSE, 0.2)[0].beat == 12.0
     run_pulses(f, 0.2 + period(120), 10, 120)
     # a loop: the DAW jumps back to bar 1 while playing; the next pulse is there
-    assert f.feed(midi.song_position(16), 1.0) == []
+    assert f.feed(ports.song_position(16), 1.0) == []
     events = f.feed(PULSE, 1.0 + period(120))
     assert [e.kind for e in events] == ["position"] and events[0].beat == 4.0 and f.playing
     assert f.position == 4.0
@@ -142,7 +143,7 @@ def test_song_position_pointer_while_stopped_and_playing():
 
 def test_song_position_is_fourteen_bits_lsb_first():
     f = ClockFollower()
-    f.feed((midi.SONG_POSITION, 0x7F, 0x01), 0.0)
+    f.feed(mido.Message.from_bytes([0xF2, 0x7F, 0x01]), 0.0)
     assert f.position == (0x7F | 0x01 << 7) * 6 / PPQN
 
 

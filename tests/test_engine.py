@@ -25,8 +25,12 @@ from hypothesis import strategies as st
 
 from segue.bridge import osc
 from segue.bridge.addresses import KNOBS, REQUESTS
-from segue.engine.client import Bar, EngineClient
-from segue.engine.server import Engine, EngineConfig, engine_version
+from segue.bridge.client import Bar, EngineClient
+from segue.engine.api import EngineConfig
+from segue.engine.core import Engine
+from segue.engine.osc_server import OscServer
+from segue.engine.serving import Service
+from segue.models.checkpoint import package_version as engine_version
 from segue.models.inference import LatentModel
 from segue.models.notes import Note
 
@@ -96,10 +100,11 @@ class Running:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="engine-loop", daemon=True)
         self.thread.start()
-        self.engine = Engine(EngineConfig(port=0, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01,
-                                          **config), model)
+        self.service = Service(EngineConfig(port=0, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01,
+                                            **config), model)
+        self.engine = self.service.engine
         try:
-            self.host, self.port = self.run(self.engine.start())
+            self.host, self.port = self.run(self.service.start())
         except BaseException:
             self._end_loop()
             raise
@@ -118,7 +123,7 @@ class Running:
 
     def close(self) -> None:
         try:
-            self.run(self.engine.stop())
+            self.run(self.service.stop())
         finally:
             self._end_loop()
 
@@ -807,40 +812,42 @@ def test_session_survives_an_engine_restart(model, tmp_path):
 # --- who may talk to the engine -------------------------------------------------------------------
 @pytest.fixture
 def offline_engine(model):
-    """An engine that is not listening: datagram() is called directly with made-up addresses."""
+    """An OSC adapter that is not listening: datagram() is called directly with made-up addresses."""
     engine = Engine(EngineConfig(port=0, allow=("10.0.0.7",)), model)
+    server = OscServer(engine, allow=("10.0.0.7",))
     sent: list[tuple[tuple[str, int], bytes]] = []
-    engine.send_to = lambda target, data: sent.append((target, data))
-    yield engine, sent
+    server.send_to = lambda target, data: sent.append((target, data))
+    yield server, sent
     engine.worker.close()
     engine.models.close()
 
 
 def test_allowed_hosts(model):
-    engine, _ = Engine(EngineConfig(port=0, allow=("10.0.0.7",)), model), None
+    engine = Engine(EngineConfig(port=0, allow=("10.0.0.7",)), model)
+    server = OscServer(engine, allow=("10.0.0.7",))
     try:
         for host in ("127.0.0.1", "127.1.2.3", "::1", "10.0.0.7"):
-            assert engine.allowed(host), host
+            assert server.allowed(host), host
         for host in ("10.0.0.8", "192.168.1.20", "0.0.0.0", "128.0.0.1", "::ffff:10.0.0.8", "fe80::1", "",
                      "localhost.evil", "1127.0.0.1"):
-            assert not engine.allowed(host), host
+            assert not server.allowed(host), host
     finally:
         engine.worker.close()
         engine.models.close()
 
 
 def test_packets_from_elsewhere_are_dropped(offline_engine):
-    engine, sent = offline_engine
+    server, sent = offline_engine
     hello = osc.message("/segue/hello", 1, "intruder", 9999)
-    engine.datagram(hello, ("192.168.1.20", 5000))
-    engine.datagram(b"garbage", ("192.168.1.20", 5000))
-    engine.datagram(osc.message("/segue/ping", 2), ("8.8.8.8", 53))
-    assert sent == [] and engine.sessions == {} and engine.by_addr == {}
-    engine.datagram(hello, ("10.0.0.7", 5000))  # allowed by the config
-    assert engine.sessions["intruder"].host == "10.0.0.7"
+    server.datagram(hello, ("192.168.1.20", 5000))
+    server.datagram(b"garbage", ("192.168.1.20", 5000))
+    server.datagram(osc.message("/segue/ping", 2), ("8.8.8.8", 53))
+    assert sent == [] and server.engine.sessions == {} and server.by_addr == {}
+    server.datagram(hello, ("10.0.0.7", 5000))  # allowed by the config
+    assert "intruder" in server.engine.sessions and server.clients["intruder"].address == ("10.0.0.7", 9999)
     assert sent and sent[-1][0] == ("10.0.0.7", 9999)
     assert osc.parse_packet(sent[-1][1])[0][0] == "/segue/hello"
-    engine.datagram(osc.message("/segue/hello", 1, "local", 7777), ("127.0.0.1", 40000))
+    server.datagram(osc.message("/segue/hello", 1, "local", 7777), ("127.0.0.1", 40000))
     assert sent[-1][0] == ("127.0.0.1", 7777)
 
 

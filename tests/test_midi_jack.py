@@ -17,9 +17,10 @@ import pytest
 from conftest import require_tool
 from engine_fixtures import running_engine, tiny_model, wait_until
 
-from segue.bridge import midi
+from segue.bridge import ports
 from segue.bridge.clock import PPQN
-from segue.engine.midi_host import MidiSettings, open_host
+from segue.engine.api import Bar
+from segue.engine.midi import MidiSettings, open_midi_session
 
 BPM = 180.0
 SIXTY_FOURTH = 1 / 16  # beats
@@ -64,8 +65,8 @@ class Daw:
     """This test process as a DAW: an output into "Segue In" and an input from "Segue Out"."""
 
     def __init__(self):
-        self.out = midi.open_output("Segue In", virtual="to segue", client="fake-daw")
-        self.inp = midi.open_input("Segue Out", virtual="from segue", client="fake-daw")
+        self.out = ports.open_output("Segue In", virtual="to segue", client="fake-daw")
+        self.inp = ports.open_input("Segue Out", virtual="from segue", client="fake-daw")
         self.received: list[tuple[tuple, float]] = []
         self.inp.set_callback(lambda m, t: self.received.append((m, t)))
 
@@ -79,13 +80,13 @@ class Daw:
         at_pulse = at_pulse or {}
         period = 60.0 / (bpm * PPQN)
         if start:
-            self.send((midi.START,))
+            self.send(ports.realtime(ports.START))
         times = []
         t = time.monotonic() + 0.05
         for k in range(pulses):
             while (left := t - time.monotonic()) > 0:
                 time.sleep(left - 0.0005) if left > 0.001 else None
-            self.send((midi.CLOCK,))
+            self.send(ports.realtime(ports.CLOCK))
             times.append(time.monotonic())
             for m in at_pulse.get(k, ()):
                 self.send(m)
@@ -99,16 +100,26 @@ class Daw:
 
 @pytest.fixture(scope="module")
 def rig(jack):
-    with running_engine(tiny_model()) as engine:
-        host = open_host(engine, MidiSettings(instance="midi:jack"))
+    with running_engine(tiny_model()) as service:
+        engine = service.engine
+        host = open_midi_session(engine, MidiSettings(instance="midi:jack"))
         assert host.inp.api == "UNIX_JACK" or "jack" in host.inp.api.lower()
         daw = Daw()
         generated: dict[int, dict[int, list]] = {}
 
-        def record(_s, bar, version, notes):
-            generated.setdefault(bar, {})[version] = list(notes)
+        class Record:
+            keep_open = False
 
-        engine.call(engine.add_bar_sink, "midi:jack", record).result(10)
+            def bar(self, _s, bar: Bar) -> None:
+                generated.setdefault(bar.bar, {})[bar.version] = list(bar.notes)
+
+            def problem(self, _s, where, message) -> None:
+                pass
+
+            def closed(self, _s) -> None:
+                pass
+
+        engine.call(engine.attach, "midi:jack", Record()).result(10)
         engine.call(engine.set_knob, host.session, "temperature", 1.0).result(10)  # untrained: some notes
         try:
             yield engine, host, daw, generated
@@ -120,8 +131,8 @@ def rig(jack):
 def locate(host, daw) -> None:
     """Song position 0, as a DAW sends on locating; then wait (as a user would before pressing
     play) until the engine has made the first bars: on a busy CI machine that may take a moment."""
-    daw.send(midi.song_position(0))
-    wait_until(lambda: {0, 1} <= set(host._bars), 10)
+    daw.send(ports.song_position(0))
+    wait_until(lambda: {0, 1} <= set(host.queue.bars), 10)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +142,7 @@ def performance(rig):
     daw.received.clear()
     locate(host, daw)
     pulses = daw.play(BPM, int(PPQN * 4 * 2.5))
-    daw.send((midi.STOP,))
+    daw.send(ports.realtime(ports.STOP))
     wait_until(lambda: not _sounding(daw.received), 5)  # every started note ended by the stop
     return pulses, list(daw.received), {b: dict(v) for b, v in generated.items()}
 
@@ -144,7 +155,7 @@ def beat_of(pulses: list[float], t: float) -> float:
 
 def test_notes_land_in_their_bars(performance):
     pulses, received, generated = performance
-    ons = [(m[1], beat_of(pulses, t)) for m, t in received if midi.is_note_on(m)]
+    ons = [(m.note, beat_of(pulses, t)) for m, t in received if ports.is_note_on(m)]
     assert ons, "nothing played on Segue Out"
     errors: list[float] = []
     for pitch, beat in ons:
@@ -163,10 +174,10 @@ def test_notes_land_in_their_bars(performance):
 def _sounding(received) -> set[tuple[int, int]]:
     sounding: set[tuple[int, int]] = set()
     for m, _ in list(received):
-        key = (m[0] & 15, m[1])
-        if midi.is_note_on(m):
+        key = (m.channel, m.note)
+        if ports.is_note_on(m):
             sounding.add(key)
-        elif midi.is_note_off(m):
+        elif ports.is_note_off(m):
             sounding.discard(key)
     return sounding
 
@@ -179,23 +190,23 @@ def test_stop_leaves_nothing_hanging(performance):
 def test_cc_moves_the_morph(rig):
     engine, host, daw, _ = rig
     version = host.session.version
-    daw.send(midi.control_change(0, 1, 127))
+    daw.send(ports.control_change(0, 1, 127))
     wait_until(lambda: host.session.knobs.morph == 1.0, 5)
     assert host.session.knobs.morph == 1.0 and host.session.version > version
-    daw.send(midi.control_change(0, 1, 0))
+    daw.send(ports.control_change(0, 1, 0))
 
 
 def test_a_captured_phrase_is_encoded(rig):
     engine, host, daw, _ = rig
-    daw.send(midi.program_change(0, 1))  # arm slot B for two bars (from the first bar line: play starts there)
+    daw.send(ports.program_change(0, 1))  # arm slot B for two bars (from the first bar line: play starts there)
     phrase = [(62 + (k * 5) % 12, k) for k in range(8)]  # quarter notes over two bars
     events: dict[int, list] = {}
     for pitch, beat in phrase:
-        events.setdefault(beat * PPQN + 1, []).append(midi.note_on(0, pitch, 96))  # just after the beat
-        events.setdefault(beat * PPQN + 12, []).append(midi.note_off(0, pitch))
+        events.setdefault(beat * PPQN + 1, []).append(ports.note_on(0, pitch, 96))  # just after the beat
+        events.setdefault(beat * PPQN + 12, []).append(ports.note_off(0, pitch))
     locate(host, daw)
     daw.play(240.0, PPQN * 8 + 12, events)
-    daw.send((midi.STOP,))
+    daw.send(ports.realtime(ports.STOP))
     wait_until(lambda: host.captures, 5)
     (result,) = host.captures
     slot = result.future.result(timeout=10)

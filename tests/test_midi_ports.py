@@ -10,15 +10,18 @@ import threading
 import time
 from pathlib import Path
 
+import mido
 import pytest
 from engine_fixtures import running_engine, tiny_model, wait_until
 
-from segue.bridge import midi
+from segue.bridge import ports
+from segue.bridge.client import EngineClient
 from segue.bridge.clock import PPQN
-from segue.bridge.midi import MemoryOutput, PortError, match_port, memory_pair
-from segue.engine import midi_host as mh
-from segue.engine.client import EngineClient
-from segue.engine.midi_host import DEFAULT_CC, DEFAULT_PROGRAM, DetachedEngine, MidiHost, MidiMap, cc_value
+from segue.bridge.ports import MemoryOutput, PortError, match_port, memory_pair
+from segue.engine import midi as mh
+from segue.engine.api import Bar
+from segue.engine.midi import DEFAULT_CC, DEFAULT_PROGRAM, MidiMap, MidiSession, cc_value
+from segue.engine.testing import FakeEngine
 from segue.models.errors import InputError
 from segue.models.notes import Note
 
@@ -56,25 +59,30 @@ def test_match_port_says_what_is_there():
 def test_memory_pair_queues_then_calls_back():
     now = [1.0]
     out, inp = memory_pair("t", clock=lambda: now[0])
-    out.send(midi.note_on(0, 60, 100))
-    assert inp.poll() == ((0x90, 60, 100), 1.0) and inp.poll() is None
-    out.send([0xB0, 1, 64])
+    out.send(ports.note_on(0, 60, 100))
+    msg, t = inp.poll()
+    assert (msg.bytes(), t) == ([0x90, 60, 100], 1.0) and inp.poll() is None
+    out.send(ports.control_change(0, 1, 64))
     got = []
-    inp.set_callback(lambda m, t: got.append((m, t)))  # the queued one is handed over
+    inp.set_callback(lambda m, t: got.append((m.bytes(), t)))  # the queued one is handed over
     now[0] = 2.0
-    out.send((midi.CLOCK,))
-    assert got == [((0xB0, 1, 64), 1.0), ((0xF8,), 2.0)]
+    out.send(ports.realtime(ports.CLOCK))
+    assert got == [([0xB0, 1, 64], 1.0), ([0xF8], 2.0)]
     out.close()
     with pytest.raises(PortError, match="closed"):
-        out.send((midi.CLOCK,))
+        out.send(ports.realtime(ports.CLOCK))
 
 
 def test_message_helpers():
-    assert midi.song_position(300) == (0xF2, 300 & 127, 300 >> 7)
-    assert midi.is_note_on((0x93, 60, 1)) and not midi.is_note_on((0x93, 60, 0))
-    assert midi.is_note_off((0x93, 60, 0)) and midi.is_note_off((0x83, 60, 64))
-    assert midi.kind((0xB5, 1, 2)) == midi.CONTROL_CHANGE and midi.kind((0xF8,)) == midi.CLOCK
-    assert midi.program_change(15, 3) == (0xCF, 3) and midi.control_change(0, 1, 200) == (0xB0, 1, 200 & 127)
+    """Messages are mido's, with the bytes the MIDI spec gives."""
+    m = mido.Message.from_bytes
+    assert ports.song_position(300).bytes() == [0xF2, 300 & 127, 300 >> 7]
+    assert ports.is_note_on(m([0x93, 60, 1])) and not ports.is_note_on(m([0x93, 60, 0]))
+    assert ports.is_note_off(m([0x93, 60, 0])) and ports.is_note_off(m([0x83, 60, 64]))
+    assert ports.note_on(3, 60, 1).bytes() == [0x93, 60, 1] and ports.note_off(9, 36).bytes() == [0x89, 36, 0]
+    assert ports.realtime(ports.CLOCK).bytes() == [0xF8] and ports.realtime(ports.START).bytes() == [0xFA]
+    assert ports.program_change(15, 3).bytes() == [0xCF, 3]
+    assert ports.control_change(0, 1, 200).bytes() == [0xB0, 1, 200 & 127]
 
 
 # --- backends that do not work --------------------------------------------------------------------------
@@ -117,8 +125,8 @@ class FakeRtmidi:
 def fake_rtmidi(monkeypatch):
     def install(**kw):
         fake = FakeRtmidi(**kw)
-        monkeypatch.setattr(midi, "_rtmidi", lambda: fake)
-        monkeypatch.setattr(midi, "_api_cache", {})
+        monkeypatch.setattr(ports, "_rtmidi", lambda: fake)
+        monkeypatch.setattr(ports, "_api_cache", {})
         monkeypatch.delenv("SEGUE_MIDI_API", raising=False)
         monkeypatch.delenv("MIDO_BACKEND", raising=False)
         return fake
@@ -128,37 +136,38 @@ def fake_rtmidi(monkeypatch):
 def test_no_working_backend_is_a_port_error(fake_rtmidi):
     fake_rtmidi()
     with pytest.raises(PortError, match=r"no MIDI backend works here \(alsa: .*; jack: .*\); on Linux .*jackd") as e:
-        midi.open_output()
-    assert isinstance(e.value, midi.SegueError)
+        ports.open_output()
+    assert isinstance(e.value, ports.SegueError)
 
 
 def test_no_virtual_ports_says_use_loopmidi(fake_rtmidi):
     fake_rtmidi(construct_ok=True)
     with pytest.raises(PortError, match="no virtual ports"):
-        midi.open_input()
+        ports.open_input()
     with pytest.raises(PortError, match="no MIDI output port matches 'Segue Out'; available: 'loopMIDI Port 1'"):
-        midi.open_output("Segue Out")
+        ports.open_output("Segue Out")
 
 
 def test_backend_choice_from_the_environment(fake_rtmidi, monkeypatch):
     fake_rtmidi()
     monkeypatch.setenv("SEGUE_MIDI_API", "jack")
-    assert midi.requested_api() == "UNIX_JACK"
+    assert ports.requested_api() == "UNIX_JACK"
     with pytest.raises(PortError, match=r"\(UNIX_JACK: "):
-        midi.open_output()
+        ports.open_output()
     monkeypatch.setenv("SEGUE_MIDI_API", "coremidi")
     with pytest.raises(PortError, match="not compiled"):
-        midi.open_output()
+        ports.open_output()
     monkeypatch.setenv("SEGUE_MIDI_API", "beos")
     with pytest.raises(PortError, match="SEGUE_MIDI_API must be one of"):
-        midi.requested_api()
+        ports.requested_api()
     monkeypatch.delenv("SEGUE_MIDI_API")
     monkeypatch.setenv("MIDO_BACKEND", "mido.backends.rtmidi/UNIX_JACK")
-    assert midi.requested_api() == "UNIX_JACK"
+    assert ports.requested_api() == "UNIX_JACK"
 
 
 def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog):
-    from segue.engine.server import EngineConfig, serve
+    from segue.engine.api import EngineConfig
+    from segue.engine.serving import serve
 
     fake_rtmidi()
     loop = asyncio.new_event_loop()
@@ -277,10 +286,10 @@ class Sim:
 
     def __init__(self, engine=None, **kw):
         self.now = 100.0
-        self.engine = engine or DetachedEngine("midi:test")
+        self.engine = engine or FakeEngine("midi:test")
         self.daw, inp = memory_pair("Segue In", clock=lambda: self.now)
         self.out = MemoryOutput(name="Segue Out", clock=lambda: self.now, record=True)
-        self.host = MidiHost(self.engine, inp, self.out, "midi:test", clock=lambda: self.now, threaded=False,
+        self.host = MidiSession(self.engine, inp, self.out, "midi:test", clock=lambda: self.now, threaded=False,
                              **kw).start()
         self.next_pulse: float | None = None
         self.period = 60 / (120 * PPQN)
@@ -294,9 +303,9 @@ class Sim:
     def play(self, bpm: float = 120.0, beat: float = 0.0) -> None:
         self.period = 60 / (bpm * PPQN)
         if beat:
-            self.send(midi.song_position(int(beat * 4)), (midi.CONTINUE,))
+            self.send(ports.song_position(int(beat * 4)), ports.realtime(ports.CONTINUE))
         else:
-            self.send((midi.START,))
+            self.send(ports.realtime(ports.START))
         self.next_pulse = self.now + 0.001
         self.t0 = self.next_pulse - beat * 60 / bpm
 
@@ -306,7 +315,7 @@ class Sim:
 
     def stop(self) -> None:
         self.next_pulse = None
-        self.send((midi.STOP,))
+        self.send(ports.realtime(ports.STOP))
 
     def advance(self, seconds: float) -> None:
         end = self.now + seconds
@@ -315,20 +324,20 @@ class Sim:
             nxt = min(self.now + wait, end)
             if self.next_pulse is not None and self.next_pulse <= nxt:
                 self.now = self.next_pulse
-                self.daw.send((midi.CLOCK,))
+                self.daw.send(ports.realtime(ports.CLOCK))
                 self.next_pulse += self.period
             else:
                 self.now = nxt
         self.host.step(self.now)
 
-    def sent(self, kinds=(midi.NOTE_ON, midi.NOTE_OFF)) -> list[tuple[tuple, float]]:
-        return [(m, t) for m, t in self.out.sent if midi.kind(m) in kinds]
+    def sent(self, kinds=("note_on", "note_off")) -> list[tuple[mido.Message, float]]:
+        return [(m, t) for m, t in self.out.sent if m.type in kinds]
 
     def hanging(self) -> set[tuple[int, int]]:
         on: set[tuple[int, int]] = set()
         for m, _ in self.sent():
-            key = (m[0] & 15, m[1])
-            if midi.is_note_on(m):
+            key = (m.channel, m.note)
+            if ports.is_note_on(m):
                 on.add(key)
             else:
                 on.discard(key)
@@ -348,8 +357,8 @@ def test_notes_play_at_their_beats(bpm):
     sim.play(bpm)
     sim.advance(3 * 240 / bpm)
     spb = 60 / bpm
-    ons = [(m[1], t) for m, t in sim.sent() if midi.is_note_on(m)]
-    offs = [(m[1], t) for m, t in sim.sent() if midi.is_note_off(m)]
+    ons = [(m.note, t) for m, t in sim.sent() if ports.is_note_on(m)]
+    offs = [(m.note, t) for m, t in sim.sent() if ports.is_note_off(m)]
     want = [(60, 0.0), (62, 1.0), (64, 2.5), (65, 3.75), (67, 4.0), (69, 4.5)]
     assert [p for p, _ in ons] == [p for p, _ in want]
     for (p, t), (_, beat) in zip(ons, want):
@@ -369,7 +378,7 @@ def test_a_newer_version_replaces_a_bar_until_it_begins():
     sim.advance(2.1)  # into bar 1, beat 4.2
     sim.engine.feed(1, 3, bar((64, 0.0, 0.25), (64, 2.0, 0.25)))  # bar 1 began: too late for it
     sim.advance(1.0)
-    assert [m[1] for m, _ in sim.sent() if midi.is_note_on(m)] == [62, 62]
+    assert [m.note for m, _ in sim.sent() if ports.is_note_on(m)] == [62, 62]
 
 
 def test_stop_leaves_no_note_hanging():
@@ -405,9 +414,9 @@ def test_a_loop_jump_ends_sounding_notes_and_plays_the_bar_again():
     sim.play()
     sim.advance(2.5)  # bar 1, beat 5: 62 sounds
     assert sim.hanging() == {(0, 62)}
-    sim.daw.send(midi.song_position(0))  # the DAW loops back to bar 0
+    sim.daw.send(ports.song_position(0))  # the DAW loops back to bar 0
     sim.advance(0.3)
-    assert [m[1] for m, _ in sim.sent() if midi.is_note_on(m)] == [60, 62, 60]
+    assert [m.note for m, _ in sim.sent() if ports.is_note_on(m)] == [60, 62, 60]
     assert sim.hanging() == {(0, 60)}
     assert sim.engine.session.transport.beat < 1.0
 
@@ -417,7 +426,7 @@ def test_a_repeated_pitch_ends_the_sounding_note_first():
     sim.engine.feed(0, 1, bar((60, 0.0, 3.0), (60, 1.0, 0.5)))
     sim.play()
     sim.advance(2.0)
-    kinds = [("on" if midi.is_note_on(m) else "off", m[1]) for m, _ in sim.sent()]
+    kinds = [("on" if ports.is_note_on(m) else "off", m.note) for m, _ in sim.sent()]
     assert kinds[:4] == [("on", 60), ("off", 60), ("on", 60), ("off", 60)]
     assert not sim.hanging()
 
@@ -427,7 +436,7 @@ def test_offset_delays_the_output():
     sim.engine.feed(0, 1, bar((60, 1.0, 0.5)))
     sim.play()
     sim.advance(1.0)
-    (m, t), = [(m, t) for m, t in sim.sent() if midi.is_note_on(m)]
+    (m, t), = [(m, t) for m, t in sim.sent() if ports.is_note_on(m)]
     assert t - sim.t0 == pytest.approx(0.5 + 0.025, abs=1e-4)
 
 
@@ -436,10 +445,10 @@ def test_incoming_notes_are_not_echoed_and_channels_are_filtered():
     sim = Sim(mapping=mapping)
     sim.engine.feed(0, 1, bar((36, 0.0, 0.25)))
     sim.play()
-    sim.send(midi.note_on(1, 72, 100), midi.note_off(1, 72), midi.control_change(0, 1, 127))  # ch 1: ignored
-    sim.send(midi.control_change(1, 1, 127))  # ch 2: morph
+    sim.send(ports.note_on(1, 72, 100), ports.note_off(1, 72), ports.control_change(0, 1, 127))  # ch 1: ignored
+    sim.send(ports.control_change(1, 1, 127))  # ch 2: morph
     sim.advance(0.2)
-    assert [m for m, _ in sim.sent()] == [(0x99, 36, 100), (0x89, 36, 0)]  # channel 10, no echo
+    assert [m.bytes() for m, _ in sim.sent()] == [[0x99, 36, 100], [0x89, 36, 0]]  # channel 10, no echo
     assert sim.engine.session.knobs.morph == 1.0
 
 
@@ -455,19 +464,19 @@ def test_a_meter_other_than_four_four_stays_silent():
 def test_controls_are_coalesced_and_primed_while_stopped():
     sim = Sim()
     for v in range(0, 128, 8):
-        sim.send(midi.control_change(0, 1, v))
-    sim.send(midi.control_change(0, 85, 127), midi.control_change(0, 21, 0))
+        sim.send(ports.control_change(0, 1, v))
+    sim.send(ports.control_change(0, 85, 127), ports.control_change(0, 21, 0))
     s = sim.engine.session
     assert s.knobs.morph == 120 / 127 and s.knobs.shape.scale == "chromatic"
     assert s.knobs.attributes["note_density"] == -3.0
     assert sim.engine.requested[-2:] == [0, 1]  # stopped: the first bars are made ahead of play
-    sim.send(midi.song_position(32))  # bar 2
+    sim.send(ports.song_position(32))  # bar 2
     assert sim.engine.requested[-2:] == [2, 3]
-    sim.send(midi.program_change(0, 8))  # the reset preset
+    sim.send(ports.program_change(0, 8))  # the reset preset
     assert s.knobs.morph == 0.0 and s.knobs.attributes["note_density"] == 0.0
-    sim.send(midi.program_change(0, 4))
+    sim.send(ports.program_change(0, 4))
     assert s.morph_slots == ("A", "B")
-    sim.send(midi.program_change(0, 2))  # sample: this stand-in has no model; logged, not raised
+    sim.send(ports.program_change(0, 2))  # sample: this stand-in has no model; logged, not raised
     assert "no model" in sim.host.errors[-1]
 
 
@@ -475,17 +484,17 @@ def test_capture_takes_the_bars_from_the_next_bar_line():
     sim = Sim()
     sim.play()
     sim.to_beat(1.2)
-    sim.send(midi.control_change(0, 104, 1))  # capture 1 bar
-    sim.send(midi.control_change(0, 103, 127))  # arm B (a button)
-    sim.send(midi.control_change(0, 103, 0))  # released: still armed
+    sim.send(ports.control_change(0, 104, 1))  # capture 1 bar
+    sim.send(ports.control_change(0, 103, 127))  # arm B (a button)
+    sim.send(ports.control_change(0, 103, 0))  # released: still armed
     assert sim.host.capture.start == 4.0 and sim.host.capture.bars == 1
-    sim.send(midi.note_on(0, 50, 90))  # before the window: not taken
+    sim.send(ports.note_on(0, 50, 90))  # before the window: not taken
     sim.to_beat(4.0 - 0.06)  # 30 ms early for beat 4: a pickup counts as the downbeat
-    sim.send(midi.note_off(0, 50), midi.note_on(0, 60, 100))
+    sim.send(ports.note_off(0, 50), ports.note_on(0, 60, 100))
     sim.to_beat(4.5)
-    sim.send(midi.note_off(0, 60))
+    sim.send(ports.note_off(0, 60))
     sim.to_beat(5.0)
-    sim.send(midi.note_on(0, 64, 80), midi.note_on(0, 64, 70))  # a repeat closes the first
+    sim.send(ports.note_on(0, 64, 80), ports.note_on(0, 64, 70))  # a repeat closes the first
     sim.to_beat(8.5)  # past the window's end (beat 8): 64 still held is cut there
     (result,) = sim.host.captures
     clip = sim.engine.session.clips["midi-B"]
@@ -501,16 +510,16 @@ def test_a_loop_jump_restarts_a_capture():
     sim = Sim()
     sim.play()
     sim.to_beat(1.0)
-    sim.send(midi.program_change(0, 0))  # arm A: bars 1 and 2 (beats 4..12)
+    sim.send(ports.program_change(0, 0))  # arm A: bars 1 and 2 (beats 4..12)
     sim.to_beat(4.0)
-    sim.send(midi.note_on(0, 70, 100), midi.note_off(0, 70))
+    sim.send(ports.note_on(0, 70, 100), ports.note_off(0, 70))
     sim.to_beat(7.5)
-    sim.daw.send(midi.song_position(0))  # the DAW loops back to bar 0: capture restarts there
+    sim.daw.send(ports.song_position(0))  # the DAW loops back to bar 0: capture restarts there
     sim.advance(0.025)  # the next pulse
     assert sim.host.capture.start == 0.0 and sim.host.capture.notes == []
-    sim.send(midi.note_on(0, 72, 100))
+    sim.send(ports.note_on(0, 72, 100))
     sim.advance(0.3)
-    sim.send(midi.note_off(0, 72))
+    sim.send(ports.note_off(0, 72))
     sim.advance(4.0)  # beats 0..8 of the new pass
     (result,) = sim.host.captures
     assert [n.pitch for n in result.clip.notes] == [72]
@@ -518,39 +527,62 @@ def test_a_loop_jump_restarts_a_capture():
 
 def test_an_empty_capture_leaves_the_slot():
     sim = Sim()
-    sim.send(midi.program_change(0, 0))  # arm A while stopped: begins with play
+    sim.send(ports.program_change(0, 0))  # arm A while stopped: begins with play
     assert sim.host.capture.start is None
     sim.play()
     sim.advance(0.01)  # the first pulse: play begins
     assert sim.host.capture.start == 0.0
     sim.advance(4.2)  # two bars
     assert sim.host.captures == [] and "no notes" in sim.host.errors[-1]
-    sim.send(midi.program_change(0, 1), midi.program_change(0, 5))  # arm B, then cancel
+    sim.send(ports.program_change(0, 1), ports.program_change(0, 5))  # arm B, then cancel
     assert sim.host.capture is None
 
 
 # --- the host on a real engine ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def engine():
-    with running_engine(tiny_model()) as e:
-        yield e
+def service():
+    with running_engine(tiny_model()) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="module")
+def engine(service):
+    return service.engine
+
+
+class Recorder:
+    """A listener of the engine that notes which bars it got."""
+
+    keep_open = False
+
+    def __init__(self):
+        self.got: list[tuple[int, int]] = []
+
+    def bar(self, s, bar: Bar) -> None:
+        self.got.append((bar.bar, len(bar.notes)))
+
+    def problem(self, s, where, message) -> None:
+        pass
+
+    def closed(self, s) -> None:
+        pass
 
 
 def on_loop(engine, fn, *args):
     return engine.call(fn, *args).result(timeout=10)
 
 
-def test_cc_moves_the_morph_of_the_shared_session(engine):
+def test_cc_moves_the_morph_of_the_shared_session(engine, service):
     daw, inp = memory_pair("Segue In")
-    host = MidiHost(engine, inp, MemoryOutput(), "midi:cc").start()
-    client = EngineClient(engine.address[1], instance="midi:cc")
+    host = MidiSession(engine, inp, MemoryOutput(), "midi:cc").start()
+    client = EngineClient(service.address[1], instance="midi:cc")
     try:
         s = host.session
         assert on_loop(engine, lambda: engine.sessions["midi:cc"]) is s
         version = s.version
-        daw.send(midi.control_change(0, 1, 127))
+        daw.send(ports.control_change(0, 1, 127))
         assert wait_until(lambda: s.knobs.morph == 1.0) and s.version > version
-        daw.send(midi.control_change(0, 22, 0))
+        daw.send(ports.control_change(0, 22, 0))
         assert wait_until(lambda: s.knobs.attributes.get("c_diatonic") == -3.0)
         # an OSC client that says hello with the MIDI session's id turns the same knobs
         assert client.hello()[2] == 1
@@ -561,20 +593,20 @@ def test_cc_moves_the_morph_of_the_shared_session(engine):
     finally:
         client.close()
         host.close()
-    assert on_loop(engine, lambda: "midi:cc" in engine.bar_sinks) is False
+    assert on_loop(engine, lambda: "midi:cc" in engine.listeners) is False
 
 
 def test_capture_encodes_a_phrase(engine):
     sim = Sim(engine=engine)
     s = sim.host.session
-    sim.send(midi.program_change(0, 0))  # arm A for 2 bars
+    sim.send(ports.program_change(0, 0))  # arm A for 2 bars
     sim.play()
     phrase = [(60 + (k * 7) % 12, k * 0.5) for k in range(16)]  # eighths over 2 bars
     for pitch, beat in phrase:
         sim.advance(sim.t0 + beat * 0.5 - sim.now)
-        sim.send(midi.note_on(0, pitch, 100))
+        sim.send(ports.note_on(0, pitch, 100))
         sim.advance(0.2)
-        sim.send(midi.note_off(0, pitch))
+        sim.send(ports.note_off(0, pitch))
     sim.advance(1.0)
     (result,) = sim.host.captures
     slot = result.future.result(timeout=10)
@@ -590,29 +622,26 @@ def test_engine_bars_reach_the_midi_output(engine):
     """Real time, threaded host: the engine generates the MIDI session's bars while its clock plays."""
     daw, inp = memory_pair("Segue In")
     out = MemoryOutput(name="Segue Out", record=True)
-    host = MidiHost(engine, inp, out, "midi:play").start()
-    got: list[tuple[int, int]] = []
-
-    def sink(s, b, v, notes):
-        got.append((b, len(notes)))
-
-    on_loop(engine, engine.add_bar_sink, "midi:play", sink)
+    host = MidiSession(engine, inp, out, "midi:play").start()
+    recorder = Recorder()
+    got = recorder.got
+    on_loop(engine, engine.attach, "midi:play", recorder)
     try:
         on_loop(engine, engine.set_knob, host.session, "temperature", 1.0)  # an untrained model: some notes
         period = 60 / (300 * PPQN)
-        daw.send((midi.START,))
+        daw.send(ports.realtime(ports.START))
         t = time.monotonic()
         for _ in range(PPQN * 8):  # two bars at 300 BPM
             t += period
             time.sleep(max(0.0, t - time.monotonic()))
-            daw.send((midi.CLOCK,))
-        daw.send((midi.STOP,))
+            daw.send(ports.realtime(ports.CLOCK))
+        daw.send(ports.realtime(ports.STOP))
         bars = {b for b, _ in got}
         assert {0, 1} <= bars
-        assert any(midi.is_note_on(m) for m, _ in out.sent)
-        ons = sum(midi.is_note_on(m) for m, _ in out.sent)
-        offs = sum(midi.is_note_off(m) for m, _ in out.sent)
+        assert any(ports.is_note_on(m) for m, _ in out.sent)
+        ons = sum(ports.is_note_on(m) for m, _ in out.sent)
+        offs = sum(ports.is_note_off(m) for m, _ in out.sent)
         assert ons == offs  # stop: nothing hangs
     finally:
         host.close()
-        on_loop(engine, engine.remove_bar_sink, "midi:play", sink)
+        on_loop(engine, engine.detach, "midi:play", recorder)

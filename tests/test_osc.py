@@ -308,3 +308,62 @@ def test_docs_name_every_address():
     text = addresses.markdown()
     for e in TABLE:
         assert f"`{e.path}`" in text
+
+
+# --- one vocabulary -------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_device_protocol_is_generated_from_the_table():
+    committed = (ROOT / "maxpatch" / "js" / "protocol.js").read_text()
+    assert committed == addresses.javascript(), \
+        "maxpatch/js/protocol.js is stale: run python -m segue.bridge.addresses --js > maxpatch/js/protocol.js"
+    assert '"Minor Blues": "blues"' in committed  # Live's scale names come from the one table
+
+
+def test_attribute_knobs_are_the_models_attributes():
+    from segue.models.attributes import ATTRIBUTES
+
+    assert addresses.ATTRIBUTE_KNOBS == tuple(ATTRIBUTES)
+    assert all(name in KNOBS for name in addresses.ATTRIBUTE_KNOBS)
+    assert addresses.BAR_BEGIN[-len(addresses.ATTRIBUTE_KNOBS):] == addresses.ATTRIBUTE_KNOBS
+
+
+def test_knob_defaults_are_in_range_and_a_new_session_starts_at_them():
+    from segue.engine.session import Knobs
+    from segue.engine.shaping import Shape
+
+    for name, arg in KNOBS.items():
+        assert arg.default is not None and arg.check(arg.default, name) is None, name
+    knobs, shape = Knobs(), Shape()
+    assert (knobs.morph, knobs.temperature, knobs.seed) == tuple(KNOBS[k].default for k in ("morph", "temperature",
+                                                                                             "seed"))
+    for name in ("velocity", "groove", "octave", "range_low", "range_high", "scale_root", "scale"):
+        assert getattr(shape, name) == KNOBS[name].default, name
+    assert KNOBS["scale"].choices == tuple(addresses.SCALES)
+
+
+def test_device_and_engine_cut_a_clip_at_the_same_notes():
+    """The device's noteGroups (messages.js, under Node) and the engine's note_groups split a
+    300-note clip at the same indices, for several heads and budgets."""
+    import json
+    import subprocess
+
+    from conftest import require_tool
+
+    from segue.bridge.osc import note_groups
+
+    node = require_tool("node")
+    notes = [Note(40 + k % 40, k * 0.25, 0.2, 90) for k in range(300)]
+    cases = [("/segue/clip/notes", [2147483647, "clip-A"], 1400), ("/segue/clip/notes", [5, "ünïcode clip"], 512),
+             ("/segue/bar/notes", [12, 3], 1400), ("/segue/render/notes", [1, 0], 8192),
+             ("/segue/clip/notes", [1, "x" * 40], 300)]
+    script = ("const m = require(process.argv[1]); const cases = JSON.parse(process.argv[2]);"
+              "const list = Array.from({length: 300}, (_, k) => k);"
+              "console.log(JSON.stringify(cases.map(c => m.noteGroups(c[0], c[1], list, c[2]).map(g => g.length))));")
+    out = subprocess.run([node, "-e", script, str(ROOT / "maxpatch" / "js" / "messages.js"), json.dumps(cases)],
+                         capture_output=True, text=True, timeout=60, check=True)
+    js = json.loads(out.stdout)
+    py = [[len(g) for g in note_groups(address, tuple(head), notes, budget)] for address, head, budget in cases]
+    assert js == py
+    assert len({tuple(sizes) for sizes in py}) > 1  # the cases do cut differently

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from engine_fixtures import tiny_model
 
-from segue.engine.client import EngineClient
+from segue.bridge.client import EngineClient
 
 
 @pytest.fixture

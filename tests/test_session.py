@@ -11,19 +11,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segue.engine import session as session_module
-from segue.engine.session import Clip, Knobs, Session, SessionStore, Slot, Transport, Upload
+from segue.engine.session import (
+    Clip,
+    FromClip,
+    FromSample,
+    FromVariation,
+    Knobs,
+    Session,
+    SessionStore,
+    Slot,
+    Transport,
+    source_from_json,
+    source_to_json,
+)
 from segue.engine.shaping import Shape
 from segue.models.notes import Note
 
 
 def full_session(instance: str = "live-set-1/track-3") -> Session:
-    s = Session(instance=instance, host="127.0.0.1", reply_port=4567, chunk_bytes=512, model="tiny2")
+    s = Session(instance=instance, model="tiny2")
     s.clips = {"a": Clip([Note(60, 0.0, 0.5, 100), Note(64, 1.5, 0.25, 90)], 8.0),
                "drums": Clip([Note(36, 0.0, 0.25, 127)], 4.0, "drums")}
-    s.slots = {"A": Slot(source="clip:a", bars=2, groove_clip="a", mu=object(), model="default"),
-               "B": Slot(source="sample:4", bars=4),
-               "odd:name": Slot(source="variation:A:0.5", bars=2, groove_clip="a")}
-    s.uploads = {"half": Upload(expected=3, length=4.0, chunks={0: [Note(60, 0.0, 1.0, 100)]})}
+    s.slots = {"A": Slot(source=FromClip("a"), bars=2, groove_clip="a", mu=object(), model="default"),
+               "B": Slot(source=FromSample(4), bars=4),
+               "odd:name": Slot(source=FromVariation("A", 0.5), bars=2, groove_clip="a")}
     s.morph_slots = ("A", "odd:name")
     s.knobs = Knobs(morph=0.25, temperature=0.5, seed=1234, attributes={"note_density": 1.5, "c_diatonic": -2.0},
                     shape=Shape().with_knob("octave", -1).with_knob("scale", "dorian").with_knob("scale_root", 2)
@@ -39,7 +50,7 @@ def test_session_json_round_trip():
     d = s.to_json()
     back = Session.from_json(json.loads(json.dumps(d)))
     assert back.to_json() == d
-    assert back.instance == s.instance and back.model == "tiny2" and back.chunk_bytes == 512
+    assert back.instance == s.instance and back.model == "tiny2"
     assert back.clips == s.clips
     assert back.morph_slots == ("A", "odd:name")
     assert back.knobs == s.knobs
@@ -52,9 +63,22 @@ def test_round_trip_keeps_what_cannot_be_saved_out():
     # codes are re-encoded after a restore, not saved
     assert set(back.slots) == {"A", "B", "odd:name"}
     assert all(slot.mu is None for slot in back.slots.values())
-    assert back.slots["A"].source == "clip:a" and back.slots["A"].groove_clip == "a" and back.slots["B"].bars == 4
-    # uploads in progress, the transport's play state and what was sent start afresh
-    assert back.uploads == {} and back.sent == {} and not back.transport.playing
+    assert back.slots["A"].source == FromClip("a") and back.slots["A"].groove_clip == "a" and back.slots["B"].bars == 4
+    assert back.slots["odd:name"].source == FromVariation("A", 0.5)
+    # the transport's play state and what was sent start afresh
+    assert back.sent == {} and not back.transport.playing
+
+
+def test_slot_sources_are_tagged_objects_and_old_strings_still_read():
+    for source in (FromClip("a:b"), FromSample(4), FromVariation("x:y", 0.25)):
+        d = source_to_json(source)
+        assert d["kind"] in ("clip", "sample", "variation") and source_from_json(json.loads(json.dumps(d))) == source
+    assert source_from_json("clip:a:b") == FromClip("a:b")
+    assert source_from_json("sample:4") == FromSample(4)
+    assert source_from_json("variation:odd:name:0.5") == FromVariation("odd:name", 0.5)
+    for bad in ("tape:3", {"kind": "tape"}, {"kind": "clip"}, 5, {"kind": "sample", "bars": 2, "x": 1}):
+        with pytest.raises((ValueError, TypeError)):
+            source_from_json(bad)
 
 
 def test_round_trip_keeps_the_version():
@@ -143,7 +167,7 @@ def test_store_without_folder_does_nothing():
     b'{"no": "instance"}', b'{"instance": "x", "clips": []}', b'{"instance": "x", "clips": {"a": {"notes": 5}}}',
     b'{"instance": "x", "knobs": {"shape": {"octave": 99}}}', b'{"instance": "x", "knobs": {"shape": {"what": 1}}}',
     b'{"instance": "x", "slots": {"A": {}}}', b'{"instance": "x", "transport": []}',
-    b'{"instance": "x", "chunk_bytes": "lots"}', b'{"instance": "x", "morph_slots": ["A"]}',
+    b'{"instance": "x", "slots": {"A": {"source": "tape:3"}}}', b'{"instance": "x", "morph_slots": ["A"]}',
     b'{"instance": "x", "morph_slots": []}',
 ])
 def test_unreadable_file_starts_afresh(tmp_path, content):

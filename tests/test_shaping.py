@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from segue.engine.shaping import (
     KNOB_NAMES,
-    LIVE_SCALE_NAMES,
+    LIVE_SCALES,
     MIN_DURATION,
     SCALES,
     Groove,
@@ -45,10 +45,10 @@ def test_scale_tables():
         assert intervals[0] == 0 and list(intervals) == sorted(set(intervals)), name
         assert all(0 <= i < 12 for i in intervals), name
     assert len(SCALES["chromatic"]) == 12
-    assert set(LIVE_SCALE_NAMES.values()) <= set(SCALES)
+    assert set(LIVE_SCALES.values()) <= set(SCALES)
     for live in ("Major", "Minor", "Dorian", "Mixolydian", "Lydian", "Phrygian", "Locrian", "Harmonic Minor",
                  "Melodic Minor", "Major Pentatonic", "Minor Pentatonic", "Blues"):
-        assert live in LIVE_SCALE_NAMES
+        assert live in LIVE_SCALES
 
 
 def test_snap_c_major():

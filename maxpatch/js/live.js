@@ -3,6 +3,7 @@
 // Writes must not run inside a Live notification: the caller defers them (see device.js).
 "use strict";
 var notes = require("./notes");
+var P = require("./protocol");
 
 function first(v) { return Array.isArray(v) ? v[0] : v; }
 function num(v) { return Number(first(v)); }
@@ -71,12 +72,7 @@ function songScale(api) {
   var song = api("live_set");
   var root = song.get("root_note"), name = song.get("scale_name");
   if (root === undefined || root === null || name === undefined || name === null) return null;
-  var map = { "Major": "major", "Minor": "minor", "Dorian": "dorian", "Phrygian": "phrygian",
-              "Lydian": "lydian", "Mixolydian": "mixolydian", "Locrian": "locrian",
-              "Harmonic Minor": "harmonic_minor", "Melodic Minor": "melodic_minor",
-              "Major Pentatonic": "pentatonic_major", "Minor Pentatonic": "pentatonic_minor", "Blues": "blues",
-              "Chromatic": "chromatic" };
-  var scale = map[String(first(name))];
+  var scale = P.LIVE_SCALES[String(first(name))];
   return scale ? { root: num(root), scale: scale } : null;
 }
 

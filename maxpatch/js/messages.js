@@ -4,26 +4,19 @@
 "use strict";
 var notes = require("./notes");
 
-var PREFIX = "/segue";
-var DEFAULT_PORT = 9797;
-var CHUNK_BYTES = 1400;
-var NOTE_BYTES = 20; // 4 type-tag characters + 4 values of 4 bytes
-var KNOBS = {
-  morph: [0, 1, "f"], temperature: [0, 4, "f"], seed: [0, 2147483647, "i"],
-  note_density: [-3, 3, "f"], c_diatonic: [-3, 3, "f"], average_interval: [-3, 3, "f"],
-  syncopation_16th: [-3, 3, "f"], syncopation_8th: [-3, 3, "f"],
-  velocity: [0, 127, "i"], groove: [0, 1, "f"], octave: [-4, 4, "i"],
-  range_low: [0, 127, "i"], range_high: [0, 127, "i"], scale_root: [-1, 11, "i"], scale: [null, null, "s"],
-};
-var ATTRIBUTES = ["note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th"];
-var SCALES = ["major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "locrian", "harmonic_minor",
-              "melodic_minor", "pentatonic_major", "pentatonic_minor", "blues", "chromatic"];
+var P = require("./protocol"); // generated from bridge/addresses.py: the one vocabulary
+var PREFIX = P.PREFIX;
+var DEFAULT_PORT = P.DEFAULT_PORT;
+var CHUNK_BYTES = P.CHUNK_BYTES;
+var KNOBS = P.KNOBS;
+var ATTRIBUTES = P.ATTRIBUTES;
+var SCALES = P.SCALES;
 
 function pad4(n) { return (n + 4) & ~3; } // an OSC string with its terminating zero, padded
 
 // The exact size in bytes of an OSC message with these args (as the engine's parser sees it).
 function oscSize(msg) {
-  var size = pad4(msg[0].length) + pad4(msg.length); // address; ",ttt" type tags
+  var size = pad4(utf8Length(msg[0])) + pad4(msg.length); // address; ",ttt" type tags
   for (var k = 1; k < msg.length; k++) {
     size += typeof msg[k] === "string" ? pad4(utf8Length(msg[k])) : 4;
   }
@@ -39,13 +32,16 @@ function utf8Length(s) {
   return n;
 }
 
-// Groups of notes such that `head + notes` stays within chunkBytes. Always at least one group.
-function chunkNotes(head, list, chunkBytes) {
-  var room = (chunkBytes || CHUNK_BYTES) - oscSize(head.concat([0])) - 4; // one seq int of slack
-  var per = Math.max(1, Math.floor(room / NOTE_BYTES));
+// The notes cut into groups so that each message `address ...head seq {note}*` stays within
+// `budget` bytes; always at least one (possibly empty) group. The same arithmetic as the engine's
+// bridge/osc.py note_groups (a test cuts one clip with both).
+function noteGroups(address, head, list, budget) {
+  var fixed = pad4(utf8Length(address)) + 4; // the address, and the seq int
+  for (var k = 0; k < head.length; k++) fixed += typeof head[k] === "string" ? pad4(utf8Length(head[k])) : 4;
+  var base = fixed + pad4(1 + head.length + 1); // ',' + a tag per head value + the seq tag
+  var per = Math.max(1, Math.floor(((budget || CHUNK_BYTES) - base - 4) / 20)); // 4 tags + 16 bytes a note
   var groups = [];
-  for (var k = 0; k < list.length; k += per) groups.push(list.slice(k, k + per));
-  if (!groups.length) groups.push([]);
+  for (var i = 0; i < Math.max(list.length, 1); i += per) groups.push(list.slice(i, i + per));
   return groups;
 }
 
@@ -67,8 +63,7 @@ var M = {
   clipEnd: function (rid, clip, chunks) { return [PREFIX + "/clip/end", rid, clip, chunks | 0]; },
   // All the messages of one clip upload: begin, the note chunks, end (rids from nextRid()).
   upload: function (nextRid, clip, list, length, kind, chunkBytes) {
-    var head = [PREFIX + "/clip/notes", 0, clip, 0];
-    var groups = chunkNotes(head, list, chunkBytes);
+    var groups = noteGroups(PREFIX + "/clip/notes", [2147483647, clip], list, chunkBytes);
     var out = [M.clipBegin(nextRid(), clip, list.length, length, kind)];
     for (var s = 0; s < groups.length; s++) out.push(M.clipNotes(nextRid(), clip, s, groups[s]));
     out.push(M.clipEnd(nextRid(), clip, groups.length));
@@ -79,12 +74,12 @@ var M = {
   knob: function (rid, name, value) {
     var spec = KNOBS[name];
     if (!spec) throw new Error("unknown knob " + name);
-    if (spec[2] === "s") {
-      if (SCALES.indexOf(String(value)) < 0) throw new Error("unknown scale " + value);
+    if (spec.type === "s") {
+      if (spec.choices.indexOf(String(value)) < 0) throw new Error("unknown " + name + " " + value);
       return [PREFIX + "/knob/set/" + name, rid, String(value)];
     }
-    var v = notes.clamp(Number(value), spec[0], spec[1]);
-    if (spec[2] === "i") v = Math.round(v);
+    var v = notes.clamp(Number(value), spec.lo, spec.hi);
+    if (spec.type === "i") v = Math.round(v);
     return [PREFIX + "/knob/set/" + name, rid, v];
   },
   transport: function (rid, playing, tempo, beat, num, den) {
@@ -97,5 +92,5 @@ var M = {
 };
 
 module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES, KNOBS: KNOBS,
-                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, oscSize: oscSize, chunkNotes: chunkNotes,
+                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, oscSize: oscSize, noteGroups: noteGroups,
                    messages: M };

@@ -3,6 +3,7 @@
 // (following Live's loop), and a player that hands the queue's note-ons and note-offs to a
 // scheduler a little ahead of their time.
 "use strict";
+var P = require("./protocol");
 
 function beatsPerBar(num, den) { return (num || 4) * 4 / (den || 4); }
 
@@ -13,9 +14,12 @@ function barStart(bar, num, den) { return bar * beatsPerBar(num, den); }
 // Assembles pushed /segue/bar/* messages into complete bars (begin, notes chunks, end).
 function BarAssembler() { this.open = {}; }
 BarAssembler.prototype.begin = function (args) {
-  var key = args[0] + ":" + args[1];
-  this.open[key] = { bar: args[0], version: args[1], expected: args[2], chunks: args[3], notes: [],
-                     morph: args[4], temperature: args[5], seed: args[6], amounts: args.slice(7, 12) };
+  var f = {};
+  for (var k = 0; k < P.BAR_BEGIN.length; k++) f[P.BAR_BEGIN[k]] = args[k];
+  var amounts = P.ATTRIBUTES.map(function (name) { return f[name]; });
+  this.open[f.bar + ":" + f.version] = { bar: f.bar, version: f.version, expected: f.notes, chunks: f.chunks,
+                                         notes: [], morph: f.morph, temperature: f.temperature, seed: f.seed,
+                                         amounts: amounts };
 };
 BarAssembler.prototype.notes = function (args, unflatten) {
   var entry = this.open[args[0] + ":" + args[1]];

@@ -1,7 +1,7 @@
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { messages: M, chunkNotes, oscSize, CHUNK_BYTES } = require("../js/messages");
+const { messages: M, noteGroups, oscSize, CHUNK_BYTES } = require("../js/messages");
 
 function many(n) {
   return Array.from({ length: n }, (_, k) => ({ pitch: 40 + (k % 40), start: k * 0.25 + 0.1, duration: 0.2, velocity: 90 }));
@@ -41,5 +41,5 @@ test("uploads chunk at 1.4 KB: every message fits and every note is sent once, i
     assert.equal(flat.length, n * 4);
     assert.ok(chunks.length >= 1);
   }
-  assert.equal(chunkNotes(["/segue/clip/notes", 1, "x", 0], many(200), 8192).length, 1);
+  assert.equal(noteGroups("/segue/clip/notes", [1, "x"], many(200), 8192).length, 1);
 });

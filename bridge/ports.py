@@ -3,9 +3,9 @@
     Input:  set_callback(fn(msg, t)) or poll() -> (msg, t) | None; close()
     Output: send(msg); close()
 
-A message is a tuple of ints (the raw MIDI bytes, status first); ``t`` is ``time.monotonic()``
-when it arrived. Raw MIDI carries no timestamps, so whoever sends decides *when* by calling
-``send`` at the right moment (``segue.engine.midi_host`` runs a scheduler thread for that).
+A message is a ``mido.Message``; ``t`` is ``time.monotonic()`` when it arrived. Raw MIDI carries no
+timestamps, so whoever sends decides *when* by calling ``send`` at the right moment
+(``segue.engine.midi`` runs a scheduler thread for that).
 
 Real ports (``open_input`` / ``open_output``) come from python-rtmidi: virtual ports ("Segue In",
 "Segue Out") on ALSA, JACK and CoreMIDI, or existing ports found by a tolerant name match
@@ -26,16 +26,17 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+import mido
+
 from segue.models.errors import SegueError
 
 log = logging.getLogger(__name__)
 
-Message = tuple[int, ...]
+Message = mido.Message
 Callback = Callable[[Message, float], None]
 
-# status bytes
-NOTE_OFF, NOTE_ON, CONTROL_CHANGE, PROGRAM_CHANGE = 0x80, 0x90, 0xB0, 0xC0
-SONG_POSITION, CLOCK, START, CONTINUE, STOP = 0xF2, 0xF8, 0xFA, 0xFB, 0xFC
+# the message types of the clock (mido's names)
+CLOCK, START, CONTINUE, STOP, SONG_POSITION = "clock", "start", "continue", "stop", "songpos"
 ALL_NOTES_OFF_CC = 123
 
 CLIENT_NAME = "Segue"
@@ -49,38 +50,37 @@ class PortError(SegueError):
 
 # --- messages ----------------------------------------------------------------------------------------
 def note_on(channel: int, pitch: int, velocity: int) -> Message:
-    return (NOTE_ON | (channel & 15), pitch & 127, velocity & 127)
+    return mido.Message("note_on", channel=channel & 15, note=pitch & 127, velocity=velocity & 127)
 
 
 def note_off(channel: int, pitch: int, velocity: int = 0) -> Message:
-    return (NOTE_OFF | (channel & 15), pitch & 127, velocity & 127)
+    return mido.Message("note_off", channel=channel & 15, note=pitch & 127, velocity=velocity & 127)
 
 
 def control_change(channel: int, control: int, value: int) -> Message:
-    return (CONTROL_CHANGE | (channel & 15), control & 127, value & 127)
+    return mido.Message("control_change", channel=channel & 15, control=control & 127, value=value & 127)
 
 
 def program_change(channel: int, program: int) -> Message:
-    return (PROGRAM_CHANGE | (channel & 15), program & 127)
+    return mido.Message("program_change", channel=channel & 15, program=program & 127)
 
 
 def song_position(sixteenths: int) -> Message:
-    """Song Position Pointer: a 14-bit count of 16th notes (6 clocks each), LSB first."""
-    return (SONG_POSITION, sixteenths & 127, (sixteenths >> 7) & 127)
+    """Song Position Pointer: a count of 16th notes (6 clocks each)."""
+    return mido.Message("songpos", pos=sixteenths & 0x3FFF)
 
 
-def kind(msg: Sequence[int]) -> int:
-    """The status without its channel for channel messages (0x80..0xE0); system ones as they are."""
-    status = msg[0]
-    return status & 0xF0 if status < 0xF0 else status
+def realtime(kind: str) -> Message:
+    """A clock pulse, start, continue or stop."""
+    return mido.Message(kind)
 
 
-def is_note_on(msg: Sequence[int]) -> bool:
-    return kind(msg) == NOTE_ON and len(msg) > 2 and msg[2] > 0
+def is_note_on(msg: Message) -> bool:
+    return msg.type == "note_on" and msg.velocity > 0
 
 
-def is_note_off(msg: Sequence[int]) -> bool:
-    return kind(msg) == NOTE_OFF or (kind(msg) == NOTE_ON and len(msg) > 2 and msg[2] == 0)
+def is_note_off(msg: Message) -> bool:
+    return msg.type == "note_off" or (msg.type == "note_on" and msg.velocity == 0)
 
 
 # --- the interface -----------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Input(Protocol):
 class Output(Protocol):
     name: str
 
-    def send(self, msg: Sequence[int]) -> None: ...
+    def send(self, msg: Message) -> None: ...
 
     def close(self) -> None: ...
 
@@ -136,10 +136,10 @@ class MemoryInput(_Receiving):
         self._lock = threading.Lock()
         self.closed = False
 
-    def deliver(self, msg: Sequence[int], t: float | None = None) -> None:
+    def deliver(self, msg: Message, t: float | None = None) -> None:
         if self.closed:
             return
-        item = (tuple(int(b) for b in msg), self.clock() if t is None else t)
+        item = (msg, self.clock() if t is None else t)
         with self._lock:
             callback = self._callback
             if callback is None:
@@ -170,12 +170,12 @@ class MemoryOutput:
         self.sent: list[tuple[Message, float]] = []
         self.closed = False
 
-    def send(self, msg: Sequence[int]) -> None:
+    def send(self, msg: Message) -> None:
         if self.closed:
             raise PortError(f"MIDI port {self.name!r} is closed")
         t = self.clock()
         if self.record:
-            self.sent.append((tuple(msg), t))
+            self.sent.append((msg, t))
         if self.target is not None:
             self.target.deliver(msg, t)
 
@@ -355,7 +355,11 @@ class RtInput(_Receiving):
                 t = self._stamp(delta, time.monotonic())
                 if not data or data[0] in (0xF0, 0xF7, 0xFE):  # sysex, active sensing
                     continue
-                self._dispatch(tuple(data), t)
+                try:
+                    msg = mido.Message.from_bytes(data)
+                except ValueError:  # not a whole MIDI message: nothing to act on
+                    continue
+                self._dispatch(msg, t)
             self._stop.wait(self.POLL)
 
     def _dispatch(self, msg: Message, t: float) -> None:
@@ -386,9 +390,9 @@ class RtOutput:
         self._port, self.name, self.api = port, name, api
         self._lock = threading.Lock()
 
-    def send(self, msg: Sequence[int]) -> None:
+    def send(self, msg: Message) -> None:
         with self._lock:
-            self._port.send_message(list(msg))
+            self._port.send_message(msg.bytes())
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""The model host's inference worker: priority order and per-job CPU threads."""
+"""The inference worker: priority order and per-job CPU threads."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 
 import torch
 
-from segue.engine import host
-from segue.engine.host import Worker, cpu_threads
+from segue.engine import worker
+from segue.engine.worker import Worker, cpu_threads
 from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
 
@@ -57,5 +57,5 @@ def test_small_models_get_one_thread_large_ones_every_core(monkeypatch):
     small = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), device="cpu")
     assert cpu_threads(small) == 1
     assert cpu_threads(small, fixed=3) == 3
-    monkeypatch.setattr(host, "ONE_THREAD_DECODER", 0)  # as if it were large
+    monkeypatch.setattr(worker, "ONE_THREAD_DECODER", 0)  # as if it were large
     assert cpu_threads(small) == len(os.sched_getaffinity(0))

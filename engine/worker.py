@@ -1,4 +1,4 @@
-"""The model host: models loaded once and shared, and the one inference worker.
+"""The inference worker and the model cache: models loaded once and shared.
 
 Models load on their own thread, so loading one never stalls the bars other sessions are waiting
 for. Inference runs on a single worker thread with a priority queue: bars that are due soonest go
@@ -80,7 +80,7 @@ class Worker:
         self._thread.join(timeout=5)
 
 
-class ModelHost:
+class ModelCache:
     """Named models: ``default`` (the --model or shipped one) plus every ``NAME.safetensors`` in
     the user's models folder and among the models shipped with Segue. A name never becomes a path
     outside those folders."""

@@ -1,9 +1,7 @@
-"""A small OSC client for the engine: used by `segue client`, the tests and the benchmarks.
-
-    segue client /segue/ping                 send one request (after hello) and print the replies
-    segue client /segue/knob/set/morph 0.5
-    segue client demo [--save demo.mid]      upload the example clips, play, turn the morph knob
-"""
+"""A small OSC client for the engine, the Python twin of the device's ``messages.js`` and
+``BarAssembler``: used by `segue client`, the tests and the benchmarks. Uploads are cut by the same
+splitter as the engine's pushes (``bridge.osc.note_groups``); bars are read by field name
+(``bridge.addresses.BAR_BEGIN``)."""
 
 from __future__ import annotations
 
@@ -16,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from segue.bridge import osc
-from segue.bridge.addresses import DEFAULT_CHUNK_BYTES, DEFAULT_PORT
+from segue.bridge.addresses import DEFAULT_CHUNK_BYTES, DEFAULT_PORT, bar_begin_fields
 from segue.models.notes import Note
 
 
@@ -97,11 +95,10 @@ class EngineClient:
         address, args = self.request("/segue/clip/begin", clip, len(notes), float(length), kind)
         if address == "/segue/error":
             raise RuntimeError(args[2])
-        per_chunk = max(1, (self.chunk_bytes - 64 - len(clip)) // 20)  # 20 bytes per note
-        groups = [notes[k : k + per_chunk] for k in range(0, len(notes), per_chunk)] or [[]]
+        rid = 2**31 - 1  # the widest request id: a group never outgrows its budget
+        groups = osc.note_groups("/segue/clip/notes", (rid, clip), notes, self.chunk_bytes)
         for seq, group in enumerate(groups):
-            flat = [v for n in group for v in (int(n.pitch), float(n.start), float(n.duration), int(n.velocity))]
-            address, args = self.request("/segue/clip/notes", clip, seq, *flat)
+            address, args = self.request("/segue/clip/notes", clip, seq, *osc.flat_notes(group))
             if address == "/segue/error":
                 raise RuntimeError(args[2])
         address, args = self.request("/segue/clip/end", clip, len(groups))
@@ -126,19 +123,20 @@ class EngineClient:
 
     def _dispatch(self, address: str, args: list) -> None:
         if address == "/segue/bar/begin":
-            bar, version, _, chunks, morph, temperature = args[:6]
-            self.bars[(bar, version)] = Bar(bar, version, morph, temperature, chunks, knobs=list(args[6:]))
+            f = bar_begin_fields(args)
+            self.bars[(f["bar"], f["version"])] = Bar(f["bar"], f["version"], f["morph"], f["temperature"],
+                                                      f["chunks"], knobs=list(args[6:]))
         elif address == "/segue/bar/notes":
             entry = self.bars.get((args[0], args[1]))
             if entry is not None:
-                entry.notes += _notes(args[3:])
+                entry.notes += osc.unflat_notes(args[3:])
         elif address == "/segue/bar/end":
             entry = self.bars.get((args[0], args[1]))
             if entry is not None:
                 entry.complete, entry.received_at = True, time.monotonic()
                 self.bar_events.put(entry)
         elif address == "/segue/render/notes":
-            self.render.setdefault(args[0], {}).setdefault(args[1], []).extend(_notes(args[3:]))
+            self.render.setdefault(args[0], {}).setdefault(args[1], []).extend(osc.unflat_notes(args[3:]))
         else:
             self.replies.put((address, args))
 
@@ -154,79 +152,3 @@ class EngineClient:
         self._stop.set()
         self.sock.close()
         self._thread.join(timeout=1)
-
-
-def _notes(flat: list) -> list[Note]:
-    return [Note(int(flat[k]), float(flat[k + 1]), float(flat[k + 2]), int(flat[k + 3]))
-            for k in range(0, len(flat) - 3, 4)]
-
-
-def coerce(text: str):
-    """Command-line words to OSC values: ints, then floats, else strings."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def command(port: int, address: str, words: list[str], wait: float) -> int:
-    client = EngineClient(port)
-    try:
-        client.hello()
-        rid = client.send(address, *[coerce(w) for w in words])
-        deadline = time.monotonic() + wait
-        status = 0
-        while time.monotonic() < deadline:
-            try:
-                addr, args = client.replies.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                continue
-            print(addr, *args)
-            if addr == "/segue/error" and args and args[0] == rid:
-                status = 2
-        for bar in client.latest_bars().values():
-            print(f"/segue/bar {bar.bar} v{bar.version}: {len(bar.notes)} notes "
-                  f"{[n.pitch for n in bar.notes]}")
-        return status
-    finally:
-        client.close()
-
-
-def demo(port: int, bars: int, tempo: float, save: str | None) -> int:
-    """Upload the example clips to A and B, play, and turn the morph from 0 to 1 over ``bars`` bars."""
-    from segue.models.loading import example_clips
-    from segue.models.midifile import read_midi, write_midi
-    from segue.models.notes import NoteSequence, Track
-
-    client = EngineClient(port)
-    try:
-        hello = client.hello()
-        print(f"connected: model {hello[3]} on {hello[4]}, licence {hello[5]}")
-        for slot, path in zip("AB", example_clips()):
-            seq = read_midi(path)
-            notes = [n for t in seq.tracks for n in t.notes]
-            client.upload(slot.lower(), notes, max(4.0, 4.0 * -(-seq.end // 4)))
-            address, args = client.request("/segue/slot/encode", slot, slot.lower(), timeout=30)
-            print(f"slot {slot} <- {path.name}: {args[1:] if address != '/segue/error' else args[2]}")
-        client.request("/segue/transport/set", 1, float(tempo), 0.0, 4, 4)
-        bar_seconds = 240.0 / tempo
-        start = time.monotonic()
-        while (elapsed := time.monotonic() - start) < bars * bar_seconds:
-            morph = min(1.0, elapsed / (bars * bar_seconds))
-            client.send("/segue/knob/set/morph", float(morph))
-            time.sleep(bar_seconds / 4)
-            while not client.bar_events.empty():
-                bar = client.bar_events.get()
-                print(f"bar {bar.bar:3d} v{bar.version:<3d} morph {bar.morph:.2f}: "
-                      f"{' '.join(str(n.pitch) for n in bar.notes) or '(rest)'}")
-        client.request("/segue/transport/set", 0, float(tempo), 0.0, 4, 4)
-        if save:
-            notes = [Note(n.pitch, n.start + 4.0 * b.bar, n.duration, n.velocity)
-                     for b in client.latest_bars().values() for n in b.notes]
-            write_midi(NoteSequence([Track(notes)], qpm=tempo), save)
-            print(f"saved {save}")
-        return 0
-    finally:
-        client.close()

@@ -1,0 +1,95 @@
+"""The engine's public face: its configuration, what it hands to adapters, and the API they call.
+
+:class:`~segue.engine.core.Engine` implements :class:`EngineAPI`; an adapter (OSC, the MIDI
+session, a web panel) gives it a :class:`Listener` per session and receives :class:`Bar` objects.
+``tests``' fake engine implements the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from segue.bridge.addresses import DEFAULT_PORT
+from segue.models.notes import Note
+
+if TYPE_CHECKING:
+    from segue.engine.session import Clip, Session, Slot
+    from segue.models.inference import LatentModel
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    host: str = "127.0.0.1"  # the IP address the OSC adapter binds
+    port: int = DEFAULT_PORT
+    allow: tuple[str, ...] = ()  # source hosts allowed besides loopback (needed with a non-loopback host)
+    models_dir: Path | None = None
+    state_dir: Path | None = None
+    device: str | None = None
+    lookahead_bars: int = 2
+    threads: int | None = None  # CPU threads per inference job; None: 1 for small models, all cores for large
+    tick_seconds: float = 0.02
+    session_idle_seconds: float = 3600.0
+    save_every_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One generated bar of a session, with the knob values it reflects."""
+
+    bar: int  # index in the song (bar k covers beats 4k .. 4k+4)
+    version: int  # higher replaces lower until the bar starts
+    notes: list[Note]  # starts in beats from the bar's start
+    morph: float
+    temperature: float
+    seed: int
+    attributes: dict[str, float]
+
+
+class Listener(Protocol):
+    """What an adapter gives the core to hear from one session."""
+
+    keep_open: bool  # True: the session stays open while this listener is attached (a MIDI session)
+
+    def bar(self, session: Session, bar: Bar) -> None: ...
+
+    def problem(self, session: Session, where: str, message: str) -> None:
+        """Something the client did not ask for just now went wrong (a bar, a restore)."""
+
+    def closed(self, session: Session) -> None:
+        """The session was closed (idle): the adapter forgets it."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    kind: str  # the representation: melody, drums, trio
+    window_bars: int
+    z_size: int
+    trained: bool
+    device: str
+    licence: str
+    choice: str  # the session's choice, as named in model_names()
+
+
+class EngineAPI(Protocol):
+    """The part of :class:`Engine` a MIDI session uses; ``engine.testing.FakeEngine`` has it too."""
+
+    def call(self, fn: Callable, *args) -> Future: ...
+    def on_loop(self) -> bool: ...
+    def attach(self, instance: str, listener: Listener) -> tuple[Session, bool]: ...
+    def detach(self, instance: str, listener: Listener) -> None: ...
+    def model_of(self, s: Session) -> LatentModel | None: ...
+    def set_knob(self, s: Session, name: str, value) -> int: ...
+    def set_transport(self, s: Session, playing: bool, tempo: float, beat: float, numerator: int = 4,
+                      denominator: int = 4, at: float | None = None) -> None: ...
+    def seek(self, s: Session, beat: float, at: float | None = None) -> None: ...
+    def tick(self, now: float) -> None: ...
+    def request_bar(self, s: Session, bar: int) -> None: ...
+    def set_morph_slots(self, s: Session, a: str, b: str) -> None: ...
+    def put_clip(self, s: Session, name: str, clip: Clip) -> None: ...
+    async def encode_into_slot(self, s: Session, slot: str, clip_name: str) -> Slot: ...
+    async def sample_into_slot(self, s: Session, slot: str, bars: int) -> Slot: ...

@@ -1,0 +1,437 @@
+"""The engine's core: sessions, slots, the bar pipeline and the listeners bars go to.
+
+Every adapter (OSC in ``engine/osc_server.py``, the MIDI session in ``engine/midi/``, a web
+panel) calls the same public methods of :class:`Engine` and receives bars through a
+:class:`Listener`; none of them reaches inside. The core knows no wire: it imports nothing of
+python-osc or of ``segue.bridge.osc``.
+
+    adapter --> Engine.set_knob / set_transport / encode_into_slot ... --> session state
+    tick --> scheduler (due bars) --> worker (generate: models, shaping) --> listeners' bar()
+
+Engine state belongs to the event loop. From another thread, go through :meth:`Engine.call`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import torch
+
+from segue.bridge.addresses import KNOBS
+from segue.engine import generate, scheduler
+from segue.engine.api import Bar, EngineConfig, Listener, ModelInfo
+from segue.engine.session import (
+    Clip,
+    FromClip,
+    FromSample,
+    FromVariation,
+    Session,
+    SessionStore,
+    Slot,
+)
+from segue.engine.worker import DEFAULT, ModelCache, Worker, cpu_threads
+from segue.models.errors import InputError, ModelError
+from segue.models.inference import LatentModel
+from segue.models.loading import shipped_models_dir
+from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
+
+log = logging.getLogger(__name__)
+BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
+
+
+@dataclass
+class _Pending:
+    bars: dict[tuple[int, int], bool] = field(default_factory=dict)  # (bar, version) in flight
+    newest: dict[int, int] = field(default_factory=dict)  # bar -> the newest version queued for it
+
+
+class Render:
+    """Steps of the morph from A to B for writing clips: ``bars`` bars per step."""
+
+    def __init__(self, engine: Engine, s: Session, steps: int):
+        self.engine, self.steps = engine, steps
+        self.model = engine.model_of(s)
+        self.base = engine.snapshot(s)
+        self.bars = self.base.windows * self.model.window_bars
+
+    async def step(self, k: int) -> list[Note]:
+        snap = generate.Snapshot(**{**self.base.__dict__, "morph": k / (self.steps - 1), "version": -1})
+        return await self.engine.run(BULK_PRIORITY, generate.render_step, self.model, snap)
+
+
+class Engine:
+    def __init__(self, config: EngineConfig, model: LatentModel):
+        self.config = config
+        self.models = ModelCache(model, config.models_dir, config.device, shipped_models_dir())
+        self.worker = Worker()
+        self.store = SessionStore(config.state_dir)
+        self.sessions: dict[str, Session] = {}
+        self.listeners: dict[str, list[Listener]] = {}
+        self.caches: dict[str, dict] = {}
+        self.pending: dict[str, _Pending] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._tasks = [asyncio.create_task(self._tick_loop()), asyncio.create_task(self._save_loop())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for s in self.sessions.values():
+            self.store.save(s)
+        self.worker.close()
+        self.models.close()
+
+    def call(self, fn: Callable, *args) -> Future:
+        """Run ``fn(*args)`` on the engine's loop (awaited when it is a coroutine function);
+        thread-safe. The future holds its result or exception."""
+        if self._loop is None:
+            raise RuntimeError("the engine has not started")
+
+        async def inside():
+            result = fn(*args)
+            return await result if asyncio.iscoroutine(result) else result
+
+        return asyncio.run_coroutine_threadsafe(inside(), self._loop)
+
+    def on_loop(self) -> bool:
+        """Whether the caller runs on the engine's event loop (then call engine methods directly)."""
+        try:
+            return self._loop is not None and asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    def spawn(self, coro, on_error: Callable[[Exception], None]) -> asyncio.Task:
+        """Run ``coro`` on the loop as a task the engine keeps until it ends (cancelled at stop);
+        its failure goes to ``on_error``."""
+        async def guarded():
+            try:
+                await coro
+            except Exception as e:  # reported, never raised into asyncio
+                on_error(e)
+
+        task = asyncio.ensure_future(guarded())
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+        return task
+
+    # --- sessions and listeners -------------------------------------------------------------------
+    def session(self, instance: str) -> Session | None:
+        return self.sessions.get(instance)
+
+    def attach(self, instance: str, listener: Listener) -> tuple[Session, bool]:
+        """Open (or resume) the session of ``instance`` and send its bars to ``listener`` too.
+        Returns the session and whether it existed before (open, or saved from an earlier run).
+        A restored session's slots are re-encoded in the background; failures go to ``problem``."""
+        s = self.sessions.get(instance)
+        resumed = s is not None
+        if s is None:
+            s = self.store.load(instance)
+            resumed = s is not None
+            s = s or Session(instance=instance)
+            self.sessions[instance] = s
+        listeners = self.listeners.setdefault(instance, [])
+        if listener not in listeners:
+            listeners.append(listener)
+        s.touch()
+        s.sent.clear()  # a client may have restarted: send its bars again
+        if any(slot.mu is None for slot in s.slots.values()):
+            self.spawn(self._restore(s), lambda e: self._problem(s, "/segue/hello", e))
+        return s, resumed
+
+    def detach(self, instance: str, listener: Listener) -> None:
+        """``listener`` leaves. The session is saved, and closed when no listener is left."""
+        listeners = self.listeners.get(instance, [])
+        if listener in listeners:
+            listeners.remove(listener)
+        s = self.sessions.get(instance)
+        if s is not None:
+            self.store.save(s)
+        if not listeners:
+            self._forget(instance, notify=False)
+
+    def touch(self, s: Session) -> None:
+        s.touch()
+
+    def _forget(self, instance: str, notify: bool = True) -> None:
+        """Drop a closed session and what the engine kept for it (its versions restart if it returns)."""
+        s = self.sessions.pop(instance, None)
+        listeners = self.listeners.pop(instance, [])
+        self.caches.pop(instance, None)
+        self.pending.pop(instance, None)
+        if notify and s is not None:
+            for x in listeners:
+                x.closed(s)
+
+    def _problem(self, s: Session, where: str, error: Exception | str) -> None:
+        message = str(error.args[0] if isinstance(error, Exception) and error.args else error)
+        if isinstance(error, Exception) and not isinstance(error, (InputError, ModelError)):
+            log.error("%s for %s: %s", where, s.instance, error)
+        for x in list(self.listeners.get(s.instance, ())):
+            try:
+                x.problem(s, where, message)
+            except Exception:
+                log.exception("listener of %s", s.instance)
+
+    async def _restore(self, s: Session) -> None:
+        if s.model and s.model != DEFAULT:
+            await asyncio.wrap_future(self.models.load(s.model))
+        for name, slot in list(s.slots.items()):
+            if slot.mu is None:
+                await self._fill_slot(s, name, slot)
+        s.changed()
+
+    # --- models ---------------------------------------------------------------------------------
+    def model_of(self, s: Session) -> LatentModel:
+        return self.models.cached(s.model) or self.models.cached(DEFAULT)
+
+    def model_names(self) -> list[str]:
+        return self.models.names()
+
+    def model_info(self, s: Session) -> ModelInfo:
+        m = self.model_of(s)
+        return ModelInfo(m.config.name, m.representation.kind, m.window_bars, m.config.z_size, not m.untrained,
+                         m.device.type, m.meta.licence, s.model or DEFAULT)
+
+    async def choose_model(self, s: Session, name: str) -> None:
+        """Switch the session's model (loaded on the loader thread); its slots are re-encoded."""
+        if not name:
+            raise InputError(f"name a model; available: {', '.join(self.models.names())}")
+        model = await asyncio.wrap_future(self.models.load(name))
+        for slot_name, slot in s.slots.items():
+            clip = s.clips.get(slot.source.clip) if isinstance(slot.source, FromClip) else None
+            if clip is not None:
+                _check_kind(model, clip.kind, name=slot_name)
+        s.model = name
+        for slot_name, slot in list(s.slots.items()):
+            await self._fill_slot(s, slot_name, slot)
+        s.changed()
+
+    async def run(self, priority: float, fn, model: LatentModel, *args):
+        """``fn(model, *args)`` on the inference worker, with the model's CPU thread count."""
+        return await asyncio.wrap_future(self.worker.submit(priority, fn, model, *args, threads=self.threads(model)))
+
+    def threads(self, model: LatentModel) -> int:
+        return cpu_threads(model, self.config.threads)
+
+    # --- clips and slots ----------------------------------------------------------------------------
+    def put_clip(self, s: Session, name: str, clip: Clip) -> None:
+        """Keep ``clip`` as ``name`` in the session (a clip of that name is replaced)."""
+        s.clips[name] = Clip(sorted(clip.notes, key=lambda n: (n.start, n.pitch)), clip.length, clip.kind)
+        s.dirty = True
+
+    async def encode_into_slot(self, s: Session, slot: str, clip_name: str) -> Slot:
+        if clip_name not in s.clips:
+            raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
+        return await self._set_slot(s, slot, Slot(source=FromClip(clip_name), groove_clip=clip_name))
+
+    async def sample_into_slot(self, s: Session, slot: str, bars: int) -> Slot:
+        return await self._set_slot(s, slot, Slot(source=FromSample(int(bars))))
+
+    async def vary_into_slot(self, s: Session, slot: str, source: str, amount: float) -> Slot:
+        base = s.slots.get(source)
+        return await self._set_slot(s, slot, Slot(source=FromVariation(source, float(amount)),
+                                                  groove_clip=base.groove_clip if base else ""))
+
+    async def _set_slot(self, s: Session, name: str, slot: Slot) -> Slot:
+        await self._fill_slot(s, name, slot)
+        s.slots[name] = slot
+        s.changed()
+        return slot
+
+    async def _fill_slot(self, s: Session, name: str, slot: Slot) -> None:
+        model = self.model_of(s)
+        src = slot.source
+        if isinstance(src, FromClip):
+            clip = s.clips.get(src.clip)
+            if clip is None:
+                raise InputError(f"slot {name}: its clip {src.clip!r} is gone")
+            _check_kind(model, clip.kind, f"clip {src.clip!r}")
+            seq = NoteSequence([Track(list(clip.notes), is_drum=clip.kind == "drums")], qpm=s.transport.tempo)
+            bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
+            enc = await self.run(BULK_PRIORITY, lambda m: m.encode_clip(seq, bars=bars), model)
+            slot.mu, slot.bars, slot.padded_bars = enc.mu.cpu(), enc.clip_bars, enc.padded_bars
+        elif isinstance(src, FromSample):
+            windows = max(1, math.ceil(src.bars / model.window_bars))
+            slot.mu = model.prior(windows, s.knobs.seed)
+            slot.bars, slot.padded_bars = src.bars, windows * model.window_bars - src.bars
+        elif isinstance(src, FromVariation):
+            base = s.slots.get(src.slot)
+            if base is None or base.mu is None:
+                raise InputError(f"slot {name}: its source slot {src.slot!r} is empty")
+            g = torch.Generator().manual_seed(s.knobs.seed)
+            noise = torch.randn(base.mu.shape, generator=g).to(base.mu)
+            slot.mu, slot.bars, slot.padded_bars = base.mu + src.amount * noise, base.bars, base.padded_bars
+        slot.model = model.config.name
+
+    # --- knobs and transport ------------------------------------------------------------------------
+    def set_morph_slots(self, s: Session, a: str, b: str) -> None:
+        s.morph_slots = (a, b)
+        s.changed()
+
+    def set_knob(self, s: Session, name: str, value) -> int:
+        """Set a knob (the address table's range, then the knob's own rules); the session's new version.
+        Its coming bars are queued again at once, not at the next tick."""
+        arg = KNOBS.get(name)
+        if arg is None:
+            raise InputError(f"no knob {name!r} (knobs: {', '.join(KNOBS)})")
+        problem = arg.check(value, name)
+        if problem:
+            raise InputError(f"{name}: {problem}")
+        try:
+            s.knobs.set(name, value)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        s.changed()
+        self.tick_session(s, time.monotonic())
+        return s.version
+
+    def set_transport(self, s: Session, playing: bool, tempo: float, beat: float, numerator: int = 4,
+                      denominator: int = 4, at: float | None = None) -> None:
+        """The song's transport as the client sees it ``at`` (time.monotonic(); now by default)."""
+        if (numerator, denominator) != (4, 4):
+            s.transport.playing = False
+            raise InputError(f"the song is in {numerator}/{denominator}; Segue's models play 4/4 bars, "
+                             "so it stays silent")
+        t = s.transport
+        t.playing, t.tempo, t.beat = bool(playing), float(tempo), float(beat)
+        t.at = time.monotonic() if at is None else at
+
+    def set_loop(self, s: Session, start: float, end: float) -> None:
+        s.transport.loop_start, s.transport.loop_end = float(start), float(end)
+
+    def seek(self, s: Session, beat: float, at: float | None = None) -> None:
+        """Jump the playhead; bars from there are generated afresh, even ones sent before."""
+        s.transport.beat, s.transport.at = float(beat), time.monotonic() if at is None else at
+        s.sent.clear()
+
+    def request_bar(self, s: Session, bar: int) -> None:
+        """Generate one bar now, whatever the transport."""
+        self._queue_bar(s, bar, priority=time.monotonic())
+
+    def render(self, s: Session, steps: int) -> Render:
+        return Render(self, s, steps)
+
+    # --- bars -------------------------------------------------------------------------------------
+    def snapshot(self, s: Session) -> generate.Snapshot:
+        a_name, b_name = s.morph_slots
+        a, b = s.slots.get(a_name), s.slots.get(b_name)
+        mu_a = a.mu if a is not None else None
+        mu_b = b.mu if b is not None else None
+        near = a if (s.knobs.morph < 0.5 or b is None) else b
+        groove = None
+        if near is not None and near.groove_clip in s.clips and s.knobs.shape.groove > 0:
+            groove = s.clips[near.groove_clip].groove
+        return generate.Snapshot(version=s.version, mu_a=mu_a, mu_b=mu_b, morph=s.knobs.morph,
+                                 temperature=s.knobs.temperature, seed=s.knobs.seed,
+                                 attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape,
+                                 groove=groove)
+
+    def _queue_bar(self, s: Session, bar: int, priority: float) -> None:
+        pending = self.pending.setdefault(s.instance, _Pending())
+        key = (bar, s.version)
+        if key in pending.bars:
+            return
+        pending.bars[key] = True
+        pending.newest[bar] = max(pending.newest.get(bar, -1), s.version)
+        snap = self.snapshot(s)
+        model = self.model_of(s)
+        cache = self.caches.setdefault(s.instance, {})
+        future = self.worker.submit(priority, _bar_job, s, model, snap, bar, cache, pending,
+                                    threads=self.threads(model))
+        loop = self._loop
+
+        def done(f) -> None:
+            loop.call_soon_threadsafe(self._bar_done, s, bar, snap, f)
+
+        future.add_done_callback(done)
+
+    def _bar_done(self, s: Session, bar: int, snap: generate.Snapshot, future) -> None:
+        self.pending.get(s.instance, _Pending()).bars.pop((bar, snap.version), None)
+        if self.sessions.get(s.instance) is not s:
+            return  # the session left meanwhile
+        exc = future.exception()
+        if exc is not None:
+            log.error("bar %d for %s failed: %s", bar, s.instance, exc)
+            self._problem(s, "/segue/bar/begin", f"bar {bar} could not be generated: {exc}")
+            return
+        notes = future.result()
+        if notes is None or s.sent.get(bar, -1) > snap.version:
+            return  # superseded: a newer version is (or will be) sent instead
+        out = Bar(bar, snap.version, notes, float(snap.morph), float(snap.temperature), int(snap.seed),
+                  dict(snap.attributes))
+        for x in list(self.listeners.get(s.instance, ())):
+            try:
+                x.bar(s, out)
+            except Exception:
+                log.exception("bar listener of %s", s.instance)
+        s.sent[bar] = snap.version
+
+    def tick(self, now: float) -> None:
+        """Queue every bar that is due and not yet sent at its session's current version."""
+        for s in list(self.sessions.values()):
+            self.tick_session(s, now)
+
+    def tick_session(self, s: Session, now: float) -> None:
+        if not (s.transport.playing and self.listeners.get(s.instance)):
+            return
+        due = scheduler.upcoming(s.transport, now, self.config.lookahead_bars)
+        for d in scheduler.needs_generation(due, s.sent, s.version):
+            self._queue_bar(s, d.bar, priority=now + d.starts_in)
+        if len(s.sent) > 256:  # forget bars far behind the playhead
+            current = due[0].bar
+            newest = self.pending.get(s.instance, _Pending()).newest
+            for bar in [b for b in s.sent if b < current - 8]:
+                del s.sent[bar]
+                newest.pop(bar, None)
+
+    async def _tick_loop(self) -> None:
+        while True:
+            try:
+                self.tick(time.monotonic())
+            except Exception:  # one session's broken state must not stop everyone's bars
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self.config.tick_seconds)
+
+    async def _save_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.save_every_seconds)
+            now = time.monotonic()
+            for s in list(self.sessions.values()):
+                if s.dirty:
+                    self.store.save(s)
+                keep = any(x.keep_open for x in self.listeners.get(s.instance, ()))
+                if now - s.last_seen > self.config.session_idle_seconds and not keep:
+                    log.info("session %s idle: saved and closed", s.instance)
+                    self.store.save(s)
+                    self._forget(s.instance)
+
+
+def _check_kind(model: LatentModel, clip_kind: str, name: str) -> None:
+    rep = model.representation.kind
+    if clip_kind == "drums" and rep == "melody":
+        raise ModelError(f"{name} is a drum clip, but the model ({model.config.name}) is a melody model: "
+                         "choose a drums model or a melodic clip")
+    if clip_kind == "notes" and rep == "drums":
+        raise ModelError(f"{name} is a melodic clip, but the model ({model.config.name}) is a drums model")
+
+
+def _bar_job(s: Session, model: LatentModel, snap: generate.Snapshot, bar: int, cache: dict, pending: _Pending):
+    """On the worker: skip a bar that a newer version will replace before anyone hears this one:
+    a newer version of it is queued (it runs next: same bar, same deadline), or the session
+    moved on and an older version already went out. Otherwise generate it."""
+    if pending.newest.get(bar, snap.version) > snap.version:
+        return None
+    if s.version > snap.version and s.sent.get(bar) is not None:
+        return None
+    return generate.bar_notes(model, snap, bar, cache)

@@ -1,0 +1,328 @@
+"""The OSC adapter: datagram -> check against the address table -> one core call -> reply.
+
+Bars reach an OSC client through its :class:`OscClient`, a listener of the core like the MIDI
+session's. Chunked clip uploads are put together here and reach the core as one ``Clip``.
+
+    device --UDP--> OscServer.datagram --> bridge.osc.check --> on_<address> --> Engine.<method>
+    Engine --> OscClient.bar --> bridge.osc (chunks) --UDP--> device
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import AsyncIOOSCUDPServer
+
+from segue.bridge import osc
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, DEFAULT_CHUNK_BYTES, KNOBS
+from segue.engine.api import Bar
+from segue.engine.core import Engine
+from segue.engine.session import Clip, Session
+from segue.models.checkpoint import package_version
+from segue.models.errors import InputError, SegueError
+from segue.models.notes import Note
+
+log = logging.getLogger(__name__)
+SESSIONLESS = ("/segue/hello", "/segue/ping")  # ping is a health check: it answers anyone allowed
+
+
+class _Dispatcher(Dispatcher):
+    """python-osc's dispatcher, told never to sleep on timetags, handing every datagram to the
+    adapter (which checks it against the address table and answers errors instead of dropping)."""
+
+    def __init__(self, server: OscServer):
+        super().__init__(strict_timing=False)
+        self.server = server
+
+    def call_handlers_for_packet(self, data: bytes, client_address) -> list:
+        self.server.datagram(data, client_address)
+        return []
+
+
+@dataclass
+class Upload:
+    expected: int  # notes announced by /clip/begin
+    length: float
+    kind: str = "notes"
+    chunks: dict[int, list[Note]] = field(default_factory=dict)
+
+
+class OscClient:
+    """Where one session's OSC replies and bars go: the host of its hello and its reply port."""
+
+    keep_open = False  # an OSC session closes when it goes idle
+
+    def __init__(self, server: OscServer, instance: str):
+        self.server, self.instance = server, instance
+        self.address: tuple[str, int] | None = None  # (host, reply port)
+        self.chunk_bytes = DEFAULT_CHUNK_BYTES
+        self.uploads: dict[str, Upload] = {}
+
+    def send(self, data: bytes) -> None:
+        if self.address is not None:
+            self.server.send_to(self.address, data)
+
+    def reply(self, address: str, *args) -> None:
+        self.send(osc.message(address, *args))
+
+    def send_notes(self, address: str, head: tuple, notes) -> int:
+        chunks = list(osc.note_chunks(address, head, notes, self.chunk_bytes))
+        for chunk in chunks:
+            self.send(chunk)
+        return len(chunks)
+
+    def bar(self, s: Session, bar: Bar) -> None:
+        if self.address is None:
+            return
+        chunks = list(osc.note_chunks("/segue/bar/notes", (bar.bar, bar.version), bar.notes, self.chunk_bytes))
+        self.reply("/segue/bar/begin", bar.bar, bar.version, len(bar.notes), len(chunks), bar.morph,
+                   bar.temperature, bar.seed, *(float(bar.attributes.get(a, 0.0)) for a in ATTRIBUTE_KNOBS))
+        for chunk in chunks:
+            self.send(chunk)
+        self.reply("/segue/bar/end", bar.bar, bar.version)
+
+    def problem(self, s: Session, where: str, message: str) -> None:
+        self.reply("/segue/error", -1, where, message[:1000])
+
+    def closed(self, s: Session) -> None:
+        self.server.forget(self.instance)
+
+
+class OscServer:
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 0, allow: tuple[str, ...] = ()):
+        self.engine = engine
+        self.host, self.port, self.allow = host, port, allow
+        self.clients: dict[str, OscClient] = {}  # instance -> its OSC client
+        self.by_addr: dict[tuple[str, int], str] = {}  # source address -> instance
+        self.transport: asyncio.DatagramTransport | None = None
+        self.address: tuple[str, int] | None = None
+        self._warned: dict[str, float] = {}
+        self.handlers: dict[str, Callable] = {
+            "/segue/hello": self.on_hello, "/segue/ping": self.on_ping, "/segue/goodbye": self.on_goodbye,
+            "/segue/model/info": self.on_model_info, "/segue/model/list": self.on_model_list,
+            "/segue/model/choose": self.on_model_choose, "/segue/clip/begin": self.on_clip_begin,
+            "/segue/clip/notes": self.on_clip_notes, "/segue/clip/end": self.on_clip_end,
+            "/segue/slot/encode": self.on_slot_encode, "/segue/slot/sample": self.on_slot_sample,
+            "/segue/slot/variation": self.on_slot_variation, "/segue/morph/slots": self.on_morph_slots,
+            "/segue/transport/set": self.on_transport_set, "/segue/transport/loop": self.on_transport_loop,
+            "/segue/transport/seek": self.on_transport_seek, "/segue/bar/request": self.on_bar_request,
+            "/segue/render": self.on_render,
+            **{f"/segue/knob/set/{name}": self.on_knob for name in KNOBS},
+        }
+
+    async def start(self) -> tuple[str, int]:
+        loop = asyncio.get_running_loop()
+        server = AsyncIOOSCUDPServer((self.host, self.port), _Dispatcher(self), loop)
+        self.transport, _ = await server.create_serve_endpoint()
+        self.address = self.transport.get_extra_info("sockname")[:2]
+        return self.address
+
+    def close(self) -> None:
+        if self.transport:
+            self.transport.close()
+
+    def forget(self, instance: str) -> None:
+        self.clients.pop(instance, None)
+        for key in [k for k, v in self.by_addr.items() if v == instance]:
+            del self.by_addr[key]
+
+    # --- receiving ------------------------------------------------------------------------------
+    def allowed(self, host: str) -> bool:
+        return host.startswith("127.") or host == "::1" or host in self.allow
+
+    def _warn_once(self, key: str, message: str, *args) -> None:
+        now = time.monotonic()
+        if now - self._warned.get(key, -1e9) > 10:
+            self._warned[key] = now
+            log.warning(message, *args)
+
+    def datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not self.allowed(addr[0]):
+            self._warn_once("deny:" + addr[0], "dropped a packet from %s: not in --allow", addr[0])
+            return
+        try:
+            messages = osc.parse_packet(data)
+        except (osc.ParseError, ValueError, IndexError, UnicodeDecodeError) as e:
+            self._warn_once("parse:" + addr[0], "malformed OSC packet from %s:%d: %s", *addr, e)
+            self.error(addr, -1, "", f"malformed OSC packet ({len(data)} bytes): {e}")
+            return
+        for address, params in messages:
+            self.handle(address, params, addr)
+
+    def handle(self, address: str, params: list, addr: tuple[str, int]) -> None:
+        rid = -1
+        try:
+            request = osc.check(address, params)
+            rid = request.rid
+            handler = self.handlers[address]
+            client = None if address in SESSIONLESS else self._client_for(addr, address)
+            result = handler(request, client, addr)
+            if asyncio.iscoroutine(result):
+                self.engine.spawn(result, lambda e: self._failed(e, addr, rid, address))
+        except Exception as e:
+            self._failed(e, addr, rid, address)
+
+    def _failed(self, e: Exception, addr, rid: int, address: str) -> None:
+        if isinstance(e, osc.AddressError):
+            self.error(addr, e.rid, address, str(e))
+        elif isinstance(e, SegueError):
+            self.error(addr, rid, address, str(e.args[0] if e.args else e))
+        else:  # a bug must not take the engine down for everyone
+            log.error("handling %s", address, exc_info=e)
+            self.error(addr, rid, address, f"internal error: {type(e).__name__}: {e}")
+
+    def _client_for(self, addr, address: str) -> OscClient:
+        instance = self.by_addr.get(addr)
+        client = self.clients.get(instance) if instance else None
+        s = self.engine.session(instance) if client else None
+        if s is None:
+            raise InputError(f"no session: send /segue/hello first (then {address})")
+        self.engine.touch(s)
+        return client
+
+    def _session(self, client: OscClient) -> Session:
+        s = self.engine.session(client.instance)
+        if s is None:
+            raise InputError("no session: send /segue/hello first")
+        return s
+
+    # --- sending --------------------------------------------------------------------------------
+    def send_to(self, target: tuple[str, int], data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(data, target)
+
+    def error(self, addr: tuple[str, int], rid: int, address: str, message: str) -> None:
+        instance = self.by_addr.get(addr)
+        client = self.clients.get(instance) if instance else None
+        target = client.address if client is not None and client.address else addr
+        self.send_to(target, osc.message("/segue/error", int(rid), address, message[:1000]))
+
+    # --- handlers -------------------------------------------------------------------------------
+    def on_hello(self, r: osc.Request, _client, addr) -> None:
+        instance, reply_port = r.args[0], r.args[1]
+        chunk = r.args[2] if len(r.args) > 2 else None
+        client = self.clients.get(instance) or OscClient(self, instance)
+        self.clients[instance] = client
+        for key in [k for k, v in self.by_addr.items() if v == instance]:
+            del self.by_addr[key]
+        self.by_addr[addr] = instance
+        client.address = (addr[0], reply_port)
+        if chunk:
+            client.chunk_bytes = chunk
+        s, resumed = self.engine.attach(instance, client)
+        info = self.engine.model_info(s)
+        client.reply("/segue/hello", r.rid, instance, int(resumed), package_version(), info.name, info.device,
+                     info.licence)
+
+    def on_ping(self, r, _client, addr) -> None:
+        instance = self.by_addr.get(addr)
+        client = self.clients.get(instance) if instance else None
+        target = client.address if client is not None and client.address else addr
+        self.send_to(target, osc.message("/segue/pong", r.rid, float(time.monotonic())))
+
+    def on_goodbye(self, r, client: OscClient, addr) -> None:
+        client.reply("/segue/goodbye", r.rid)
+        self.by_addr.pop(addr, None)
+        self.clients.pop(client.instance, None)
+        self.engine.detach(client.instance, client)
+
+    def on_model_info(self, r, client: OscClient, addr) -> None:
+        m = self.engine.model_info(self._session(client))
+        client.reply("/segue/model/info", r.rid, m.name, m.kind, m.window_bars, m.z_size, int(m.trained), m.device,
+                     m.licence, m.choice)
+
+    def on_model_list(self, r, client: OscClient, addr) -> None:
+        client.reply("/segue/model/list", r.rid, *self.engine.model_names())
+
+    async def on_model_choose(self, r, client: OscClient, addr) -> None:
+        await self.engine.choose_model(self._session(client), r.args[0])
+        client.reply("/segue/model/choose", r.rid, r.args[0])
+
+    def on_clip_begin(self, r, client: OscClient, addr) -> None:
+        clip, count, length = r.args[0], r.args[1], r.args[2]
+        kind = r.args[3] if len(r.args) > 3 else "notes"
+        if kind not in ("notes", "drums"):
+            raise InputError(f"kind must be notes or drums, got {kind!r}")
+        client.uploads[clip] = Upload(expected=count, length=float(length), kind=kind)
+        client.reply("/segue/clip/ack", r.rid, clip, -1)
+
+    def on_clip_notes(self, r, client: OscClient, addr) -> None:
+        clip, seq = r.args[0], r.args[1]
+        up = client.uploads.get(clip)
+        if up is None:
+            raise InputError(f"no upload of clip {clip!r} is open: send /segue/clip/begin first")
+        if seq in up.chunks:
+            raise InputError(f"chunk {seq} of clip {clip!r} arrived twice")
+        up.chunks[seq] = r.notes
+        client.reply("/segue/clip/ack", r.rid, clip, seq)
+
+    def on_clip_end(self, r, client: OscClient, addr) -> None:
+        clip, chunks = r.args[0], r.args[1]
+        up = client.uploads.get(clip)
+        if up is None:
+            raise InputError(f"no upload of clip {clip!r} is open")
+        missing = [k for k in range(chunks) if k not in up.chunks]
+        extra = sorted(k for k in up.chunks if k >= chunks)
+        if missing or extra:
+            raise InputError(f"clip {clip!r}: missing chunks {missing[:20]}" + (f", unexpected {extra[:20]}"
+                             if extra else "") + "; resend them and /segue/clip/end again")
+        notes = [n for k in range(chunks) for n in up.chunks[k]]
+        if len(notes) != up.expected:
+            raise InputError(f"clip {clip!r}: {len(notes)} notes arrived, /segue/clip/begin announced {up.expected}")
+        self.engine.put_clip(self._session(client), clip, Clip(notes, up.length, up.kind))
+        del client.uploads[clip]
+        client.reply("/segue/clip/ack", r.rid, clip, -2)
+
+    async def _slot_reply(self, r, client: OscClient, filled) -> None:
+        slot = await filled
+        client.reply("/segue/slot/encode", r.rid, r.args[0], int(slot.mu.shape[0]), slot.bars, slot.padded_bars)
+
+    async def on_slot_encode(self, r, client: OscClient, addr) -> None:
+        name, clip = r.args
+        await self._slot_reply(r, client, self.engine.encode_into_slot(self._session(client), name, clip))
+
+    async def on_slot_sample(self, r, client: OscClient, addr) -> None:
+        name, bars = r.args
+        await self._slot_reply(r, client, self.engine.sample_into_slot(self._session(client), name, bars))
+
+    async def on_slot_variation(self, r, client: OscClient, addr) -> None:
+        name, source, amount = r.args
+        await self._slot_reply(r, client, self.engine.vary_into_slot(self._session(client), name, source, amount))
+
+    def on_morph_slots(self, r, client: OscClient, addr) -> None:
+        s = self._session(client)
+        self.engine.set_morph_slots(s, r.args[0], r.args[1])
+        client.reply("/segue/morph/slots", r.rid, *s.morph_slots)
+
+    def on_knob(self, r, client: OscClient, addr) -> None:
+        version = self.engine.set_knob(self._session(client), r.address.rsplit("/", 1)[1], r.args[0])
+        client.reply(r.address, r.rid, r.args[0], version)
+
+    def on_transport_set(self, r, client: OscClient, addr) -> None:
+        playing, tempo, beat, num, den = r.args
+        self.engine.set_transport(self._session(client), bool(playing), tempo, beat, num, den)
+        client.reply("/segue/transport/set", r.rid)
+
+    def on_transport_loop(self, r, client: OscClient, addr) -> None:
+        self.engine.set_loop(self._session(client), r.args[0], r.args[1])
+        client.reply("/segue/transport/loop", r.rid)
+
+    def on_transport_seek(self, r, client: OscClient, addr) -> None:
+        self.engine.seek(self._session(client), r.args[0])
+        client.reply("/segue/transport/seek", r.rid)
+
+    def on_bar_request(self, r, client: OscClient, addr) -> None:
+        self.engine.request_bar(self._session(client), r.args[0])
+
+    async def on_render(self, r, client: OscClient, addr) -> None:
+        steps = r.args[0]
+        render = self.engine.render(self._session(client), steps)
+        client.reply("/segue/render/begin", r.rid, steps, render.bars)
+        for step in range(steps):
+            client.send_notes("/segue/render/notes", (r.rid, step), await render.step(step))
+        client.reply("/segue/render/end", r.rid)

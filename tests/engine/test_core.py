@@ -1,0 +1,236 @@
+"""The engine's core without sockets: sessions, listeners, slots, knobs, transport, bars, renders.
+
+Every test runs the core on its own event loop with a tiny model (hidden size 8), as an adapter
+would: public methods in, bars out through a listener.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from segue.engine.api import Bar, EngineConfig
+from segue.engine.core import Engine
+from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session
+from segue.models.errors import InputError, ModelError
+from segue.models.notes import Note
+
+MELODY = [Note(60 + (k * 5) % 12, k * 0.5, 0.5, 100) for k in range(24)]  # 3 bars of eighths
+
+
+class Recorder:
+    """A listener that keeps what the core tells it."""
+
+    def __init__(self, keep_open: bool = False):
+        self.keep_open = keep_open
+        self.bars: list[Bar] = []
+        self.problems: list[tuple[str, str]] = []
+        self.closed_sessions: list[str] = []
+
+    def bar(self, s: Session, bar: Bar) -> None:
+        self.bars.append(bar)
+
+    def problem(self, s: Session, where: str, message: str) -> None:
+        self.problems.append((where, message))
+
+    def closed(self, s: Session) -> None:
+        self.closed_sessions.append(s.instance)
+
+
+async def until(pred, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        await asyncio.sleep(0.005)
+    return pred()
+
+
+def run(model, body, state_dir: Path | None = None, **config):
+    """Start a core, run ``await body(engine)``, stop it (saving every session)."""
+    async def main():
+        engine = Engine(EngineConfig(port=0, state_dir=state_dir, tick_seconds=0.005, **config), model)
+        await engine.start()
+        try:
+            return await body(engine)
+        finally:
+            await engine.stop()
+
+    return asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model):
+    return tiny_model()
+
+
+def test_attach_opens_a_session_and_detach_closes_it(model):
+    async def body(engine: Engine):
+        a, b = Recorder(), Recorder()
+        s, resumed = engine.attach("one", a)
+        assert not resumed and engine.session("one") is s
+        again, resumed = engine.attach("one", b)
+        assert again is s and resumed and engine.listeners["one"] == [a, b]
+        engine.detach("one", a)
+        assert engine.session("one") is s  # another listener is still there
+        engine.detach("one", b)
+        assert engine.session("one") is None and "one" not in engine.listeners
+    run(model, body)
+
+
+def test_bars_flow_to_listeners_while_playing_and_newer_versions_follow_a_knob(model):
+    async def body(engine: Engine):
+        rec = Recorder()
+        s, _ = engine.attach("player", rec)
+        engine.set_knob(s, "temperature", 1.0)  # an untrained model: notes, not silence
+        engine.set_transport(s, True, 120.0, 0.0)
+        assert await until(lambda: {b.bar for b in rec.bars} >= {0, 1, 2})
+        first = {b.bar: b.version for b in rec.bars}
+        version = engine.set_knob(s, "morph", 0.75)
+        assert version == s.version and version > max(first.values())
+        assert await until(lambda: any(b.version == version and b.bar >= 1 for b in rec.bars))
+        newer = [b for b in rec.bars if b.version == version]
+        assert all(b.morph == 0.75 and b.temperature == 1.0 for b in newer)
+        assert all(0 <= n.start < 4 for b in rec.bars for n in b.notes)
+        engine.set_transport(s, False, 120.0, 0.0)
+        assert await until(lambda: not engine.pending["player"].bars)  # what was in flight arrives
+        count = len(rec.bars)
+        await asyncio.sleep(0.1)
+        assert len(rec.bars) == count  # stopped: nothing more
+        engine.request_bar(s, 7)  # asked for: comes whatever the transport
+        assert await until(lambda: any(b.bar == 7 for b in rec.bars))
+    run(model, body)
+
+
+def test_a_session_without_listeners_generates_nothing(model):
+    async def body(engine: Engine):
+        rec = Recorder()
+        s, _ = engine.attach("quiet", rec)
+        engine.set_transport(s, True, 200.0, 0.0)
+        assert await until(lambda: rec.bars)
+        engine.listeners["quiet"].remove(rec)
+        await asyncio.sleep(0.05)
+        pending = dict(engine.pending.get("quiet").bars)
+        engine.tick(time.monotonic() + 10)  # ten seconds on: many bars due, none queued
+        assert engine.pending.get("quiet").bars == pending
+    run(model, body)
+
+
+def test_slots_from_clips_samples_and_variations(model):
+    async def body(engine: Engine):
+        s, _ = engine.attach("slots", Recorder())
+        engine.put_clip(s, "tune", Clip(list(reversed(MELODY)), 12.0))
+        assert [n.start for n in s.clips["tune"].notes] == sorted(n.start for n in MELODY)  # kept sorted
+        a = await engine.encode_into_slot(s, "A", "tune")
+        assert a.source == FromClip("tune") and a.bars == 3 and a.padded_bars == 1 and a.mu.shape == (2, 8)
+        b = await engine.sample_into_slot(s, "B", 4)
+        assert b.source == FromSample(4) and b.mu.shape == (2, 8)
+        c = await engine.vary_into_slot(s, "C", "A", 0.5)
+        assert c.source == FromVariation("A", 0.5) and c.groove_clip == "tune" and (c.mu != a.mu).any()
+        with pytest.raises(InputError, match="no clip 'nope'"):
+            await engine.encode_into_slot(s, "A", "nope")
+        with pytest.raises(InputError, match="source slot 'Z' is empty"):
+            await engine.vary_into_slot(s, "D", "Z", 0.5)
+        engine.put_clip(s, "kit", Clip([Note(36, 0.0, 0.25, 100)], 4.0, "drums"))
+        with pytest.raises(ModelError, match="drum clip"):
+            await engine.encode_into_slot(s, "E", "kit")
+        assert set(s.slots) == {"A", "B", "C"}
+        engine.set_morph_slots(s, "A", "B")
+        render = engine.render(s, 3)
+        assert render.bars == 4  # the longer slot: 2 windows of 2 bars
+        steps = [await render.step(k) for k in range(3)]
+        assert all(all(0 <= n.start < 16 for n in notes) for notes in steps)
+    run(model, body)
+
+
+def test_knobs_and_transport_are_checked(model):
+    async def body(engine: Engine):
+        s, _ = engine.attach("checks", Recorder())
+        with pytest.raises(InputError, match="no knob 'volume'"):
+            engine.set_knob(s, "volume", 1.0)
+        with pytest.raises(InputError, match=r"morph: value must be in 0..1"):
+            engine.set_knob(s, "morph", 1.5)
+        with pytest.raises(InputError, match="scale must be one of"):
+            engine.set_knob(s, "scale", "klingon")
+        assert engine.set_knob(s, "scale", "Minor Blues") and s.knobs.shape.scale == "blues"
+        engine.set_transport(s, True, 100.0, 0.0)
+        with pytest.raises(InputError, match="3/4"):
+            engine.set_transport(s, True, 100.0, 0.0, 3, 4)
+        assert not s.transport.playing
+        engine.set_loop(s, 4.0, 12.0)
+        engine.seek(s, 6.0)
+        assert (s.transport.loop_start, s.transport.loop_end, s.transport.beat) == (4.0, 12.0, 6.0)
+        info = engine.model_info(s)
+        assert (info.name, info.kind, info.window_bars, info.trained, info.choice) == (
+            "cat-mel_2bar_small", "melody", 2, False, "default")
+        with pytest.raises(ModelError, match="unknown model"):
+            await engine.choose_model(s, "no-such-model")
+    run(model, body)
+
+
+def test_a_saved_session_is_restored_and_its_slots_encoded_again(model, tmp_path):
+    async def first(engine: Engine):
+        rec = Recorder()
+        s, _ = engine.attach("kept", rec)
+        engine.put_clip(s, "tune", Clip(MELODY, 12.0))
+        await engine.encode_into_slot(s, "A", "tune")
+        engine.set_knob(s, "seed", 9)
+        engine.detach("kept", rec)  # saved and closed
+
+    async def second(engine: Engine):
+        rec = Recorder()
+        s, resumed = engine.attach("kept", rec)
+        assert resumed and s.knobs.seed == 9 and s.slots["A"].mu is None
+        assert await until(lambda: s.slots["A"].mu is not None)
+        assert s.slots["A"].mu.shape == (2, 8) and rec.problems == []
+
+    run(model, first, tmp_path)
+    run(model, second, tmp_path)
+
+
+def test_a_restore_that_fails_is_told_to_the_listener(model, tmp_path):
+    async def first(engine: Engine):
+        s, _ = engine.attach("broken", Recorder())
+        engine.put_clip(s, "tune", Clip(MELODY, 12.0))
+        await engine.encode_into_slot(s, "A", "tune")
+
+    run(model, first, tmp_path)
+    (path,) = tmp_path.glob("*.json")
+    saved = json.loads(path.read_text())
+    saved["clips"] = {}  # the slot's clip is gone
+    path.write_text(json.dumps(saved))
+
+    async def second(engine: Engine):
+        rec = Recorder()
+        engine.attach("broken", rec)
+        assert await until(lambda: rec.problems)
+        assert rec.problems[0][0] == "/segue/hello" and "its clip 'tune' is gone" in rec.problems[0][1]
+
+    run(model, second, tmp_path)
+
+
+def test_idle_sessions_close_unless_a_listener_keeps_them_open(model):
+    async def body(engine: Engine):
+        osc_like, midi_like = Recorder(), Recorder(keep_open=True)
+        a, _ = engine.attach("idle", osc_like)
+        b, _ = engine.attach("kept-open", midi_like)
+        a.last_seen = b.last_seen = time.monotonic() - 10
+        assert await until(lambda: engine.session("idle") is None)
+        assert osc_like.closed_sessions == ["idle"]
+        assert engine.session("kept-open") is b and midi_like.closed_sessions == []
+    run(model, body, session_idle_seconds=1.0, save_every_seconds=0.01)
+
+
+def test_call_runs_on_the_loop_from_another_thread(model):
+    async def body(engine: Engine):
+        s, _ = engine.attach("threads", Recorder())
+        assert engine.on_loop()
+        loop = asyncio.get_running_loop()
+        version = await loop.run_in_executor(
+            None, lambda: (not engine.on_loop(), engine.call(engine.set_knob, s, "morph", 0.5).result(5)))
+        assert version == (True, s.version) and s.knobs.morph == 0.5
+    run(model, body)

@@ -17,11 +17,9 @@ load:    N clients, each its own session playing at the given tempo: bars that a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import resource
 import statistics
-import threading
 import time
 
 import torch
@@ -29,7 +27,7 @@ import torch
 from segue.bridge.client import Bar, EngineClient
 from segue.engine import generate
 from segue.engine.api import EngineConfig
-from segue.engine.serving import Service
+from segue.engine.serving import BackgroundService
 from segue.engine.shaping import Shape
 from segue.models.configs import CONFIGS
 from segue.models.inference import LatentModel
@@ -37,19 +35,9 @@ from segue.models.loading import example_clips, open_model
 from segue.models.midifile import read_midi
 
 
-class Running:
-    def __init__(self, model: LatentModel, **kw):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.service = Service(EngineConfig(port=0, **kw), model)
-        self.engine = self.service.engine
-        self.port = asyncio.run_coroutine_threadsafe(self.service.start(), self.loop).result()[1]
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.service.stop(), self.loop).result()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
+def start_engine(model: LatentModel, **kw) -> BackgroundService:
+    """The engine and its OSC adapter on 127.0.0.1 (any free port), on a thread of its own."""
+    return BackgroundService(EngineConfig(port=0, **kw), model)
 
 
 def ready_client(port: int, tempo: float, beat: float = 0.0) -> EngineClient:
@@ -64,7 +52,7 @@ def ready_client(port: int, tempo: float, beat: float = 0.0) -> EngineClient:
 
 
 def latency(model: LatentModel, n: int) -> None:
-    run = Running(model)
+    run = start_engine(model)
     c = ready_client(run.port, 60.0)  # slow tempo: the next bar is always ahead of the playhead
     try:
         pings = []
@@ -156,7 +144,7 @@ def load(model: LatentModel, clients: int, bpm: float, seconds: float, turn_knob
          threads: int | None = None) -> None:
     import multiprocessing
 
-    run = Running(model, threads=threads)
+    run = start_engine(model, threads=threads)
     try:
         gc.collect()
         rss0 = rss_mb()

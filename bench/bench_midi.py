@@ -26,8 +26,11 @@ import time
 
 from segue.bridge import ports
 from segue.bridge.clock import PPQN
+from segue.engine.api import Bar, EngineConfig
 from segue.engine.midi import MidiSession, MidiSettings, open_midi_session
-from segue.engine.testing import FakeEngine
+from segue.engine.serving import BackgroundService
+from segue.models.configs import CONFIGS
+from segue.models.inference import LatentModel
 from segue.models.notes import Note
 
 PATTERN = [Note(60 + (k * 5) % 24, k * 0.25, 0.2, 100) for k in range(16)]  # 16ths
@@ -61,8 +64,15 @@ def percentile(xs: list[float], q: float) -> float:
 
 
 def measure(backend: str, bpm: float, bars: int, offset_ms: float) -> dict:
-    engine = FakeEngine("midi:bench")
-    received: list[tuple[tuple, float]] = []
+    """The real engine (with a tiny model: its own bars are version 0) and a MIDI session, whose
+    bars are the known PATTERN, handed to the session at a newer version so that they win."""
+    model = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), device="cpu")
+    with BackgroundService(EngineConfig(port=0), model) as service:
+        return _measure(service.engine, backend, bpm, bars, offset_ms)
+
+
+def _measure(engine, backend: str, bpm: float, bars: int, offset_ms: float) -> dict:
+    received: list[tuple[object, float]] = []
     if backend == "memory":
         daw, inp = ports.memory_pair("Segue In")
         out = ports.MemoryOutput(name="Segue Out", record=True)
@@ -81,7 +91,7 @@ def measure(backend: str, bpm: float, bars: int, offset_ms: float) -> dict:
             to_host.close()
     try:
         for bar in range(bars + 1):
-            engine.feed(bar, 1, PATTERN)
+            host.bar(host.session, Bar(bar, 1_000_000, PATTERN, 0.0, 0.0, 0, {}))
         clock = Clock(send, bpm, bars * 4 * PPQN)
         clock.start()
         clock.join()

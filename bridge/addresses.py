@@ -81,6 +81,13 @@ class Arg:
     default: float | str | None = None  # a knob's value in a new session
     choices: tuple[str, ...] = ()  # the values a string knob takes (checked by the knob itself)
 
+    def coerce(self, value):
+        """``value`` as this argument takes it: a whole-number float where an int is expected
+        becomes that int (Max may type a whole number either way); anything else as it is."""
+        if self.type == "i" and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
     def check(self, value, address: str) -> str | None:
         """A readable complaint about ``value``, or None when it is fine."""
         want = {"i": int, "f": (int, float), "s": str}[self.type]
@@ -255,7 +262,9 @@ def markdown() -> str:
         "(`rid`), echoed first in its reply; replies go to the `reply_port` given in `/segue/hello`. "
         "Errors go to `/segue/error rid address message`. Payloads are chunked at "
         f"{DEFAULT_CHUNK_BYTES} bytes unless hello asks for another size ({MAX_CHUNK_BYTES} at most). "
-        "Note lists repeat pitch:i start:f duration:f velocity:i (beats).",
+        "Note lists repeat pitch:i start:f duration:f velocity:i (beats). An `i` argument also takes a "
+        "float with a whole value (2.0 for 2), since Max may type a whole number as a float; an `f` "
+        "argument takes ints.",
         "",
         "## Requests (client to engine)",
         "",

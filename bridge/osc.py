@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket, ParseError
 
-from segue.bridge.addresses import BY_PATH, NOTE_FIELDS, PREFIX, Address
+from segue.bridge.addresses import BY_PATH, NOTE_FIELDS, PREFIX, RID, Address
 from segue.models.errors import SegueError
 from segue.models.notes import Note
 
@@ -50,6 +50,8 @@ def parse_packet(data: bytes) -> list[tuple[str, list]]:
 
 def check(address: str, params: list) -> Request:
     """Validate one request against the table; AddressError says what is wrong."""
+    if params:
+        params = [RID.coerce(params[0]), *params[1:]]
     rid = params[0] if params and isinstance(params[0], int) and not isinstance(params[0], bool) else -1
     entry: Address | None = BY_PATH.get(address)
     if entry is None or entry.kind != "request":
@@ -60,6 +62,7 @@ def check(address: str, params: list) -> Request:
     if len(params) < len(required) or (not repeating and len(params) > len(fixed)):
         want = " ".join(f"{a.name}:{a.type}" for a in fixed) + (" {note}*" if repeating else "")
         raise AddressError(address, f"{address} takes {want}; got {len(params)} arguments", rid)
+    params = [arg.coerce(value) for arg, value in zip(fixed, params)] + params[len(fixed):]
     for arg, value in zip(fixed, params):
         problem = arg.check(value, address)
         if problem:
@@ -75,6 +78,7 @@ def _notes(address: str, values: list, group, rid: int) -> list[Note]:
         raise AddressError(address, f"notes come in groups of {width} ({' '.join(NOTE_FIELDS)}); "
                                     f"got {len(values)} values", rid)
     notes = []
+    values = [group[k % width].coerce(v) for k, v in enumerate(values)]
     for k in range(0, len(values), width):
         for arg, value in zip(group, values[k : k + width]):
             problem = arg.check(value, address)

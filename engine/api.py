@@ -76,7 +76,7 @@ class ModelInfo:
 
 
 class EngineAPI(Protocol):
-    """The part of :class:`Engine` a MIDI session uses; ``engine.testing.FakeEngine`` has it too."""
+    """The part of :class:`Engine` a MIDI session uses (the tests' fake engine has it too)."""
 
     def call(self, fn: Callable, *args) -> Future: ...
     def on_loop(self) -> bool: ...

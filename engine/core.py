@@ -43,6 +43,7 @@ from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
 
 log = logging.getLogger(__name__)
 BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
+PRIMING_DELAY = 0.5  # seconds: a stopped session's next bars queue behind bars due this soon
 
 
 @dataclass
@@ -383,7 +384,16 @@ class Engine:
             self.tick_session(s, now)
 
     def tick_session(self, s: Session, now: float) -> None:
-        if not (s.transport.playing and self.listeners.get(s.instance)):
+        """Queue the session's bars that need generating: while playing, the bar under the playhead
+        and the next ``lookahead`` bars; while stopped, the bar at the playhead and the next one, so
+        that Play finds them ready (the downbeat is never lost)."""
+        if not self.listeners.get(s.instance):
+            return
+        if not s.transport.playing:
+            bar = scheduler.bar_of(s.transport.beat)
+            primed = [scheduler.Due(b, PRIMING_DELAY, False) for b in (bar, bar + 1)]
+            for d in scheduler.needs_generation(primed, s.sent, s.version):
+                self._queue_bar(s, d.bar, priority=now + d.starts_in)
             return
         due = scheduler.upcoming(s.transport, now, self.config.lookahead_bars)
         for d in scheduler.needs_generation(due, s.sent, s.version):

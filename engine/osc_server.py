@@ -10,10 +10,13 @@ session's. Chunked clip uploads are put together here and reach the core as one 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import AsyncIOOSCUDPServer
@@ -29,6 +32,8 @@ from segue.models.notes import Note
 
 log = logging.getLogger(__name__)
 SESSIONLESS = ("/segue/hello", "/segue/ping")  # ping is a health check: it answers anyone allowed
+LIVE_SECONDS = 5.0  # a client heard from this recently holds its instance: a hello from elsewhere is refused
+KNOWN_SENDERS = 512  # source addresses whose reply port is remembered (across restarts, in the state folder)
 
 
 class _Dispatcher(Dispatcher):
@@ -60,6 +65,8 @@ class OscClient:
     def __init__(self, server: OscServer, instance: str):
         self.server, self.instance = server, instance
         self.address: tuple[str, int] | None = None  # (host, reply port)
+        self.source: tuple[str, int] | None = None  # where its requests come from (Max: [udpsend]'s port)
+        self.heard = 0.0  # time.monotonic() of its last packet
         self.chunk_bytes = DEFAULT_CHUNK_BYTES
         self.uploads: dict[str, Upload] = {}
 
@@ -99,6 +106,12 @@ class OscServer:
         self.host, self.port, self.allow = host, port, allow
         self.clients: dict[str, OscClient] = {}  # instance -> its OSC client
         self.by_addr: dict[tuple[str, int], str] = {}  # source address -> instance
+        # source address -> the reply port its hello named: errors for a sender whose session is
+        # gone (an engine restart) still reach it, since Max's [udpsend] never reads its own port
+        state = engine.config.state_dir
+        self._senders_file = Path(state) / "osc-senders.json" if state else None
+        self.reply_ports: dict[tuple[str, int], int] = self._load_senders()
+        self._save_pending = False
         self.transport: asyncio.DatagramTransport | None = None
         self.address: tuple[str, int] | None = None
         self._warned: dict[str, float] = {}
@@ -123,8 +136,51 @@ class OscServer:
         return self.address
 
     def close(self) -> None:
+        if self._save_pending:
+            self._save_senders()
         if self.transport:
             self.transport.close()
+
+    def _load_senders(self) -> dict[tuple[str, int], int]:
+        try:
+            rows = json.loads(self._senders_file.read_text()) if self._senders_file else []
+            return {(str(h), int(p)): int(r) for h, p, r in rows}
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def _remember_sender(self, source: tuple[str, int], reply_port: int) -> None:
+        if self.reply_ports.get(source) == reply_port:
+            return
+        self.reply_ports.pop(source, None)
+        self.reply_ports[source] = reply_port
+        while len(self.reply_ports) > KNOWN_SENDERS:
+            del self.reply_ports[next(iter(self.reply_ports))]
+        if self._senders_file is None or self._save_pending:
+            return
+        try:  # at most one write a second, however many hellos arrive
+            self._save_pending = True
+            asyncio.get_running_loop().call_later(1.0, self._save_senders)
+        except RuntimeError:  # no loop (a test calling datagram() directly): now
+            self._save_senders()
+
+    def _save_senders(self) -> None:
+        self._save_pending = False
+        try:
+            tmp = self._senders_file.with_suffix(".json.partial")
+            tmp.write_text(json.dumps([[h, p, r] for (h, p), r in self.reply_ports.items()]))
+            os.replace(tmp, self._senders_file)
+        except OSError as e:  # only a faster reconnect after a restart depends on it
+            self._warn_once("senders", "cannot save %s: %s", self._senders_file, e)
+
+    def reply_target(self, addr: tuple[str, int]) -> tuple[str, int]:
+        """Where replies to a packet from ``addr`` go: its session's reply port, the reply port its
+        last hello named, or (a client that never said hello) the source address itself."""
+        instance = self.by_addr.get(addr)
+        client = self.clients.get(instance) if instance else None
+        if client is not None and client.address:
+            return client.address
+        port = self.reply_ports.get(addr)
+        return (addr[0], port) if port else addr
 
     def forget(self, instance: str) -> None:
         self.clients.pop(instance, None)
@@ -145,6 +201,9 @@ class OscServer:
         if not self.allowed(addr[0]):
             self._warn_once("deny:" + addr[0], "dropped a packet from %s: not in --allow", addr[0])
             return
+        instance = self.by_addr.get(addr)
+        if instance in self.clients:
+            self.clients[instance].heard = time.monotonic()
         try:
             messages = osc.parse_packet(data)
         except (osc.ParseError, ValueError, IndexError, UnicodeDecodeError) as e:
@@ -197,21 +256,25 @@ class OscServer:
             self.transport.sendto(data, target)
 
     def error(self, addr: tuple[str, int], rid: int, address: str, message: str) -> None:
-        instance = self.by_addr.get(addr)
-        client = self.clients.get(instance) if instance else None
-        target = client.address if client is not None and client.address else addr
-        self.send_to(target, osc.message("/segue/error", int(rid), address, message[:1000]))
+        self.send_to(self.reply_target(addr), osc.message("/segue/error", int(rid), address, message[:1000]))
 
     # --- handlers -------------------------------------------------------------------------------
     def on_hello(self, r: osc.Request, _client, addr) -> None:
         instance, reply_port = r.args[0], r.args[1]
         chunk = r.args[2] if len(r.args) > 2 else None
-        client = self.clients.get(instance) or OscClient(self, instance)
+        self._remember_sender(addr, reply_port)
+        client = self.clients.get(instance)
+        now = time.monotonic()
+        if client is not None and client.source not in (None, addr) and now - client.heard < LIVE_SECONDS:
+            # a duplicated device (Cmd/Ctrl+D, a preset) restored the same id: never steal the session
+            raise InputError(f"instance in use: {instance!r} belongs to another client that is still talking "
+                             f"({client.source[0]}:{client.source[1]}); a copied device must take a new id")
+        client = client or OscClient(self, instance)
         self.clients[instance] = client
         for key in [k for k, v in self.by_addr.items() if v == instance]:
             del self.by_addr[key]
         self.by_addr[addr] = instance
-        client.address = (addr[0], reply_port)
+        client.address, client.source, client.heard = (addr[0], reply_port), addr, now
         if chunk:
             client.chunk_bytes = chunk
         s, resumed = self.engine.attach(instance, client)
@@ -220,10 +283,7 @@ class OscServer:
                      info.licence)
 
     def on_ping(self, r, _client, addr) -> None:
-        instance = self.by_addr.get(addr)
-        client = self.clients.get(instance) if instance else None
-        target = client.address if client is not None and client.address else addr
-        self.send_to(target, osc.message("/segue/pong", r.rid, float(time.monotonic())))
+        self.send_to(self.reply_target(addr), osc.message("/segue/pong", r.rid, float(time.monotonic())))
 
     def on_goodbye(self, r, client: OscClient, addr) -> None:
         client.reply("/segue/goodbye", r.rid)

@@ -1,21 +1,18 @@
-"""`segue serve` and `segue client`: the engine's core, its adapters and the signals, composed in
-one place (:func:`serve`), and the argument handling around them."""
+"""The engine's core, its adapters and the signals, composed in one place (:func:`serve`, what
+`segue serve` runs; its flags are ``segue.engine.cli.serve``)."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import queue
 import signal
-import time
+import threading
 from collections.abc import Callable
 
-from segue.bridge.client import EngineClient
 from segue.engine.api import EngineConfig
 from segue.engine.core import Engine
 from segue.engine.osc_server import OscServer
-from segue.models.errors import InputError, SegueError
+from segue.models.errors import SegueError
 from segue.models.inference import LatentModel
 
 log = logging.getLogger(__name__)
@@ -55,6 +52,49 @@ class Service:
         await self.engine.stop()
 
 
+class BackgroundService:
+    """A :class:`Service` on an event loop of its own thread, for embedding the engine in a program
+    that has its own main loop (benchmarks, tests). A context manager; ``close()`` stops it."""
+
+    def __init__(self, config: EngineConfig, model: LatentModel, midi=None):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="segue-engine-loop", daemon=True)
+        self.thread.start()
+        self.service = Service(config, model, midi)
+        self.engine = self.service.engine
+        try:
+            self.address = self.run(self.service.start())
+        except BaseException:
+            self._end_loop()
+            raise
+        self.host, self.port = self.address
+
+    def run(self, coro, timeout: float = 10.0):
+        """Run a coroutine on the engine's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Callable, *args, timeout: float = 10.0):
+        """``fn(*args)`` on the engine's loop (engine state belongs to that thread), waited for."""
+        return self.engine.call(fn, *args).result(timeout=timeout)
+
+    def close(self) -> None:
+        try:
+            self.run(self.service.stop())
+        finally:
+            self._end_loop()
+
+    def _end_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()
+
+    def __enter__(self) -> BackgroundService:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str], None] = print,
                 stop: asyncio.Event | None = None, midi=None) -> None:
     """Run until SIGINT/SIGTERM (or ``stop`` is set); prints one ready line. With ``midi`` a MIDI
@@ -80,131 +120,3 @@ async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str],
         await service.stop()
         log.info("segue engine stopped")
 
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def config_from_args(a) -> EngineConfig:
-    if not _loopback(a.host) and not a.allow:
-        raise InputError(f"--host {a.host} opens the engine beyond this machine: name the client hosts "
-                         "that may talk to it with --allow HOST (repeatable)")
-    for host in a.allow:
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise InputError(f"--allow takes IP addresses, got {host!r}") from None
-    return EngineConfig(host=a.host, port=a.port, allow=tuple(a.allow), models_dir=a.models_dir,
-                        state_dir=a.state_dir, device=None if a.device == "auto" else a.device,
-                        lookahead_bars=a.lookahead, threads=a.threads or None)
-
-
-def midi_from_args(a):
-    """MidiSettings when any of --midi, --midi-in, --midi-out is given, else None."""
-    if not (getattr(a, "midi", False) or getattr(a, "midi_in", None) or getattr(a, "midi_out", None)):
-        return None
-    from segue.bridge.clock import parse_meter
-    from segue.engine.midi import MidiMap, MidiSettings
-
-    try:
-        meter = parse_meter(a.midi_meter)
-    except ValueError as e:
-        raise InputError(f"--midi-meter: {e}") from None
-    if a.midi_map:
-        MidiMap.load(a.midi_map)  # a bad map is an error before anything starts
-    return MidiSettings(input=a.midi_in, output=a.midi_out, meter=meter, offset_ms=a.clock_offset_ms,
-                        map_file=a.midi_map)
-
-
-def run(model: LatentModel, a) -> list:
-    config = config_from_args(a)
-    midi = midi_from_args(a)
-    try:
-        asyncio.run(serve(config, model, ready=lambda line: print(line, flush=True), midi=midi))
-    except OSError as e:
-        raise InputError(f"cannot listen on {a.host}:{a.port}: {e.strerror or e}") from None
-    return []
-
-
-def client(a) -> list:
-    if a.address == "demo":
-        status = demo(a.port, a.bars, a.tempo, a.save)
-    else:
-        status = command(a.port, a.address, a.words, a.wait)
-    if status:
-        raise InputError("the engine answered with an error")
-    return []
-
-
-def coerce(text: str):
-    """Command-line words to OSC values: ints, then floats, else strings."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def command(port: int, address: str, words: list[str], wait: float) -> int:
-    client = EngineClient(port)
-    try:
-        client.hello()
-        rid = client.send(address, *[coerce(w) for w in words])
-        deadline = time.monotonic() + wait
-        status = 0
-        while time.monotonic() < deadline:
-            try:
-                addr, args = client.replies.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                continue
-            print(addr, *args)
-            if addr == "/segue/error" and args and args[0] == rid:
-                status = 2
-        for bar in client.latest_bars().values():
-            print(f"/segue/bar {bar.bar} v{bar.version}: {len(bar.notes)} notes "
-                  f"{[n.pitch for n in bar.notes]}")
-        return status
-    finally:
-        client.close()
-
-
-def demo(port: int, bars: int, tempo: float, save: str | None) -> int:
-    """Upload the example clips to A and B, play, and turn the morph from 0 to 1 over ``bars`` bars."""
-    from segue.models.loading import example_clips
-    from segue.models.midifile import read_midi, write_midi
-    from segue.models.notes import Note, NoteSequence, Track
-
-    client = EngineClient(port)
-    try:
-        hello = client.hello()
-        print(f"connected: model {hello[3]} on {hello[4]}, licence {hello[5]}")
-        for slot, path in zip("AB", example_clips()):
-            seq = read_midi(path)
-            notes = [n for t in seq.tracks for n in t.notes]
-            client.upload(slot.lower(), notes, max(4.0, 4.0 * -(-seq.end // 4)))
-            address, args = client.request("/segue/slot/encode", slot, slot.lower(), timeout=30)
-            print(f"slot {slot} <- {path.name}: {args[1:] if address != '/segue/error' else args[2]}")
-        client.request("/segue/transport/set", 1, float(tempo), 0.0, 4, 4)
-        bar_seconds = 240.0 / tempo
-        start = time.monotonic()
-        while (elapsed := time.monotonic() - start) < bars * bar_seconds:
-            morph = min(1.0, elapsed / (bars * bar_seconds))
-            client.send("/segue/knob/set/morph", float(morph))
-            time.sleep(bar_seconds / 4)
-            while not client.bar_events.empty():
-                bar = client.bar_events.get()
-                print(f"bar {bar.bar:3d} v{bar.version:<3d} morph {bar.morph:.2f}: "
-                      f"{' '.join(str(n.pitch) for n in bar.notes) or '(rest)'}")
-        client.request("/segue/transport/set", 0, float(tempo), 0.0, 4, 4)
-        if save:
-            notes = [Note(n.pitch, n.start + 4.0 * b.bar, n.duration, n.velocity)
-                     for b in client.latest_bars().values() for n in b.notes]
-            write_midi(NoteSequence([Track(notes)], qpm=tempo), save)
-            print(f"saved {save}")
-        return 0
-    finally:
-        client.close()

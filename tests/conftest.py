@@ -1,10 +1,30 @@
-"""Shared test set-up: hypothesis profiles, and tool requirements that CI turns into failures."""
+"""Shared test set-up, as fixtures (the tests import no helper modules: pytest runs with
+``--import-mode=importlib``, so two folders may hold test files of one name).
+
+- ``require_tool(name)``: an external tool's path; skipped without it on a laptop, a failure in CI
+  (``SEGUE_REQUIRE_TOOLS=1``): a broken install step must not pass;
+- ``tiny_model(seed=0, config=...)``: a tiny model (hidden size 8) on the CPU;
+- ``running_engine(model, ...)``: the one engine runner, the core with its OSC adapter on
+  127.0.0.1 on its own event-loop thread;
+- ``wait_until(pred, timeout)``: poll until a condition holds;
+- ``synthetic_windows(out, count, valid, test)``: training windows in the layout of `segue data build`;
+- ``fake_engine(instance)``: what a MIDI session needs of the engine, with no model;
+- ``recording_listener(keep_open=False)``: a listener of the core that keeps its bars and problems;
+- ``fake_rtmidi(...)``: python-rtmidi replaced by one whose backends fail as asked.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -16,9 +36,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 REQUIRE_TOOLS = os.environ.get("SEGUE_REQUIRE_TOOLS") == "1"
 
 
-def require_tool(name: str) -> str:
-    """The path of an external tool (node, jackd, ...). Without it the test is skipped on a
-    laptop, but fails in CI (SEGUE_REQUIRE_TOOLS=1): a broken install step must not pass."""
+# --- tools ------------------------------------------------------------------------------------------
+def _require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         message = f"{name} is not installed"
@@ -29,15 +48,257 @@ def require_tool(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def require_tool() -> Callable[[str], str]:
+    """The path of an external tool (node, jackd, chromium ...). Without it the test is skipped on
+    a laptop, but fails in CI (SEGUE_REQUIRE_TOOLS=1)."""
+    return _require_tool
+
+
+# --- models -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
 def tiny_model():
     """A factory of tiny models (hidden size 8, CPU) with attribute vectors fitted from the prior:
     ``tiny_model(seed=0, config="cat-mel_2bar_small")``."""
     from segue.models.configs import CONFIGS
     from segue.models.inference import LatentModel
 
-    def make(seed: int = 0, config: str = "cat-mel_2bar_small") -> LatentModel:
+    def make(seed: int = 0, config: str = "cat-mel_2bar_small"):
         model = LatentModel.fresh(CONFIGS[config].scaled(8), seed=seed, device="cpu")
         model.fit_attributes_from_prior(n=64, temperature=1.0)
         return model
 
     return make
+
+
+# --- polling ----------------------------------------------------------------------------------------
+def _wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        tick.wait(0.01)
+    return pred()
+
+
+@pytest.fixture(scope="session")
+def wait_until() -> Callable[..., bool]:
+    """Poll ``pred`` until it holds or the deadline passes; whether it holds."""
+    return _wait_until
+
+
+# --- the engine -------------------------------------------------------------------------------------
+def _running_engine(model, state_dir: Path | None = None, models_dir: Path | None = None, port: int = 0,
+                    **config):
+    from segue.engine.api import EngineConfig
+    from segue.engine.serving import BackgroundService
+
+    return BackgroundService(EngineConfig(port=port, state_dir=state_dir, models_dir=models_dir,
+                                          tick_seconds=0.01, **config), model)
+
+
+@pytest.fixture(scope="session")
+def running_engine() -> Callable:
+    """``running_engine(model, state_dir=None, models_dir=None, port=0, **config)``: a started
+    engine with its OSC adapter on 127.0.0.1 on its own event-loop thread (port 0: any free port; a
+    fixed port lets a restarted engine come back where its clients look); a 10 ms scheduler tick.
+    A ``segue.engine.serving.BackgroundService``: use it in a ``with`` block, or ``close()`` it."""
+    return _running_engine
+
+
+class FakeEngine:
+    """What a MIDI session needs of the engine (``segue.engine.api.EngineAPI``), with no model:
+    one session, every call applied at once on the caller's thread, bars handed to the listeners
+    with :meth:`feed`."""
+
+    def __init__(self, instance: str = "midi:detached"):
+        from segue.engine.session import Session
+
+        self.session = Session(instance=instance)
+        self.listeners: list = []
+        self.requested: list[int] = []
+        self.transports: list[tuple] = []
+
+    def call(self, fn: Callable, *args) -> Future:
+        future: Future = Future()
+        try:
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                result = asyncio.run(result)
+            future.set_result(result)
+        except Exception as e:
+            future.set_exception(e)
+        return future
+
+    def on_loop(self) -> bool:
+        return False
+
+    def feed(self, bar: int, version: int, notes: list) -> None:
+        from segue.engine.api import Bar
+
+        for x in list(self.listeners):
+            x.bar(self.session, Bar(bar, version, notes, 0.0, 0.0, 0, {}))
+
+    def attach(self, instance: str, listener):
+        self.listeners.append(listener)
+        return self.session, False
+
+    def detach(self, instance: str, listener) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
+    def set_knob(self, s, name: str, value) -> int:
+        from segue.bridge.addresses import KNOBS
+        from segue.models.errors import InputError
+
+        arg = KNOBS.get(name)
+        problem = arg.check(value, name) if arg else f"no knob {name!r}"
+        if problem:
+            raise InputError(problem)
+        s.knobs.set(name, value)
+        s.changed()
+        return s.version
+
+    def set_transport(self, s, playing, tempo, beat, numerator=4, denominator=4, at=None) -> None:
+        t = s.transport
+        t.playing, t.tempo, t.beat, t.at = bool(playing), float(tempo), float(beat), at or 0.0
+        self.transports.append((bool(playing), float(tempo), float(beat), at))
+
+    def seek(self, s, beat, at=None) -> None:
+        s.transport.beat = float(beat)
+        s.sent.clear()
+
+    def tick(self, now: float) -> None:
+        pass
+
+    def request_bar(self, s, bar: int) -> None:
+        self.requested.append(bar)
+
+    def set_morph_slots(self, s, a: str, b: str) -> None:
+        s.morph_slots = (a, b)
+        s.changed()
+
+    def put_clip(self, s, name: str, clip) -> None:
+        s.clips[name] = clip
+
+    async def encode_into_slot(self, s, slot: str, clip_name: str):
+        s.changed()
+
+    async def sample_into_slot(self, s, slot: str, bars: int):
+        from segue.models.errors import InputError
+
+        raise InputError("no model here")
+
+    def model_of(self, s):
+        return None
+
+
+@pytest.fixture(scope="session")
+def fake_engine() -> type[FakeEngine]:
+    return FakeEngine
+
+
+class RecordingListener:
+    """A listener of the engine's core that keeps what it is told: bars, problems, closings."""
+
+    def __init__(self, keep_open: bool = False):
+        self.keep_open = keep_open
+        self.bars: list = []
+        self.problems: list[tuple[str, str]] = []
+        self.closed_sessions: list[str] = []
+
+    def bar(self, s, bar) -> None:
+        self.bars.append(bar)
+
+    def problem(self, s, where: str, message: str) -> None:
+        self.problems.append((where, message))
+
+    def closed(self, s) -> None:
+        self.closed_sessions.append(s.instance)
+
+
+@pytest.fixture(scope="session")
+def recording_listener() -> type[RecordingListener]:
+    return RecordingListener
+
+
+# --- data -------------------------------------------------------------------------------------------
+def _write_synthetic_windows(out: Path, count: int, valid: int, test: int, seed: int = 0) -> Path:
+    from segue.models.training.windows import windows_path
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(count):
+        base = int(rng.integers(50, 70))
+        step = int(rng.choice([1, 2, 3, 4]))
+        spacing = int(rng.choice([1, 2, 3, 4]))
+        offset = int(rng.integers(0, spacing))
+        w = np.zeros((32, 1), dtype=np.uint8)
+        for n, i in enumerate(range(offset, 32, spacing)):
+            w[i, 0] = base + (n * step) % 24 - 21 + 2
+        rows.append(w)
+    arr = np.stack(rows)
+    train = count - valid - test
+    for split, part in (("train", arr[:train]), ("valid", arr[train : train + valid]), ("test", arr[train + valid :])):
+        np.save(windows_path(out, "melody", 2, split), part)
+    return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_windows() -> Callable[..., Path]:
+    """Scales and arpeggios in many keys, at several note spacings and offsets (so density,
+    intervals and syncopation all vary): ``synthetic_windows(out, count, valid, test)`` windows
+    split train / valid / test, written as `segue data build` writes them."""
+    return _write_synthetic_windows
+
+
+# --- MIDI backends that fail ------------------------------------------------------------------------
+class FakeRtmidi:
+    """An rtmidi module whose backends fail like ALSA without /dev/snd/seq, or lack virtual ports."""
+
+    API_LINUX_ALSA, API_UNIX_JACK, API_WINDOWS_MM = 2, 3, 7
+
+    def __init__(self, virtual_ok: bool = False, construct_ok: bool = False):
+        self.virtual_ok, self.construct_ok = virtual_ok, construct_ok
+
+    def get_compiled_api(self):
+        return [2, 3] if not self.construct_ok else [7]
+
+    def get_api_name(self, api):
+        return {2: "alsa", 3: "jack", 7: "winmm"}[api]
+
+    def _port(self, rtapi, name):
+        if not self.construct_ok:
+            raise OSError(f"Midi{rtapi}::initialize: error creating client object.")
+        fake = self
+
+        class Port:
+            def open_virtual_port(self, name):
+                if not fake.virtual_ok:
+                    raise NotImplementedError("Virtual ports are not supported by the Windows MultiMedia API.")
+
+            def get_ports(self):
+                return ["loopMIDI Port 1"]
+
+            def delete(self):
+                pass
+
+        return Port()
+
+    MidiIn = MidiOut = _port
+
+
+@pytest.fixture
+def fake_rtmidi(monkeypatch):
+    """``fake_rtmidi(virtual_ok=False, construct_ok=False)`` installs a python-rtmidi whose
+    backends fail like ALSA without /dev/snd/seq, or lack virtual ports."""
+    from segue.bridge import ports
+
+    def install(**kw):
+        fake = FakeRtmidi(**kw)
+        monkeypatch.setattr(ports, "_rtmidi", lambda: fake)
+        monkeypatch.setattr(ports, "_api_cache", {})
+        monkeypatch.delenv("SEGUE_MIDI_API", raising=False)
+        monkeypatch.delenv("MIDO_BACKEND", raising=False)
+        return fake
+    return install

@@ -6,9 +6,7 @@ import sys
 from pathlib import Path
 
 TEST = '''
-from conftest import require_tool
-
-def test_needs_a_tool():
+def test_needs_a_tool(require_tool):
     require_tool("segue-no-such-tool-anywhere")
 '''
 

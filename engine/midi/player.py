@@ -89,7 +89,7 @@ class Player:
     def __init__(self, queue: BarQueue, channel: int = 0):
         self.queue = queue
         self.channel = channel
-        self.cursor = 0.0  # note-ons up to this beat have been handed out
+        self.cursor = -1e-9  # note-ons up to this beat have been handed out (a new player starts at 0)
         self._offs: list[tuple[float, int, int, int]] = []  # heap of (beat, channel, pitch, token)
         self._sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> token of its note-on
         self._token = 0

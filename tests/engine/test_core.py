@@ -13,32 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from segue.engine.api import Bar, EngineConfig
+from segue.engine.api import EngineConfig
 from segue.engine.core import Engine
-from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session
+from segue.engine.session import Clip, FromClip, FromSample, FromVariation
 from segue.models.errors import InputError, ModelError
 from segue.models.notes import Note
 
 MELODY = [Note(60 + (k * 5) % 12, k * 0.5, 0.5, 100) for k in range(24)]  # 3 bars of eighths
-
-
-class Recorder:
-    """A listener that keeps what the core tells it."""
-
-    def __init__(self, keep_open: bool = False):
-        self.keep_open = keep_open
-        self.bars: list[Bar] = []
-        self.problems: list[tuple[str, str]] = []
-        self.closed_sessions: list[str] = []
-
-    def bar(self, s: Session, bar: Bar) -> None:
-        self.bars.append(bar)
-
-    def problem(self, s: Session, where: str, message: str) -> None:
-        self.problems.append((where, message))
-
-    def closed(self, s: Session) -> None:
-        self.closed_sessions.append(s.instance)
 
 
 async def until(pred, timeout: float = 5.0) -> bool:
@@ -68,9 +49,9 @@ def model(tiny_model):
     return tiny_model()
 
 
-def test_attach_opens_a_session_and_detach_closes_it(model):
+def test_attach_opens_a_session_and_detach_closes_it(model, recording_listener):
     async def body(engine: Engine):
-        a, b = Recorder(), Recorder()
+        a, b = recording_listener(), recording_listener()
         s, resumed = engine.attach("one", a)
         assert not resumed and engine.session("one") is s
         again, resumed = engine.attach("one", b)
@@ -82,9 +63,9 @@ def test_attach_opens_a_session_and_detach_closes_it(model):
     run(model, body)
 
 
-def test_bars_flow_to_listeners_while_playing_and_newer_versions_follow_a_knob(model):
+def test_bars_flow_to_listeners_while_playing_and_newer_versions_follow_a_knob(model, recording_listener):
     async def body(engine: Engine):
-        rec = Recorder()
+        rec = recording_listener()
         s, _ = engine.attach("player", rec)
         engine.set_knob(s, "temperature", 1.0)  # an untrained model: notes, not silence
         engine.set_transport(s, True, 120.0, 0.0)
@@ -97,18 +78,36 @@ def test_bars_flow_to_listeners_while_playing_and_newer_versions_follow_a_knob(m
         assert all(b.morph == 0.75 and b.temperature == 1.0 for b in newer)
         assert all(0 <= n.start < 4 for b in rec.bars for n in b.notes)
         engine.set_transport(s, False, 120.0, 0.0)
-        assert await until(lambda: not engine.pending["player"].bars)  # what was in flight arrives
+        # stopped at beat 0: bars 0 and 1 at the current version, ready for Play, then nothing more
+        assert await until(lambda: {b.bar for b in rec.bars if b.version == version} >= {0, 1})
+        assert await until(lambda: not engine.pending["player"].bars)
         count = len(rec.bars)
         await asyncio.sleep(0.1)
-        assert len(rec.bars) == count  # stopped: nothing more
+        assert len(rec.bars) == count
         engine.request_bar(s, 7)  # asked for: comes whatever the transport
         assert await until(lambda: any(b.bar == 7 for b in rec.bars))
     run(model, body)
 
 
-def test_a_session_without_listeners_generates_nothing(model):
+def test_a_stopped_session_has_the_bars_at_the_playhead_ready_before_play(model, recording_listener):
+    """Play must find the bar at the playhead and the next one made: its downbeat is never lost."""
     async def body(engine: Engine):
-        rec = Recorder()
+        rec = recording_listener()
+        s, _ = engine.attach("ready", rec)
+        engine.set_transport(s, False, 120.0, 8.0)  # stopped in bar 2
+        assert await until(lambda: {b.bar for b in rec.bars} == {2, 3})
+        version = engine.set_knob(s, "morph", 0.5)  # a knob turned while stopped: made again
+        assert await until(lambda: {b.bar for b in rec.bars if b.version == version} == {2, 3})
+        engine.seek(s, 20.0)
+        assert await until(lambda: {5, 6} <= {b.bar for b in rec.bars})
+        await asyncio.sleep(0.05)
+        assert {b.bar for b in rec.bars} == {2, 3, 5, 6}  # only the bars at the playhead
+    run(model, body)
+
+
+def test_a_session_without_listeners_generates_nothing(model, recording_listener):
+    async def body(engine: Engine):
+        rec = recording_listener()
         s, _ = engine.attach("quiet", rec)
         engine.set_transport(s, True, 200.0, 0.0)
         assert await until(lambda: rec.bars)
@@ -120,9 +119,9 @@ def test_a_session_without_listeners_generates_nothing(model):
     run(model, body)
 
 
-def test_slots_from_clips_samples_and_variations(model):
+def test_slots_from_clips_samples_and_variations(model, recording_listener):
     async def body(engine: Engine):
-        s, _ = engine.attach("slots", Recorder())
+        s, _ = engine.attach("slots", recording_listener())
         engine.put_clip(s, "tune", Clip(list(reversed(MELODY)), 12.0))
         assert [n.start for n in s.clips["tune"].notes] == sorted(n.start for n in MELODY)  # kept sorted
         a = await engine.encode_into_slot(s, "A", "tune")
@@ -147,9 +146,9 @@ def test_slots_from_clips_samples_and_variations(model):
     run(model, body)
 
 
-def test_knobs_and_transport_are_checked(model):
+def test_knobs_and_transport_are_checked(model, recording_listener):
     async def body(engine: Engine):
-        s, _ = engine.attach("checks", Recorder())
+        s, _ = engine.attach("checks", recording_listener())
         with pytest.raises(InputError, match="no knob 'volume'"):
             engine.set_knob(s, "volume", 1.0)
         with pytest.raises(InputError, match=r"morph: value must be in 0..1"):
@@ -172,9 +171,9 @@ def test_knobs_and_transport_are_checked(model):
     run(model, body)
 
 
-def test_a_saved_session_is_restored_and_its_slots_encoded_again(model, tmp_path):
+def test_a_saved_session_is_restored_and_its_slots_encoded_again(model, tmp_path, recording_listener):
     async def first(engine: Engine):
-        rec = Recorder()
+        rec = recording_listener()
         s, _ = engine.attach("kept", rec)
         engine.put_clip(s, "tune", Clip(MELODY, 12.0))
         await engine.encode_into_slot(s, "A", "tune")
@@ -182,7 +181,7 @@ def test_a_saved_session_is_restored_and_its_slots_encoded_again(model, tmp_path
         engine.detach("kept", rec)  # saved and closed
 
     async def second(engine: Engine):
-        rec = Recorder()
+        rec = recording_listener()
         s, resumed = engine.attach("kept", rec)
         assert resumed and s.knobs.seed == 9 and s.slots["A"].mu is None
         assert await until(lambda: s.slots["A"].mu is not None)
@@ -192,9 +191,9 @@ def test_a_saved_session_is_restored_and_its_slots_encoded_again(model, tmp_path
     run(model, second, tmp_path)
 
 
-def test_a_restore_that_fails_is_told_to_the_listener(model, tmp_path):
+def test_a_restore_that_fails_is_told_to_the_listener(model, tmp_path, recording_listener):
     async def first(engine: Engine):
-        s, _ = engine.attach("broken", Recorder())
+        s, _ = engine.attach("broken", recording_listener())
         engine.put_clip(s, "tune", Clip(MELODY, 12.0))
         await engine.encode_into_slot(s, "A", "tune")
 
@@ -205,7 +204,7 @@ def test_a_restore_that_fails_is_told_to_the_listener(model, tmp_path):
     path.write_text(json.dumps(saved))
 
     async def second(engine: Engine):
-        rec = Recorder()
+        rec = recording_listener()
         engine.attach("broken", rec)
         assert await until(lambda: rec.problems)
         assert rec.problems[0][0] == "/segue/hello" and "its clip 'tune' is gone" in rec.problems[0][1]
@@ -213,9 +212,9 @@ def test_a_restore_that_fails_is_told_to_the_listener(model, tmp_path):
     run(model, second, tmp_path)
 
 
-def test_idle_sessions_close_unless_a_listener_keeps_them_open(model):
+def test_idle_sessions_close_unless_a_listener_keeps_them_open(model, recording_listener):
     async def body(engine: Engine):
-        osc_like, midi_like = Recorder(), Recorder(keep_open=True)
+        osc_like, midi_like = recording_listener(), recording_listener(keep_open=True)
         a, _ = engine.attach("idle", osc_like)
         b, _ = engine.attach("kept-open", midi_like)
         a.last_seen = b.last_seen = time.monotonic() - 10
@@ -225,9 +224,9 @@ def test_idle_sessions_close_unless_a_listener_keeps_them_open(model):
     run(model, body, session_idle_seconds=1.0, save_every_seconds=0.01)
 
 
-def test_call_runs_on_the_loop_from_another_thread(model):
+def test_call_runs_on_the_loop_from_another_thread(model, recording_listener):
     async def body(engine: Engine):
-        s, _ = engine.attach("threads", Recorder())
+        s, _ = engine.attach("threads", recording_listener())
         assert engine.on_loop()
         loop = asyncio.get_running_loop()
         version = await loop.run_in_executor(

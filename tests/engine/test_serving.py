@@ -1,19 +1,22 @@
 """`segue serve` as a process: one ready line, OSC on 127.0.0.1, clean shutdown on SIGTERM."""
 
+import asyncio
 import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from engine_fixtures import tiny_model
 
 from segue.bridge.client import EngineClient
+from segue.engine.midi import MidiSettings
+from segue.models.errors import InputError
 
 
 @pytest.fixture
-def checkpoint(tmp_path):
+def checkpoint(tmp_path, tiny_model):
     return tiny_model().save(tmp_path / "tiny.safetensors", licence="CC0")
 
 
@@ -65,3 +68,57 @@ def test_port_in_use_is_a_clear_error(checkpoint, tmp_path):
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog, tiny_model):
+    from segue.engine.api import EngineConfig
+    from segue.engine.serving import serve
+
+    fake_rtmidi()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def say(line):
+        lines.append(line)
+        ready.set()
+
+    async def main():
+        await serve(EngineConfig(port=0, tick_seconds=0.01), tiny_model(), ready=say, stop=stop,
+                    midi=MidiSettings())
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        port = int(lines[0].split("udp://127.0.0.1:")[1].split()[0])
+        client = EngineClient(port)
+        try:
+            client.hello()
+            assert client.request("/segue/ping")[0] == "/segue/pong"
+        finally:
+            client.close()
+        assert "MIDI is off: no MIDI backend works here" in caplog.text
+        assert len(lines) == 1  # no MIDI line
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+def test_cli_checks_midi_options(tmp_path):
+    from segue.engine import serving
+    from segue.engine.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert serving.midi_from_args(parse(["serve"])) is None
+    s = serving.midi_from_args(parse(["serve", "--midi-in", "loopMIDI Port", "--midi-meter", "7/8",
+                                      "--clock-offset-ms", "-12.5"]))
+    assert (s.input, s.output, s.meter, s.offset_ms) == ("loopMIDI Port", None, (7, 8), -12.5)
+    with pytest.raises(InputError, match="--midi-meter"):
+        serving.midi_from_args(parse(["serve", "--midi", "--midi-meter", "four"]))
+    bad = tmp_path / "map.json"
+    bad.write_text('{"cc": {"7": {"knob": "volume"}}}')
+    with pytest.raises(InputError, match="no knob 'volume'"):
+        serving.midi_from_args(parse(["serve", "--midi", "--midi-map", str(bad)]))

@@ -6,7 +6,6 @@ Every engine here runs a tiny model (hidden size 8) on the CPU on its own event-
 
 from __future__ import annotations
 
-import asyncio
 import math
 import queue
 import random
@@ -18,8 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from engine_fixtures import tiny_model as tiny
-from engine_fixtures import wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +26,6 @@ from segue.bridge.client import Bar, EngineClient
 from segue.engine.api import EngineConfig
 from segue.engine.core import Engine
 from segue.engine.osc_server import OscServer
-from segue.engine.serving import Service
 from segue.models.checkpoint import package_version as engine_version
 from segue.models.inference import LatentModel
 from segue.models.notes import Note
@@ -85,6 +81,11 @@ def err(client: EngineClient, address: str, *args, timeout: float = 10.0) -> str
     return values[2]
 
 
+def session_of(running, instance: str):
+    """The engine's session of ``instance``, read on the engine's loop."""
+    return running.call(running.engine.session, instance)
+
+
 def raw_error(client: EngineClient, data: bytes, timeout: float = 5.0) -> str:
     """Send bytes that are no request; the engine answers /segue/error with rid -1."""
     client.send_raw(data)
@@ -93,63 +94,23 @@ def raw_error(client: EngineClient, data: bytes, timeout: float = 5.0) -> str:
     return values[2]
 
 
-class Running:
-    """A real engine on 127.0.0.1 port 0 with its own event loop on a thread."""
-
-    def __init__(self, model: LatentModel, state_dir: Path | None, models_dir: Path | None, **config):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="engine-loop", daemon=True)
-        self.thread.start()
-        self.service = Service(EngineConfig(port=0, state_dir=state_dir, models_dir=models_dir, tick_seconds=0.01,
-                                            **config), model)
-        self.engine = self.service.engine
-        try:
-            self.host, self.port = self.run(self.service.start())
-        except BaseException:
-            self._end_loop()
-            raise
-
-    def run(self, coro, timeout: float = 10.0):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def call(self, fn: Callable):
-        """Run ``fn`` on the engine's loop (engine state belongs to that thread)."""
-        async def inside():
-            return fn()
-        return self.run(inside())
-
-    def session(self, instance: str):
-        return self.call(lambda: self.engine.sessions.get(instance))
-
-    def close(self) -> None:
-        try:
-            self.run(self.service.stop())
-        finally:
-            self._end_loop()
-
-    def _end_loop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        self.loop.close()
+@pytest.fixture(scope="module")
+def model(tiny_model) -> LatentModel:
+    return tiny_model()
 
 
 @pytest.fixture(scope="module")
-def model() -> LatentModel:
-    return tiny()
-
-
-@pytest.fixture(scope="module")
-def dirs(tmp_path_factory, model) -> dict[str, Path]:
+def dirs(tmp_path_factory, model, tiny_model) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("engine")
     models = root / "models"
     models.mkdir()
-    tiny(seed=1).save(models / "mel2.safetensors", licence="test licence: mel2")
+    tiny_model(seed=1).save(models / "mel2.safetensors", licence="test licence: mel2")
     return {"root": root, "state": root / "state", "models": models}
 
 
 @pytest.fixture(scope="module")
-def running(model, dirs):
-    r = Running(model, dirs["state"], dirs["models"])
+def running(model, dirs, running_engine):
+    r = running_engine(model, dirs["state"], dirs["models"])
     yield r
     r.close()
 
@@ -159,7 +120,7 @@ def connect(running):
     """Clients of the module's engine, said goodbye to and closed after the test."""
     made: list[EngineClient] = []
 
-    def make(hello: bool = True, on: Running | None = None, **kw) -> EngineClient:
+    def make(hello: bool = True, on=None, **kw) -> EngineClient:
         client = EngineClient((on or running).port, **kw)
         made.append(client)
         if hello:
@@ -218,8 +179,8 @@ def test_requests_before_hello_say_no_session(connect):
 def test_sessions_are_per_instance(connect, running):
     a, b = connect(), connect()
     ok(a, "/segue/knob/set/morph", 0.75)
-    assert running.session(a.instance).knobs.morph == 0.75
-    assert running.session(b.instance).knobs.morph == 0.0
+    assert session_of(running, a.instance).knobs.morph == 0.75
+    assert session_of(running, b.instance).knobs.morph == 0.0
 
 
 # --- models ---------------------------------------------------------------------------------------
@@ -233,17 +194,17 @@ def test_model_list(client):
     assert names[0] == "default" and "mel2" in names
 
 
-def test_model_choose(client, dirs, running):
+def test_model_choose(client, dirs, running, tiny_model):
     assert "unknown model" in err(client, "/segue/model/choose", "no-such-model")
-    tiny(seed=3).save(dirs["models"] / "second.safetensors", licence="test licence: second")
+    tiny_model(seed=3).save(dirs["models"] / "second.safetensors", licence="test licence: second")
     assert "second" in ok(client, "/segue/model/list")[1:]
     client.upload("m", MELODY, 12.0)
     ok(client, "/segue/slot/encode", "A", "m")
-    before = running.session(client.instance).slots["A"].mu.clone()
+    before = session_of(running, client.instance).slots["A"].mu.clone()
     assert ok(client, "/segue/model/choose", "second")[1:] == ["second"]
     info = ok(client, "/segue/model/info")
     assert info[7:] == ["test licence: second", "second"]
-    s = running.session(client.instance)
+    s = session_of(running, client.instance)
     assert s.model == "second"
     assert not (s.slots["A"].mu == before).all()  # re-encoded with the new model
     client.send("/segue/bar/request", 3)
@@ -252,8 +213,8 @@ def test_model_choose(client, dirs, running):
     assert ok(client, "/segue/model/info")[7] == "untrained weights"
 
 
-def test_model_choose_representation_mismatch(client, dirs):
-    tiny(seed=0, config="cat-drums_2bar_small").save(dirs["models"] / "drums-tiny.safetensors")
+def test_model_choose_representation_mismatch(client, dirs, tiny_model):
+    tiny_model(seed=0, config="cat-drums_2bar_small").save(dirs["models"] / "drums-tiny.safetensors")
     client.upload("m", MELODY, 12.0)
     ok(client, "/segue/slot/encode", "A", "m")
     message = err(client, "/segue/model/choose", "drums-tiny")
@@ -261,9 +222,9 @@ def test_model_choose_representation_mismatch(client, dirs):
     assert ok(client, "/segue/model/info")[2] == "melody"  # unchanged
 
 
-def test_model_names_never_leave_the_folder(client, dirs):
+def test_model_names_never_leave_the_folder(client, dirs, tiny_model):
     outside = dirs["root"] / "outside.safetensors"
-    tiny(seed=4).save(outside)
+    tiny_model(seed=4).save(outside)
     (dirs["models"] / "bad name.safetensors").write_bytes(outside.read_bytes())
     names = ok(client, "/segue/model/list")[1:]
     assert "bad name" not in names and "outside" not in names
@@ -289,7 +250,7 @@ def test_clip_upload_out_of_order_missing_and_duplicate_chunks(client, running):
     assert ok(client, "/segue/clip/notes", "c", 1, *flat(notes[2:4]))[1:] == ["c", 1]
     assert "arrived twice" in err(client, "/segue/clip/notes", "c", 0, *flat(notes[:2]))
     assert ok(client, "/segue/clip/end", "c", 3)[1:] == ["c", -2]
-    clip = running.session(client.instance).clips["c"]
+    clip = session_of(running, client.instance).clips["c"]
     assert clip.notes == sorted(notes, key=lambda n: (n.start, n.pitch)) and clip.length == 8.0
     assert "no upload" in err(client, "/segue/clip/notes", "c", 0)  # finished: closed
 
@@ -318,7 +279,7 @@ def test_clip_upload_in_many_small_chunks(connect, running):
     c = connect(chunk_bytes=256)
     notes = [Note(48 + k % 24, k * 0.25, 0.25, 1 + k % 127) for k in range(64)]
     c.upload("long", notes, 16.0)
-    assert running.session(c.instance).clips["long"].notes == notes
+    assert session_of(running, c.instance).clips["long"].notes == notes
     assert ok(c, "/segue/slot/encode", "A", "long")[1:] == ["A", 2, 4, 0]
 
 
@@ -329,10 +290,10 @@ def test_slot_encode_sample_variation(client, running):
     assert ok(client, "/segue/slot/sample", "B", 4)[1:] == ["B", 2, 4, 0]
     assert ok(client, "/segue/slot/sample", "one", 1)[1:] == ["one", 1, 1, 1]
     assert ok(client, "/segue/slot/variation", "C", "A", 0.5)[1:] == ["C", 2, 3, 1]
-    s = running.session(client.instance)
+    s = session_of(running, client.instance)
     assert not (s.slots["C"].mu == s.slots["A"].mu).all()
     ok(client, "/segue/slot/variation", "same", "A", 0.0)
-    assert (running.session(client.instance).slots["same"].mu == s.slots["A"].mu).all()
+    assert (session_of(running, client.instance).slots["same"].mu == s.slots["A"].mu).all()
     assert "no clip 'nope'" in err(client, "/segue/slot/encode", "A", "nope")
     assert "empty" in err(client, "/segue/slot/variation", "D", "nope", 0.5)
     assert ok(client, "/segue/morph/slots", "A", "C")[1:] == ["A", "C"]
@@ -376,7 +337,7 @@ def test_every_knob(client, name):
         assert echoed == value and version > last
         last = version
         client.send("/segue/bar/request", k)
-        bar = next_bar(client, lambda b, k=k: b.bar == k)
+        bar = next_bar(client, lambda b, k=k, v=version: b.bar == k and b.version >= v)  # not a primed one
         assert bar.version == version
         assert all(0 <= n.pitch <= 127 and 1 <= n.velocity <= 127 and n.duration > 0 for n in bar.notes)
     arg = KNOBS[name]
@@ -394,10 +355,10 @@ def test_knob_shapes_the_bars(connect):
     c = connect()
     ok(c, "/segue/knob/set/range_low", 60)
     ok(c, "/segue/knob/set/range_high", 71)
-    ok(c, "/segue/knob/set/velocity", 77)
+    version = ok(c, "/segue/knob/set/velocity", 77)[2]
     for bar in range(4):
         c.send("/segue/bar/request", bar)
-        got = next_bar(c, lambda b, bar=bar: b.bar == bar)
+        got = next_bar(c, lambda b, bar=bar: b.bar == bar and b.version >= version)
         assert all(60 <= n.pitch <= 71 and n.velocity == 77 for n in got.notes)
 
 
@@ -588,7 +549,7 @@ def test_bad_requests_answer_an_error(client, address, args, words):
 def test_meter_error_silences_the_session(client, running):
     play(client, 120.0)
     assert "4/4" in err(client, "/segue/transport/set", 1, 120.0, 0.0, 3, 4)
-    assert not running.session(client.instance).transport.playing
+    assert not session_of(running, client.instance).transport.playing
 
 
 @pytest.mark.parametrize("data", [
@@ -702,9 +663,9 @@ packets = st.one_of(st.binary(max_size=600), osc_messages, osc_messages.map(lamb
 
 
 @pytest.fixture(scope="module")
-def fuzz_engine(model, tmp_path_factory):
+def fuzz_engine(model, tmp_path_factory, running_engine):
     root = tmp_path_factory.mktemp("fuzz")
-    r = Running(model, root / "state", root / "models")
+    r = running_engine(model, root / "state", root / "models")
     player = EngineClient(r.port)
     fuzzer = EngineClient(r.port)
     try:
@@ -754,7 +715,12 @@ def test_eight_clients_play_at_once(connect):
     hellos = {c.instance for c in clients}
     assert len(hellos) == 8
     for k, c in enumerate(clients):
+        ok(c, "/segue/transport/set", 0, 400.0, 4000.0 * k, 4, 4)  # stopped at bar 1000k
         ok(c, "/segue/knob/set/seed", k)
+    for k, c in enumerate(clients):  # the bars at each stopped playhead are made ready first
+        next_bar(c, lambda b, k=k: b.bar == 1000 * k + 1 and b.version >= 1)
+        drain(c.bar_events)
+    for k, c in enumerate(clients):
         ok(c, "/segue/transport/set", 1, 400.0, 4000.0 * k, 4, 4)  # client k plays bars 1000k ...
     deadline = time.monotonic() + 3.0
     got: dict[int, list[Bar]] = {k: [] for k in range(8)}
@@ -771,10 +737,10 @@ def test_eight_clients_play_at_once(connect):
 
 
 # --- restart --------------------------------------------------------------------------------------
-def test_session_survives_an_engine_restart(model, tmp_path):
+def test_session_survives_an_engine_restart(model, tmp_path, running_engine, wait_until):
     state, models = tmp_path / "state", tmp_path / "models"
     instance = "live-set/track 1"
-    first = Running(model, state, models)
+    first = running_engine(model, state, models)
     c = EngineClient(first.port, instance=instance)
     try:
         assert c.hello()[2] == 0
@@ -791,12 +757,12 @@ def test_session_survives_an_engine_restart(model, tmp_path):
         first.close()
     assert list(state.iterdir())
 
-    second = Running(model, state, models)
+    second = running_engine(model, state, models)
     c = EngineClient(second.port, instance=instance)
     try:
         assert c.hello()[2] == 1  # resumed
-        assert wait_until(lambda: all(slot.mu is not None for slot in second.session(instance).slots.values()))
-        s = second.session(instance)
+        assert wait_until(lambda: all(slot.mu is not None for slot in session_of(second, instance).slots.values()))
+        s = session_of(second, instance)
         assert set(s.slots) == {"A", "B"} and s.slots["A"].bars == 3 and s.slots["B"].bars == 2
         assert s.knobs.morph == 0.25 and s.knobs.seed == 9 and s.knobs.shape.scale == "dorian"
         assert "m" in s.clips

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from data_fixtures import write_synthetic_windows
 from safetensors import safe_open
 
 from segue.models.configs import CONFIGS
@@ -36,8 +35,8 @@ def corpus_data(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def synthetic_data(tmp_path_factory):
-    return write_synthetic_windows(tmp_path_factory.mktemp("synthetic"), 160, 16, 16)
+def synthetic_data(tmp_path_factory, synthetic_windows):
+    return synthetic_windows(tmp_path_factory.mktemp("synthetic"), 160, 16, 16)
 
 
 def test_real_pieces_train_and_the_loss_goes_down(corpus_data, tmp_path):

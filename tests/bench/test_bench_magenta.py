@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAGENTA_DIR = ROOT / "tests" / "magenta"
 ROWS = [(model, op, batch) for model in ("cat-mel_2bar_small", "hier-mel_4bar_small")
         for op, batch in (("encode", 1), ("decode", 1), ("decode", 16))]
 
 
-def test_quick_bench_prints_every_row(tmp_path):
+def test_quick_bench_prints_every_row(tmp_path, require_tool):
     node = require_tool("node")
     if not (MAGENTA_DIR / "node_modules" / "@tensorflow" / "tfjs-backend-wasm").is_dir():
         pytest.fail("tests/magenta/node_modules lacks @tensorflow/tfjs-backend-wasm: run `make test` "

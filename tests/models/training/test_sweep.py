@@ -11,7 +11,6 @@ import numpy as np
 import optuna
 import pytest
 import torch
-from data_fixtures import write_synthetic_windows
 
 from segue.engine import cli
 from segue.models.errors import InputError
@@ -36,8 +35,8 @@ def restore_threads():
 
 
 @pytest.fixture(scope="module")
-def synthetic_data(tmp_path_factory):
-    return write_synthetic_windows(tmp_path_factory.mktemp("synthetic"), 64, 8, 8)
+def synthetic_data(tmp_path_factory, synthetic_windows):
+    return synthetic_windows(tmp_path_factory.mktemp("synthetic"), 64, 8, 8)
 
 
 def _file(**kw):
@@ -118,7 +117,7 @@ def test_yaml_files_load_and_without_pyyaml_the_error_says_use_json(tmp_path, mo
 
 
 def test_the_bench_example_parses_and_is_the_one_in_the_docs():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[3]
     s = sf.load_sweep(root / "bench" / "sweep-mel2bar.json")
     assert (s.method, s.metric, s.direction, s.config) == ("bayes", "elbo", "maximize", "cat-mel_2bar_small")
     assert {"steps", "data_fraction"} <= set(s.fixed) and s.hyperband["min_resource"] == 2

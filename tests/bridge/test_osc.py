@@ -18,7 +18,7 @@ from segue.bridge.addresses import BY_PATH, KNOBS, MAX_CHUNK_BYTES, REQUESTS, TA
 from segue.bridge.osc import AddressError, ParseError, Request, check, message, note_chunks, parse_packet
 from segue.models.notes import Note
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "osc.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "osc.md"
 
 
 # --- golden bytes -------------------------------------------------------------------------------
@@ -214,13 +214,26 @@ def test_empty_note_chunk_is_fine():
     ([60, math.inf, 0.5, 100], "note 1: start"),
     ([60, 0.0, 0.5, 0], "note 1: velocity"),
     ([60, 0.0, 0.5, 128], "note 1: velocity"),
-    ([60.0, 0.0, 0.5, 100], "note 1: pitch must be an int"),
+    ([60.5, 0.0, 0.5, 100], "note 1: pitch must be an int"),
     (["60", 0.0, 0.5, 100], "note 1: pitch"),
     ([60, "0", 0.5, 100], "note 1: start"),
 ])
 def test_bad_note_values(group, words):
     with pytest.raises(AddressError, match=words):
         check("/segue/clip/notes", [9, "c", 0, 60, 0.0, 0.5, 100, *group])
+
+
+def test_whole_number_floats_count_as_ints():
+    """Max may type a whole number as a float: an int argument takes 2.0 as 2, never 2.5."""
+    r = check("/segue/hello", [7.0, "inst", 9800.0, 1400.0])
+    assert r.rid == 7 and r.args == ["inst", 9800, 1400] and all(type(v) is int for v in r.args[1:])
+    r = check("/segue/clip/notes", [1, "c", 0.0, 60.0, 0.0, 0.5, 100.0])
+    assert r.args == ["c", 0] and r.notes == [Note(60, 0.0, 0.5, 100)] and type(r.notes[0].pitch) is int
+    with pytest.raises(AddressError, match="reply_port must be an int"):
+        check("/segue/hello", [7, "inst", 9800.5])
+    with pytest.raises(AddressError, match="must be a finite number|must be an int"):
+        check("/segue/hello", [7, "inst", math.nan])
+    assert "whole value" in addresses.markdown()
 
 
 def test_notes_in_incomplete_groups():
@@ -311,7 +324,7 @@ def test_docs_name_every_address():
 
 
 # --- one vocabulary -------------------------------------------------------------------------------
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_device_protocol_is_generated_from_the_table():
@@ -343,13 +356,11 @@ def test_knob_defaults_are_in_range_and_a_new_session_starts_at_them():
     assert KNOBS["scale"].choices == tuple(addresses.SCALES)
 
 
-def test_device_and_engine_cut_a_clip_at_the_same_notes():
+def test_device_and_engine_cut_a_clip_at_the_same_notes(require_tool):
     """The device's noteGroups (messages.js, under Node) and the engine's note_groups split a
     300-note clip at the same indices, for several heads and budgets."""
     import json
     import subprocess
-
-    from conftest import require_tool
 
     from segue.bridge.osc import note_groups
 

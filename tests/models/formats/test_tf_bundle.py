@@ -34,7 +34,7 @@ from segue.models.inference import LatentModel
 from segue.models.loading import open_model
 from segue.models.notes import Note, NoteSequence, Track
 
-FIXTURES = Path(__file__).parent / "fixtures" / "tf"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tf"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())["fixtures"]
 NUMPY_NAME = {"bfloat16": "float32"}  # the reader widens bfloat16 exactly to float32
 

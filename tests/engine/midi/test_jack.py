@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
-from engine_fixtures import running_engine, tiny_model, wait_until
 
 from segue.bridge import ports
 from segue.bridge.clock import PPQN
@@ -32,7 +30,7 @@ def jack_running(jack_wait: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def jack(tmp_path_factory):
+def jack(tmp_path_factory, require_tool):
     jackd, jack_wait = require_tool("jackd"), require_tool("jack_wait")
     saved = os.environ.get("SEGUE_MIDI_API")
     os.environ["SEGUE_MIDI_API"] = "jack"
@@ -99,7 +97,7 @@ class Daw:
 
 
 @pytest.fixture(scope="module")
-def rig(jack):
+def rig(jack, running_engine, tiny_model, recording_listener):
     with running_engine(tiny_model()) as service:
         engine = service.engine
         host = open_midi_session(engine, MidiSettings(instance="midi:jack"))
@@ -107,17 +105,9 @@ def rig(jack):
         daw = Daw()
         generated: dict[int, dict[int, list]] = {}
 
-        class Record:
-            keep_open = False
-
+        class Record(recording_listener):
             def bar(self, _s, bar: Bar) -> None:
                 generated.setdefault(bar.bar, {})[bar.version] = list(bar.notes)
-
-            def problem(self, _s, where, message) -> None:
-                pass
-
-            def closed(self, _s) -> None:
-                pass
 
         engine.call(engine.attach, "midi:jack", Record()).result(10)
         engine.call(engine.set_knob, host.session, "temperature", 1.0).result(10)  # untrained: some notes
@@ -128,7 +118,7 @@ def rig(jack):
             host.close()
 
 
-def locate(host, daw) -> None:
+def locate(host, daw, wait_until) -> None:
     """Song position 0, as a DAW sends on locating; then wait (as a user would before pressing
     play) until the engine has made the first bars: on a busy CI machine that may take a moment."""
     daw.send(ports.song_position(0))
@@ -136,11 +126,11 @@ def locate(host, daw) -> None:
 
 
 @pytest.fixture(scope="module")
-def performance(rig):
+def performance(rig, wait_until):
     """Play two and a half bars at 180 BPM, then Stop in the middle of a bar."""
     engine, host, daw, generated = rig
     daw.received.clear()
-    locate(host, daw)
+    locate(host, daw, wait_until)
     pulses = daw.play(BPM, int(PPQN * 4 * 2.5))
     daw.send(ports.realtime(ports.STOP))
     wait_until(lambda: not _sounding(daw.received), 5)  # every started note ended by the stop
@@ -187,7 +177,7 @@ def test_stop_leaves_nothing_hanging(performance):
     assert _sounding(received) == set()
 
 
-def test_cc_moves_the_morph(rig):
+def test_cc_moves_the_morph(rig, wait_until):
     engine, host, daw, _ = rig
     version = host.session.version
     daw.send(ports.control_change(0, 1, 127))
@@ -196,7 +186,7 @@ def test_cc_moves_the_morph(rig):
     daw.send(ports.control_change(0, 1, 0))
 
 
-def test_a_captured_phrase_is_encoded(rig):
+def test_a_captured_phrase_is_encoded(rig, wait_until):
     engine, host, daw, _ = rig
     daw.send(ports.program_change(0, 1))  # arm slot B for two bars (from the first bar line: play starts there)
     phrase = [(62 + (k * 5) % 12, k) for k in range(8)]  # quarter notes over two bars
@@ -204,7 +194,7 @@ def test_a_captured_phrase_is_encoded(rig):
     for pitch, beat in phrase:
         events.setdefault(beat * PPQN + 1, []).append(ports.note_on(0, pitch, 96))  # just after the beat
         events.setdefault(beat * PPQN + 12, []).append(ports.note_off(0, pitch))
-    locate(host, daw)
+    locate(host, daw, wait_until)
     daw.play(240.0, PPQN * 8 + 12, events)
     daw.send(ports.realtime(ports.STOP))
     wait_until(lambda: host.captures, 5)

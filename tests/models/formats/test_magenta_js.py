@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import require_tool
 
 from segue.engine import cli
 from segue.models.configs import TRIO, MusicVAEConfig, get_config
@@ -34,7 +33,7 @@ from segue.models.musicvae import NO_TOKEN
 from segue.models.notes import Note, NoteSequence, Track
 from segue.models.representation import DRUM_PITCH_TABLES
 
-MAGENTA_DIR = Path(__file__).parent / "magenta"
+MAGENTA_DIR = Path(__file__).resolve().parents[2] / "magenta"
 NEAR_TIE = 1e-3
 HIDDEN = 16
 
@@ -154,8 +153,7 @@ def _magenta_js_drum_roll(rep, indices: torch.Tensor) -> torch.Tensor:
     return roll
 
 
-def _run_magenta(tmp_path: Path, checkpoint: Path, request: dict) -> dict:
-    node = require_tool("node")
+def _run_magenta(node: str, tmp_path: Path, checkpoint: Path, request: dict) -> dict:
     if not (MAGENTA_DIR / "node_modules" / "@magenta" / "music").is_dir():
         pytest.fail("tests/magenta/node_modules is missing: run `make test` (it runs npm ci there)")
     req, res = tmp_path / "request.json", tmp_path / "result.json"
@@ -181,7 +179,7 @@ PARITY = [
 
 
 @pytest.mark.parametrize("case,quantize,batch", PARITY, ids=[f"{c}-{q or 'f32'}" for c, q, _ in PARITY])
-def test_parity_with_magenta_js(tmp_path, case, quantize, batch):
+def test_parity_with_magenta_js(tmp_path, case, quantize, batch, require_tool):
     cfg = _config(case)
     original = _model(cfg, seed=len(case))
     ckpt = tmp_path / "ckpt"
@@ -198,7 +196,7 @@ def test_parity_with_magenta_js(tmp_path, case, quantize, batch):
     indices = np.stack([rep.to_indices(s, num_bars=cfg.bars).indices for s in seqs])
     z = torch.randn(batch, cfg.z_size, generator=torch.Generator().manual_seed(5))
 
-    result = _run_magenta(tmp_path, ckpt, {
+    result = _run_magenta(require_tool("node"), tmp_path, ckpt, {
         "sequences": [_to_js(s, steps) for s in seqs], "indices": indices.tolist(), "input": rep.kind,
         "depths": list(rep.output_depths), "z": z.tolist(),
     })

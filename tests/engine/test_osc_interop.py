@@ -5,13 +5,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
-from engine_fixtures import running_engine, tiny_model
 
-NODE_DIR = Path(__file__).parent / "node"
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 
 
-def test_node_osc_client_says_hello_pings_and_gets_errors():
+def test_node_osc_client_says_hello_pings_and_gets_errors(require_tool, running_engine, tiny_model):
     node = require_tool("node")
     if not (NODE_DIR / "node_modules" / "osc").is_dir():
         pytest.fail("tests/node/node_modules is missing: run `make test` (it runs npm ci there)")

@@ -13,9 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAXPATCH = ROOT / "maxpatch"
 SOURCES = sorted(MAXPATCH.glob("*.maxpat"))
 FILE_WORDS = re.compile(r"[\w.-]+\.(?:js|maxpat|amxd|json|png|jpg|svg|txt|mid|wav|aif|aiff|dll|mxo|mxe64)$",
@@ -183,7 +182,7 @@ def _node_tests():
     return sorted(str(p) for p in (MAXPATCH / "test").glob("*.test.js"))
 
 
-def test_node_unit_tests():
+def test_node_unit_tests(require_tool):
     node = require_tool("node")
     env = {**os.environ, "PYTHON": sys.executable}
     r = subprocess.run([node, "--test", *_node_tests()], capture_output=True, text=True, timeout=300, env=env,
@@ -192,9 +191,8 @@ def test_node_unit_tests():
     assert "# fail 0" in r.stdout
 
 
-def test_end_to_end_two_devices_against_the_real_engine():
+def test_end_to_end_two_devices_against_the_real_engine(require_tool, running_engine, tiny_model):
     node = require_tool("node")
-    from engine_fixtures import running_engine, tiny_model
 
     with running_engine(tiny_model()) as engine:
         port = engine.address[1]
@@ -235,19 +233,10 @@ def test_end_to_end_two_devices_against_the_real_engine():
     assert not any(c and c["name"].startswith("Segue capture") for c in out["clips"][1])
 
 
-def _engine(model, port: int = 0):
-    """An engine on 127.0.0.1:port, so that a restart comes back where the device is looking."""
-    from engine_fixtures import running_engine
-
-    return running_engine(model, port=port)
-
-
-def test_end_to_end_engine_restart_reconnects_and_uploads_again():
+def test_end_to_end_engine_restart_reconnects_and_uploads_again(require_tool, running_engine, tiny_model):
     node = require_tool("node")
-    from engine_fixtures import tiny_model
-
     model = tiny_model()
-    with _engine(model) as engine:
+    with running_engine(model) as engine:
         port = engine.address[1]
         proc = subprocess.Popen([node, str(MAXPATCH / "test" / "e2e_restart.js"), str(port)], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
@@ -257,7 +246,7 @@ def test_end_to_end_engine_restart_reconnects_and_uploads_again():
         except BaseException:
             proc.kill()
             raise
-    with _engine(model, port):  # a fresh engine: no sessions, no clips
+    with running_engine(model, port=port):  # a fresh engine: no sessions, no clips
         out, err = proc.communicate("restarted\n", timeout=90)
     assert proc.returncode == 0, out[-3000:] + err[-2000:]
     result = json.loads(out.strip().splitlines()[-1])
@@ -277,7 +266,7 @@ def test_panel_picture_renders_from_the_presentation_layout(tmp_path):
     assert (ROOT / "docs" / "device-panel.png").is_file()
 
 
-def test_note_timing_simulation():
+def test_note_timing_simulation(require_tool):
     """bench/bench_device_timing.js runs the device's code with late ticks (seeded, no wall clock):
     with the lookahead no note fires late; without it many do."""
     node = require_tool("node")

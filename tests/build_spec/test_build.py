@@ -27,7 +27,7 @@ from segue.engine import cli
 from segue.models import loading
 from segue.models.midifile import read_midi
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WINDOWS = os.name == "nt"
 EXE_NAME = "segue-engine.exe" if WINDOWS else "segue-engine"
 

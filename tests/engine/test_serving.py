@@ -12,7 +12,6 @@ import pytest
 
 from segue.bridge.client import EngineClient
 from segue.engine.midi import MidiSettings
-from segue.models.errors import InputError
 
 
 @pytest.fixture
@@ -106,19 +105,3 @@ def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog, tiny
         thread.join(10)
         loop.close()
 
-
-def test_cli_checks_midi_options(tmp_path):
-    from segue.engine import serving
-    from segue.engine.cli import build_parser
-
-    parse = build_parser().parse_args
-    assert serving.midi_from_args(parse(["serve"])) is None
-    s = serving.midi_from_args(parse(["serve", "--midi-in", "loopMIDI Port", "--midi-meter", "7/8",
-                                      "--clock-offset-ms", "-12.5"]))
-    assert (s.input, s.output, s.meter, s.offset_ms) == ("loopMIDI Port", None, (7, 8), -12.5)
-    with pytest.raises(InputError, match="--midi-meter"):
-        serving.midi_from_args(parse(["serve", "--midi", "--midi-meter", "four"]))
-    bad = tmp_path / "map.json"
-    bad.write_text('{"cc": {"7": {"knob": "volume"}}}')
-    with pytest.raises(InputError, match="no knob 'volume'"):
-        serving.midi_from_args(parse(["serve", "--midi", "--midi-map", str(bad)]))

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from segue.engine.data_cli import data_main
+from segue.engine.cli.data import data_main
 from segue.models.configs import DRUMS, MELODY
 from segue.models.errors import InputError
 from segue.models.midifile import write_midi

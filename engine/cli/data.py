@@ -9,11 +9,9 @@ See docs/data.md for every rule (meters, pickups, repeats, windows, splits, de-d
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from segue.models.configs import DRUMS, MELODY, TRIO
-from segue.models.errors import SegueError
 from segue.models.training.corpus import FOLK_COLLECTIONS
 from segue.models.training.dataset import TRANSPOSE_ALL, build_dataset
 
@@ -29,10 +27,10 @@ def _transpose(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"expected a number of semitones or {TRANSPOSE_ALL!r}, got {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="segue data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`segue data ACTION`: its one action so far is `build`."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     b = sub.add_parser("build", help="turn a SOURCE into training windows on disk",
                        description="turn a SOURCE into training windows on disk (docs/data.md)")
@@ -51,33 +49,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="representations to build (drums and trio need MIDI sources)")
     b.add_argument("--seed", type=int, default=0, help="mixed into the split hash (default 0)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
+
+
+def build(args: argparse.Namespace, model: None) -> None:
+    """`segue data build`: writes the windows and prints the summary."""
+    summary = build_dataset(
+        args.source,
+        args.out,
+        representations={k: _KINDS[k] for k in args.kinds},
+        window_bars=args.windows,
+        transpose=args.transpose,
+        workers=args.workers,
+        seed=args.seed,
+        progress=not args.quiet,
+        limit=args.limit,
+    )
+    print(summary.format())
 
 
 def data_main(argv: list[str]) -> int:
-    """Runs `segue data ARGV...`; returns the exit status (0, or 2 on an error)."""
+    """`segue data ARGV...` as a function: the exit status (0, or 2 on an error), also when the
+    arguments themselves are wrong (argparse has then printed the usage)."""
+    from segue.engine.cli import main  # the package imports this module first
+
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as e:  # argparse has printed the usage
+        return main(["data", *argv])
+    except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
-    try:
-        summary = build_dataset(
-            args.source,
-            args.out,
-            representations={k: _KINDS[k] for k in args.kinds},
-            window_bars=args.windows,
-            transpose=args.transpose,
-            workers=args.workers,
-            seed=args.seed,
-            progress=not args.quiet,
-            limit=args.limit,
-        )
-    except SegueError as e:
-        print(f"segue data: error: {e.args[0] if e.args else e}", file=sys.stderr)
-        return 2
-    print(summary.format())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(data_main(sys.argv[1:]))

@@ -1,0 +1,129 @@
+"""The training commands: `segue train`, `segue plot`, `segue attributes`, `segue evaluate` and
+`segue sweep`. Each is a pair: ``add_<name>(parser)`` and ``<name>(args, model)``; the work itself
+is in ``segue.models.training`` (``trainer``, ``evaluate``, ``sweep``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from segue.models.configs import CONFIGS, get_config
+from segue.models.errors import InputError
+from segue.models.inference import LatentModel
+from segue.models.training import trainer
+from segue.models.training.evaluate import attribute_report, evaluate_model
+from segue.models.training.sweep import run_sweep
+
+log = logging.getLogger(__name__)
+
+
+def add_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", required=True, choices=sorted(CONFIGS), help="the model config to train")
+    p.add_argument("--data", type=Path, required=True, help="a folder written by `segue data build`")
+    p.add_argument("--out", type=Path, required=True, help="the run folder")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config or trainer field, e.g. --set steps=2000 --set z_size=128")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out exactly")
+    p.add_argument("--device", default="auto")
+
+
+def train(args: argparse.Namespace, model: None) -> list[Path]:
+    overrides = {"device": args.device, **trainer.parse_sets(args.set)}
+    cfg, tc = trainer.apply_overrides(get_config(args.config), trainer.TrainerConfig(), overrides)
+    result = trainer.train(cfg, args.data, args.out, tc, resume=args.resume)
+    if result.pop("rank", 0):
+        return []  # under torchrun, only rank 0 reports
+    log.info("finished at step %d: %s", result["step"],
+             {k: round(v, 4) for k, v in result.items() if isinstance(v, float)})
+    return [args.out / "model.safetensors"]
+
+
+# --- plot ------------------------------------------------------------------------------------------
+
+def add_plot(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", type=Path, metavar="RUN", help="a run folder written by `segue train`")
+
+
+def read_metrics(run: Path) -> list[dict]:
+    path = Path(run) / "metrics.jsonl"
+    if not path.is_file():
+        raise InputError(f"{path} not found: is {run} a run folder written by `segue train`?")
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            log.warning("%s line %d is not JSON (an interrupted write?): skipped", path, n)
+    return rows
+
+
+def _curves(rows: list[dict], split: str, keys: list[str], title: str, path: Path) -> Path:
+    fig = Figure(figsize=(8, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for key in keys:
+        pts = [(r["step"], r[key]) for r in rows if r.get("split") == split and key in r]
+        if pts:
+            ax.plot(*zip(*pts), label=key)
+    ax.set_xlabel("step")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+def plot(args: argparse.Namespace, model: None) -> list[Path]:
+    run = args.run_dir
+    rows = read_metrics(run)
+    return [
+        _curves(rows, "train", ["loss", "r_loss", "kl_bits"], f"{run.name}: training loss", run / "loss.png"),
+        _curves(rows, "valid", ["tf_accuracy", "sampled_accuracy"], f"{run.name}: validation accuracy",
+                run / "accuracy.png"),
+    ]
+
+
+# --- attributes, evaluate: a trained model on held-out windows -------------------------------------
+
+def add_attributes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, required=True, help="held-out windows: a `segue data build` folder")
+    p.add_argument("--split", default="test")
+    p.add_argument("--windows", type=int, default=512)
+    p.add_argument("--fit", type=Path, metavar="OUT",
+                   help="first fit vectors on the training split and save the model with them to OUT")
+
+
+def attributes(args: argparse.Namespace, model: LatentModel) -> list[Path]:
+    print(attribute_report(model, args.data, args.split, args.windows, args.fit))
+    return [args.fit] if args.fit else []
+
+
+def add_evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--split", default="test", choices=["train", "valid", "test"])
+    p.add_argument("--windows", type=int, default=4096)
+
+
+def evaluate(args: argparse.Namespace, model: LatentModel) -> None:
+    print(json.dumps(evaluate_model(model, args.data, args.split, args.windows), indent=2))
+
+
+# --- sweep -----------------------------------------------------------------------------------------
+
+def add_sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", type=Path, help="a W&B-format sweep file (.json; .yaml/.yml with PyYAML)")
+    p.add_argument("--data", type=Path, required=True, help="a folder written by `segue data build`")
+    p.add_argument("--out", type=Path, required=True, help="the sweep folder: trial-NNN/, sweep.db, summary.json")
+    p.add_argument("--storage", help="an Optuna storage URL shared by several machines; default: OUT/sweep.db")
+    p.add_argument("--count", type=int, help="trials to run here (default: the file's run_cap; grid: all)")
+
+
+def sweep(args: argparse.Namespace, model: None) -> list[Path]:
+    run_sweep(args.sweep, args.data, args.out, storage=args.storage, count=args.count)
+    return [Path(args.out) / "summary.json"]

@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(TORCH_CONSTRAINTS)
 STAMP = $(VENV)/.installed-$(1)-$(notdir $(TORCH_CONSTRAINTS))
 
-.PHONY: run test lint demo bench binary clean
+.PHONY: run test test-all lint demo bench binary clean
 
 run: $(call STAMP,run)
 	$(BIN)/segue serve
@@ -22,9 +22,15 @@ demo: $(call STAMP,run)
 NODE_STAMP := tests/node/node_modules/.installed
 MAGENTA_STAMP := tests/magenta/node_modules/.installed
 
+# The fast tier: everything but the binary build (slow) and the optional TensorFlow cross-check.
+# No Python change makes it rebuild the binary. bench/bench_test_time.py measures it.
 test: $(call STAMP,test) $(NODE_STAMP) $(MAGENTA_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Everything CI checks: the fast tier, then the slow tests (the PyInstaller build and its smoke test).
+test-all: test
+	$(BIN)/pytest -m "slow and not tensorflow"
 
 lint: $(call STAMP,test)
 	$(BIN)/ruff check .
@@ -36,7 +42,7 @@ bench: $(call STAMP,test)
 # own venv (build/venv); see build_spec/build.py and docs/install.md. The executable is the stamp.
 BINARY := dist/segue-engine/segue-engine
 BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/formats/*.py models/training/*.py \
-	models/examples/*.mid models/weights/* engine/*.py bridge/*.py maxpatch/build/Segue.amxd)
+	models/examples/*.mid models/weights/* engine/*.py engine/*/*.py bridge/*.py maxpatch/build/Segue.amxd)
 
 binary: $(BINARY)
 

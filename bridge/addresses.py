@@ -25,6 +25,7 @@ DEFAULT_PORT = 9797  # the engine listens here (UDP, 127.0.0.1 unless told other
 DEFAULT_CHUNK_BYTES = 1400  # payload size any client and network take; hello may ask for another
 MAX_CHUNK_BYTES = 8192
 NOTE_FIELDS = ("pitch", "start", "duration", "velocity")  # one note: i f f i, times in beats
+MAX_CLIP_NOTES = 10_000  # notes in one clip upload (a session holds 50,000 in all: docs/engine.md)
 
 
 # The scales the scale knob snaps to: pitch classes above the root.
@@ -181,15 +182,15 @@ TABLE: tuple[Address, ...] = (
       reply="/segue/model/choose rid name:s", doc="Switch this session's model (loaded off the inference "
       "worker; other sessions keep theirs). Slots are re-encoded with the new model.",
       errors="unknown model; representation mismatch with the uploaded clips"),
-    a("/clip/begin", Arg("clip", "s", doc="client's name for the clip"), Arg("notes", "i", 0, 100_000),
+    a("/clip/begin", Arg("clip", "s", doc="client's name for the clip"), Arg("notes", "i", 0, MAX_CLIP_NOTES),
       Arg("length", "f", 0.25, 256.0, doc="clip length in beats"),
       Arg("kind", "s", optional=True, doc="notes (default) or drums (a drum rack's clip)"),
       reply="/segue/clip/ack rid clip:s seq:i (-1 = begun)",
       doc="Start uploading a clip of `notes` notes; notes follow in /segue/clip/notes chunks."),
-    a("/clip/notes", Arg("clip", "s"), Arg("seq", "i", 0, 100_000), *NOTES,
+    a("/clip/notes", Arg("clip", "s"), Arg("seq", "i", 0, MAX_CLIP_NOTES), *NOTES,
       reply="/segue/clip/ack rid clip:s seq:i", doc="One chunk of notes; chunks may arrive in any order.",
       errors="no such upload; duplicate seq; bad note values"),
-    a("/clip/end", Arg("clip", "s"), Arg("chunks", "i", 0, 100_000),
+    a("/clip/end", Arg("clip", "s"), Arg("chunks", "i", 0, MAX_CLIP_NOTES + 1),
       reply="/segue/clip/ack rid clip:s seq:i (-2 = complete)",
       doc="Finish an upload of `chunks` chunks. Missing chunks are named in the error; the upload stays "
       "open so they can be resent.", errors="missing chunks (listed); note count mismatch"),

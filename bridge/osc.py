@@ -41,11 +41,71 @@ class Request:
     notes: list[Note]  # the repeating note group, when the address has one
 
 
+MAX_BUNDLE_DEPTH = 4  # bundles inside bundles, at most
+MAX_MESSAGES = 512  # messages in one datagram, at most
+_BUNDLE = b"#bundle\x00"
+_KNOWN_TAGS = frozenset("ifsbhdrmtTFN[]")  # the type tags python-osc reads
+
+
 def parse_packet(data: bytes) -> list[tuple[str, list]]:
     """The messages in a datagram (bundles flattened, timetags ignored: the engine schedules by
-    its own clock). Raises ParseError for bytes that are not OSC."""
+    its own clock). Raises ParseError for bytes that are not OSC.
+
+    The structure is checked first, without recursion: bundles nested deeper than
+    ``MAX_BUNDLE_DEPTH``, more than ``MAX_MESSAGES`` messages, elements of impossible sizes, and type
+    tags python-osc does not know are refused at once, so that a hostile packet costs time in
+    proportion to its size and never reaches python-osc's recursion or its per-tag log lines."""
+    check_structure(data)
     packet = OscPacket(data)
     return [(m.message.address, list(m.message.params)) for m in packet.messages]
+
+
+def check_structure(data: bytes) -> None:
+    """ParseError when the datagram is not a well-formed message or bundle (see parse_packet)."""
+    view = memoryview(data)
+    stack = [(0, len(data), 0)]  # (start, end, depth) of an element
+    messages = 0
+    while stack:
+        start, end, depth = stack.pop()
+        if bytes(view[start : start + 8]) == _BUNDLE:
+            if depth >= MAX_BUNDLE_DEPTH:
+                raise ParseError(f"bundles nested more than {MAX_BUNDLE_DEPTH} deep")
+            index = start + 16  # '#bundle' and the timetag
+            if index > end:
+                raise ParseError("a bundle too short for its timetag")
+            while index < end:
+                if index + 4 > end:
+                    raise ParseError("a bundle element without its size")
+                size = int.from_bytes(view[index : index + 4], "big", signed=True)
+                index += 4
+                if size <= 0 or size % 4 or index + size > end:
+                    raise ParseError(f"a bundle element of impossible size {size}")
+                stack.append((index, index + size, depth + 1))
+                index += size
+        elif start < end and view[start] == ord("/"):
+            messages += 1
+            if messages > MAX_MESSAGES:
+                raise ParseError(f"more than {MAX_MESSAGES} messages in one datagram")
+            _check_tags(view, start, end)
+        else:
+            raise ParseError("neither an OSC message (/...) nor a bundle (#bundle)")
+
+
+def _check_tags(view: memoryview, start: int, end: int) -> None:
+    chunk = bytes(view[start:end])
+    nul = chunk.find(b"\x00")
+    if nul < 0:
+        raise ParseError("an address without its terminating zero")
+    tags_at = _padded(nul)
+    if tags_at >= len(chunk):
+        return  # no type tags: a message without arguments
+    tags_end = chunk.find(b"\x00", tags_at)
+    tags = chunk[tags_at : tags_end if tags_end >= 0 else len(chunk)]
+    if not tags.startswith(b","):
+        raise ParseError("type tags must start with ','")
+    unknown = set(tags[1:].decode("latin-1")) - _KNOWN_TAGS
+    if unknown:
+        raise ParseError(f"unsupported OSC type tag {sorted(unknown)[0]!r} ({len(tags) - 1} tags)")
 
 
 def check(address: str, params: list) -> Request:

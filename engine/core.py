@@ -26,15 +26,8 @@ import torch
 from segue.bridge.addresses import KNOBS
 from segue.engine import generate, scheduler
 from segue.engine.api import Bar, EngineConfig, Listener, ModelInfo
-from segue.engine.session import (
-    Clip,
-    FromClip,
-    FromSample,
-    FromVariation,
-    Session,
-    SessionStore,
-    Slot,
-)
+from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session, Slot
+from segue.engine.store import Saver, SessionStore, restore
 from segue.engine.worker import DEFAULT, ModelCache, Worker, cpu_threads
 from segue.models.errors import InputError, ModelError
 from segue.models.inference import LatentModel
@@ -44,11 +37,15 @@ from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
 log = logging.getLogger(__name__)
 BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
 PRIMING_DELAY = 0.5  # seconds: a stopped session's next bars queue behind bars due this soon
+PRUNE_EVERY = 3600.0  # seconds between sweeps of abandoned session files
+REQUEST_SLACK = 1.0  # seconds: a requested bar queues behind every bar due within this
+MAX_REQUESTED = 8  # requested bars a session may have waiting at once
+MAX_CLIPS, MAX_SESSION_NOTES, MAX_SLOTS = 64, 50_000, 64  # per session (docs/engine.md, Limits)
 
 
 @dataclass
 class _Pending:
-    bars: dict[tuple[int, int], bool] = field(default_factory=dict)  # (bar, version) in flight
+    bars: dict[tuple[int, int], bool] = field(default_factory=dict)  # (bar, version) in flight -> requested
     newest: dict[int, int] = field(default_factory=dict)  # bar -> the newest version queued for it
 
 
@@ -58,7 +55,7 @@ class Render:
     def __init__(self, engine: Engine, s: Session, steps: int):
         self.engine, self.steps = engine, steps
         self.model = engine.model_of(s)
-        self.base = engine.snapshot(s)
+        self.base = generate.snapshot_of(s)
         self.bars = self.base.windows * self.model.window_bars
 
     async def step(self, k: int) -> list[Note]:
@@ -72,6 +69,7 @@ class Engine:
         self.models = ModelCache(model, config.models_dir, config.device, shipped_models_dir())
         self.worker = Worker()
         self.store = SessionStore(config.state_dir)
+        self.saver = Saver(self.store, self._save_trouble)
         self.sessions: dict[str, Session] = {}
         self.listeners: dict[str, list[Listener]] = {}
         self.caches: dict[str, dict] = {}
@@ -89,7 +87,8 @@ class Engine:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for s in self.sessions.values():
-            self.store.save(s)
+            self.saver.put(s.instance, s.to_json())
+        self.saver.close()
         self.worker.close()
         self.models.close()
 
@@ -135,15 +134,18 @@ class Engine:
         Returns the session and whether it existed before (open, or saved from an earlier run).
         A restored session's slots are re-encoded in the background; failures go to ``problem``."""
         s = self.sessions.get(instance)
-        resumed = s is not None
+        resumed, problems = s is not None, []
         if s is None:
-            s = self.store.load(instance)
+            kept = self.saver.pending(instance)  # closed, but not on disk yet: newer than the file
+            s, problems = restore(kept, instance) if kept else self.store.load(instance)
             resumed = s is not None
             s = s or Session(instance=instance)
             self.sessions[instance] = s
         listeners = self.listeners.setdefault(instance, [])
         if listener not in listeners:
             listeners.append(listener)
+        if problems:
+            self._problem(s, "/segue/hello", "the saved session was damaged: " + "; ".join(problems))
         s.touch()
         s.sent.clear()  # a client may have restarted: send its bars again
         if any(slot.mu is None for slot in s.slots.values()):
@@ -157,7 +159,8 @@ class Engine:
             listeners.remove(listener)
         s = self.sessions.get(instance)
         if s is not None:
-            self.store.save(s)
+            self.saver.put(instance, s.to_json())  # written at the next save pass, off the loop
+            s.dirty = False
         if not listeners:
             self._forget(instance, notify=False)
 
@@ -212,7 +215,7 @@ class Engine:
         for slot_name, slot in s.slots.items():
             clip = s.clips.get(slot.source.clip) if isinstance(slot.source, FromClip) else None
             if clip is not None:
-                _check_kind(model, clip.kind, name=slot_name)
+                generate.check_clip_kind(model, clip.kind, name=slot_name)
         s.model = name
         for slot_name, slot in list(s.slots.items()):
             await self._fill_slot(s, slot_name, slot)
@@ -227,7 +230,15 @@ class Engine:
 
     # --- clips and slots ----------------------------------------------------------------------------
     def put_clip(self, s: Session, name: str, clip: Clip) -> None:
-        """Keep ``clip`` as ``name`` in the session (a clip of that name is replaced)."""
+        """Keep ``clip`` as ``name`` in the session (a clip of that name is replaced), within the
+        session's limits: ``MAX_CLIPS`` clips, ``MAX_SESSION_NOTES`` notes in all."""
+        others = [c for k, c in s.clips.items() if k != name]
+        if len(others) >= MAX_CLIPS:
+            raise InputError(f"a session holds at most {MAX_CLIPS} clips: replace one (same name) instead")
+        total = sum(len(c.notes) for c in others) + len(clip.notes)
+        if total > MAX_SESSION_NOTES:
+            raise InputError(f"a session holds at most {MAX_SESSION_NOTES} notes in all its clips; with "
+                             f"{name!r} it would hold {total}")
         s.clips[name] = Clip(sorted(clip.notes, key=lambda n: (n.start, n.pitch)), clip.length, clip.kind)
         s.dirty = True
 
@@ -245,6 +256,8 @@ class Engine:
                                                   groove_clip=base.groove_clip if base else ""))
 
     async def _set_slot(self, s: Session, name: str, slot: Slot) -> Slot:
+        if name not in s.slots and len(s.slots) >= MAX_SLOTS:
+            raise InputError(f"a session holds at most {MAX_SLOTS} slots: fill one it has instead")
         await self._fill_slot(s, name, slot)
         s.slots[name] = slot
         s.changed()
@@ -257,7 +270,7 @@ class Engine:
             clip = s.clips.get(src.clip)
             if clip is None:
                 raise InputError(f"slot {name}: its clip {src.clip!r} is gone")
-            _check_kind(model, clip.kind, f"clip {src.clip!r}")
+            generate.check_clip_kind(model, clip.kind, f"clip {src.clip!r}")
             seq = NoteSequence([Track(list(clip.notes), is_drum=clip.kind == "drums")], qpm=s.transport.tempo)
             bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
             enc = await self.run(BULK_PRIORITY, lambda m: m.encode_clip(seq, bars=bars), model)
@@ -317,38 +330,29 @@ class Engine:
         s.sent.clear()
 
     def request_bar(self, s: Session, bar: int) -> None:
-        """Generate one bar now, whatever the transport."""
-        self._queue_bar(s, bar, priority=time.monotonic())
+        """Generate one bar, whatever the transport: as soon as every bar due within
+        ``REQUEST_SLACK`` has gone, so that no client's requests make another's bars late. A
+        session may have ``MAX_REQUESTED`` requested bars waiting; one asked again is not redone."""
+        pending = self.pending.setdefault(s.instance, _Pending())
+        if (bar, s.version) not in pending.bars and sum(pending.bars.values()) >= MAX_REQUESTED:
+            raise InputError(f"{MAX_REQUESTED} requested bars are still being made: ask again when they arrive")
+        self._queue_bar(s, bar, priority=time.monotonic() + REQUEST_SLACK, requested=True)
 
     def render(self, s: Session, steps: int) -> Render:
         return Render(self, s, steps)
 
     # --- bars -------------------------------------------------------------------------------------
-    def snapshot(self, s: Session) -> generate.Snapshot:
-        a_name, b_name = s.morph_slots
-        a, b = s.slots.get(a_name), s.slots.get(b_name)
-        mu_a = a.mu if a is not None else None
-        mu_b = b.mu if b is not None else None
-        near = a if (s.knobs.morph < 0.5 or b is None) else b
-        groove = None
-        if near is not None and near.groove_clip in s.clips and s.knobs.shape.groove > 0:
-            groove = s.clips[near.groove_clip].groove
-        return generate.Snapshot(version=s.version, mu_a=mu_a, mu_b=mu_b, morph=s.knobs.morph,
-                                 temperature=s.knobs.temperature, seed=s.knobs.seed,
-                                 attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape,
-                                 groove=groove)
-
-    def _queue_bar(self, s: Session, bar: int, priority: float) -> None:
+    def _queue_bar(self, s: Session, bar: int, priority: float, requested: bool = False) -> None:
         pending = self.pending.setdefault(s.instance, _Pending())
         key = (bar, s.version)
         if key in pending.bars:
             return
-        pending.bars[key] = True
+        pending.bars[key] = requested
         pending.newest[bar] = max(pending.newest.get(bar, -1), s.version)
-        snap = self.snapshot(s)
+        snap = generate.snapshot_of(s)
         model = self.model_of(s)
         cache = self.caches.setdefault(s.instance, {})
-        future = self.worker.submit(priority, _bar_job, s, model, snap, bar, cache, pending,
+        future = self.worker.submit(priority, generate.bar_job, s, model, snap, bar, cache, pending.newest,
                                     threads=self.threads(model))
         loop = self._loop
 
@@ -414,34 +418,37 @@ class Engine:
             await asyncio.sleep(self.config.tick_seconds)
 
     async def _save_loop(self) -> None:
+        """Every ``save_every_seconds``: hand changed sessions to the saver, close idle ones (their
+        state stays with the saver until it is on disk), write; prune old files now and then."""
+        pruned = -PRUNE_EVERY
         while True:
             await asyncio.sleep(self.config.save_every_seconds)
             now = time.monotonic()
-            for s in list(self.sessions.values()):
-                if s.dirty:
-                    self.store.save(s)
-                keep = any(x.keep_open for x in self.listeners.get(s.instance, ()))
-                if now - s.last_seen > self.config.session_idle_seconds and not keep:
-                    log.info("session %s idle: saved and closed", s.instance)
-                    self.store.save(s)
-                    self._forget(s.instance)
+            try:
+                for s in list(self.sessions.values()):
+                    idle = now - s.last_seen > self.config.session_idle_seconds
+                    if s.dirty or (idle and not self._kept_open(s)):
+                        self.saver.put(s.instance, s.to_json())
+                        s.dirty = False
+                    if idle and not self._kept_open(s):
+                        log.info("session %s idle: closed", s.instance)
+                        self._forget(s.instance)
+                await self.saver.flush(now)
+                if now - pruned > PRUNE_EVERY:
+                    pruned = now
+                    await self.saver.prune(keep=set(self.sessions))
+            except Exception:  # saving must go on, whatever one pass meets
+                log.exception("saving sessions")
 
+    def _kept_open(self, s: Session) -> bool:
+        return any(x.keep_open for x in self.listeners.get(s.instance, ()))
 
-def _check_kind(model: LatentModel, clip_kind: str, name: str) -> None:
-    rep = model.representation.kind
-    if clip_kind == "drums" and rep == "melody":
-        raise ModelError(f"{name} is a drum clip, but the model ({model.config.name}) is a melody model: "
-                         "choose a drums model or a melodic clip")
-    if clip_kind == "notes" and rep == "drums":
-        raise ModelError(f"{name} is a melodic clip, but the model ({model.config.name}) is a drums model")
-
-
-def _bar_job(s: Session, model: LatentModel, snap: generate.Snapshot, bar: int, cache: dict, pending: _Pending):
-    """On the worker: skip a bar that a newer version will replace before anyone hears this one:
-    a newer version of it is queued (it runs next: same bar, same deadline), or the session
-    moved on and an older version already went out. Otherwise generate it."""
-    if pending.newest.get(bar, snap.version) > snap.version:
-        return None
-    if s.version > snap.version and s.sent.get(bar) is not None:
-        return None
-    return generate.bar_notes(model, snap, bar, cache)
+    def _save_trouble(self, error: str | None) -> None:
+        """Saving fails (``error``) or works again (None): the clients whose work waits are told once."""
+        if error is None:
+            return
+        for instance in list(self.saver.unsaved):
+            s = self.sessions.get(instance)
+            if s is not None:
+                self._problem(s, "/segue/save", f"your session cannot be saved ({error}); it is kept in "
+                              "memory and saved as soon as the disk allows")

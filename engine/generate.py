@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import torch
 
+from segue.engine.session import Session
 from segue.engine.shaping import Groove, Shape, shape_bar
+from segue.models.errors import ModelError
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
 from segue.models.notes import BEATS_PER_BAR, Note
@@ -86,6 +88,40 @@ def window_notes(model: LatentModel, snap: Snapshot, window: int, upto_bar: int,
         segments.append(model.decode_segment(entry["emb"], len(segments), start, snap.temperature,
                                              seed=snap.seed, bar_offset=bar_offset))
     return _notes(model, torch.cat(segments, dim=1)[0].cpu())
+
+
+def snapshot_of(s: Session) -> Snapshot:
+    """What the session's next bars depend on, copied now (the worker never reads the session)."""
+    a_name, b_name = s.morph_slots
+    a, b = s.slots.get(a_name), s.slots.get(b_name)
+    near = a if (s.knobs.morph < 0.5 or b is None) else b
+    groove = None
+    if near is not None and near.groove_clip in s.clips and s.knobs.shape.groove > 0:
+        groove = s.clips[near.groove_clip].groove
+    return Snapshot(version=s.version, mu_a=a.mu if a is not None else None, mu_b=b.mu if b is not None else None,
+                    morph=s.knobs.morph, temperature=s.knobs.temperature, seed=s.knobs.seed,
+                    attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape, groove=groove)
+
+
+def check_clip_kind(model: LatentModel, clip_kind: str, name: str) -> None:
+    """ModelError when a drum clip meets a melody model or a melodic clip a drums model."""
+    rep = model.representation.kind
+    if clip_kind == "drums" and rep == "melody":
+        raise ModelError(f"{name} is a drum clip, but the model ({model.config.name}) is a melody model: "
+                         "choose a drums model or a melodic clip")
+    if clip_kind == "notes" and rep == "drums":
+        raise ModelError(f"{name} is a melodic clip, but the model ({model.config.name}) is a drums model")
+
+
+def bar_job(s: Session, model: LatentModel, snap: Snapshot, bar: int, cache: dict, newest: dict[int, int]):
+    """On the worker: skip a bar that a newer version will replace before anyone hears this one:
+    a newer version of it is queued (it runs next: same bar, same deadline), or the session
+    moved on and an older version already went out. Otherwise generate it."""
+    if newest.get(bar, snap.version) > snap.version:
+        return None
+    if s.version > snap.version and s.sent.get(bar) is not None:
+        return None
+    return bar_notes(model, snap, bar, cache)
 
 
 def bar_notes(model: LatentModel, snap: Snapshot, bar: int, cache: dict) -> list[Note]:

@@ -22,7 +22,7 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import AsyncIOOSCUDPServer
 
 from segue.bridge import osc
-from segue.bridge.addresses import ATTRIBUTE_KNOBS, DEFAULT_CHUNK_BYTES, KNOBS
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, DEFAULT_CHUNK_BYTES, KNOBS, MAX_CLIP_NOTES
 from segue.engine.api import Bar
 from segue.engine.core import Engine
 from segue.engine.session import Clip, Session
@@ -34,6 +34,25 @@ log = logging.getLogger(__name__)
 SESSIONLESS = ("/segue/hello", "/segue/ping")  # ping is a health check: it answers anyone allowed
 LIVE_SECONDS = 5.0  # a client heard from this recently holds its instance: a hello from elsewhere is refused
 KNOWN_SENDERS = 512  # source addresses whose reply port is remembered (across restarts, in the state folder)
+MAX_SESSIONS_PER_HOST = 128  # OSC sessions open from one source host
+MAX_OPEN_UPLOADS = 8  # clip uploads a client may have begun and not ended
+UPLOAD_TIMEOUT = 60.0  # seconds: an upload with no chunk for this long is dropped
+MAX_NAME = 1024  # characters in an instance id, clip or slot name
+NAMES = {"instance", "clip", "slot", "source", "a", "b", "name"}  # the arguments that name something kept
+
+
+class _NotFromPythonOsc(logging.Filter):
+    """python-osc logs through the root logger, one line per odd type tag or bundle element; the
+    engine checks packets itself and logs at most once per 10 s per source (docs/engine.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pythonosc" not in record.pathname
+
+
+def _quiet_python_osc() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(f, _NotFromPythonOsc) for f in root.filters):
+        root.addFilter(_NotFromPythonOsc())
 
 
 class _Dispatcher(Dispatcher):
@@ -55,6 +74,8 @@ class Upload:
     length: float
     kind: str = "notes"
     chunks: dict[int, list[Note]] = field(default_factory=dict)
+    received: int = 0  # notes in the chunks so far
+    touched: float = field(default_factory=time.monotonic)
 
 
 class OscClient:
@@ -129,6 +150,7 @@ class OscServer:
         }
 
     async def start(self) -> tuple[str, int]:
+        _quiet_python_osc()
         loop = asyncio.get_running_loop()
         server = AsyncIOOSCUDPServer((self.host, self.port), _Dispatcher(self), loop)
         self.transport, _ = await server.create_serve_endpoint()
@@ -191,10 +213,18 @@ class OscServer:
     def allowed(self, host: str) -> bool:
         return host.startswith("127.") or host == "::1" or host in self.allow
 
-    def _warn_once(self, key: str, message: str, *args) -> None:
+    def _should_log(self, key: str) -> bool:
+        """At most one log line per key (a kind of trouble from one source host) every 10 s."""
         now = time.monotonic()
-        if now - self._warned.get(key, -1e9) > 10:
-            self._warned[key] = now
+        if now - self._warned.get(key, -1e9) <= 10:
+            return False
+        if len(self._warned) > 4096:  # many sources: forget the old marks
+            self._warned = {k: t for k, t in self._warned.items() if now - t <= 10}
+        self._warned[key] = now
+        return True
+
+    def _warn_once(self, key: str, message: str, *args) -> None:
+        if self._should_log(key):
             log.warning(message, *args)
 
     def datagram(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -206,9 +236,10 @@ class OscServer:
             self.clients[instance].heard = time.monotonic()
         try:
             messages = osc.parse_packet(data)
-        except (osc.ParseError, ValueError, IndexError, UnicodeDecodeError) as e:
-            self._warn_once("parse:" + addr[0], "malformed OSC packet from %s:%d: %s", *addr, e)
-            self.error(addr, -1, "", f"malformed OSC packet ({len(data)} bytes): {e}")
+        except (osc.ParseError, ValueError, IndexError, UnicodeDecodeError, RecursionError) as e:
+            text = str(e)[:200]
+            self._warn_once("parse:" + addr[0], "malformed OSC packet from %s:%d: %s", *addr, text)
+            self.error(addr, -1, "", f"malformed OSC packet ({len(data)} bytes): {text}")
             return
         for address, params in messages:
             self.handle(address, params, addr)
@@ -218,6 +249,7 @@ class OscServer:
         try:
             request = osc.check(address, params)
             rid = request.rid
+            self._check_names(request)
             handler = self.handlers[address]
             client = None if address in SESSIONLESS else self._client_for(addr, address)
             result = handler(request, client, addr)
@@ -226,13 +258,22 @@ class OscServer:
         except Exception as e:
             self._failed(e, addr, rid, address)
 
+    @staticmethod
+    def _check_names(request: osc.Request) -> None:
+        """Instance ids, clip, slot and model names are kept: at most MAX_NAME characters."""
+        args = BY_PATH[request.address].fixed[1:]
+        for arg, value in zip(args, request.args):
+            if arg.name in NAMES and isinstance(value, str) and len(value) > MAX_NAME:
+                raise InputError(f"{arg.name} is at most {MAX_NAME} characters; got {len(value)}")
+
     def _failed(self, e: Exception, addr, rid: int, address: str) -> None:
         if isinstance(e, osc.AddressError):
             self.error(addr, e.rid, address, str(e))
         elif isinstance(e, SegueError):
             self.error(addr, rid, address, str(e.args[0] if e.args else e))
         else:  # a bug must not take the engine down for everyone
-            log.error("handling %s", address, exc_info=e)
+            if self._should_log("internal:" + addr[0]):
+                log.error("handling %s from %s", address, addr[0], exc_info=e)
             self.error(addr, rid, address, f"internal error: {type(e).__name__}: {e}")
 
     def _client_for(self, addr, address: str) -> OscClient:
@@ -265,6 +306,10 @@ class OscServer:
         self._remember_sender(addr, reply_port)
         client = self.clients.get(instance)
         now = time.monotonic()
+        if client is None and sum(1 for c in self.clients.values() if c.address and c.address[0] == addr[0]) \
+                >= MAX_SESSIONS_PER_HOST:
+            raise InputError(f"{MAX_SESSIONS_PER_HOST} sessions are open from {addr[0]} already: say "
+                             "/segue/goodbye on those you are done with")
         if client is not None and client.source not in (None, addr) and now - client.heard < LIVE_SECONDS:
             # a duplicated device (Cmd/Ctrl+D, a preset) restored the same id: never steal the session
             raise InputError(f"instance in use: {instance!r} belongs to another client that is still talking "
@@ -308,6 +353,12 @@ class OscServer:
         kind = r.args[3] if len(r.args) > 3 else "notes"
         if kind not in ("notes", "drums"):
             raise InputError(f"kind must be notes or drums, got {kind!r}")
+        now = time.monotonic()
+        for name in [k for k, u in client.uploads.items() if now - u.touched > UPLOAD_TIMEOUT]:
+            del client.uploads[name]  # abandoned
+        if clip not in client.uploads and len(client.uploads) >= MAX_OPEN_UPLOADS:
+            raise InputError(f"{MAX_OPEN_UPLOADS} uploads are open: end one (/segue/clip/end) before beginning "
+                             f"another; an upload with no chunk for {UPLOAD_TIMEOUT:g} s is dropped")
         client.uploads[clip] = Upload(expected=count, length=float(length), kind=kind)
         client.reply("/segue/clip/ack", r.rid, clip, -1)
 
@@ -318,7 +369,11 @@ class OscServer:
             raise InputError(f"no upload of clip {clip!r} is open: send /segue/clip/begin first")
         if seq in up.chunks:
             raise InputError(f"chunk {seq} of clip {clip!r} arrived twice")
+        if up.received + len(r.notes) > MAX_CLIP_NOTES:
+            raise InputError(f"clip {clip!r}: more than {MAX_CLIP_NOTES} notes; a clip holds at most that many")
         up.chunks[seq] = r.notes
+        up.received += len(r.notes)
+        up.touched = time.monotonic()
         client.reply("/segue/clip/ack", r.rid, clip, seq)
 
     def on_clip_end(self, r, client: OscClient, addr) -> None:

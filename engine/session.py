@@ -1,19 +1,15 @@
 """Client sessions: each device instance or controller has its own model, slots, knobs and
-transport. Sessions are saved atomically and restored by instance id after a restart.
+transport. ``engine/store.py`` saves them and restores them by instance id after a restart.
 
 A session knows nothing of how its client talks to the engine (OSC address, MIDI ports, a web
 page): the adapters keep that."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from segue.bridge.addresses import ATTRIBUTE_KNOBS, KNOBS
@@ -46,12 +42,7 @@ class Knobs:
 
     def to_json(self) -> dict[str, Any]:
         return {"morph": self.morph, "temperature": self.temperature, "seed": self.seed,
-                "attributes": self.attributes, "shape": asdict(self.shape)}
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Knobs:
-        return cls(d.get("morph", 0.0), d.get("temperature", 0.0), d.get("seed", 0),
-                   dict(d.get("attributes", {})), Shape(**d.get("shape", {})))
+                "attributes": dict(self.attributes), "shape": asdict(self.shape)}
 
 
 @dataclass
@@ -88,10 +79,6 @@ class Clip:
         return {"length": self.length, "kind": self.kind,
                 "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in self.notes]}
 
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Clip:
-        notes = [Note(int(p), float(s), float(du), int(v)) for p, s, du, v in d["notes"]]
-        return cls(notes, float(d["length"]), d.get("kind", "notes"))
 
 
 @dataclass(frozen=True)
@@ -189,60 +176,3 @@ class Session:
                           "loop_end": self.transport.loop_end},
         }
 
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Session:
-        s = cls(instance=d["instance"], model=d.get("model", ""))
-        s.clips = {k: Clip.from_json(c) for k, c in d.get("clips", {}).items()}
-        s.slots = {k: Slot(source=source_from_json(v["source"]), bars=v.get("bars", 0),
-                           groove_clip=v.get("groove_clip", ""))
-                   for k, v in d.get("slots", {}).items()}
-        s.morph_slots = tuple(d.get("morph_slots", ("A", "B")))[:2]
-        if len(s.morph_slots) != 2:  # snapshot() unpacks two names on the tick loop
-            raise ValueError(f"morph_slots must name two slots, got {s.morph_slots!r}")
-        s.knobs = Knobs.from_json(d.get("knobs", {}))
-        s.version = int(d.get("version", 0))  # bars sent before a restart must not outrank new ones
-        t = d.get("transport", {})
-        s.transport = Transport(tempo=t.get("tempo", 120.0), loop_start=t.get("loop_start", 0.0),
-                                loop_end=t.get("loop_end", 0.0))
-        s.dirty = False
-        return s
-
-
-class SessionStore:
-    """Sessions on disk: one JSON file per instance id, named by a hash of the id (a client's id
-    never becomes a path), written to a temporary name and renamed into place."""
-
-    def __init__(self, folder: Path | None):
-        self.folder = folder
-        if folder:
-            folder.mkdir(parents=True, exist_ok=True)
-
-    def path(self, instance: str) -> Path:
-        assert self.folder is not None
-        return self.folder / (hashlib.sha256(instance.encode()).hexdigest()[:32] + ".json")
-
-    def save(self, session: Session) -> None:
-        if not self.folder:
-            return
-        path = self.path(session.instance)
-        tmp = path.with_suffix(".json.partial")
-        tmp.write_text(json.dumps(session.to_json()))
-        os.replace(tmp, path)
-        session.dirty = False
-
-    def load(self, instance: str) -> Session | None:
-        if not self.folder:
-            return None
-        path = self.path(instance)
-        if not path.is_file():
-            return None
-        try:
-            session = Session.from_json(json.loads(path.read_text()))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
-            log.warning("session file %s is unreadable (%s): starting that session afresh", path.name, e)
-            return None
-        return session if session.instance == instance else None
-
-    def delete(self, instance: str) -> None:
-        if self.folder:
-            self.path(instance).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ Every engine here runs a tiny model (hidden size 8) on the CPU on its own event-
 
 from __future__ import annotations
 
+import json
 import math
 import queue
 import random
@@ -817,7 +818,7 @@ def test_packets_from_elsewhere_are_dropped(offline_engine):
     assert sent[-1][0] == ("127.0.0.1", 7777)
 
 
-def test_instance_ids_never_become_paths(connect, running, dirs):
+def test_instance_ids_never_become_paths(connect, running, dirs, wait_until):
     root = dirs["root"]
     before = {p for p in root.rglob("*") if p.is_file()}
     ids = ["../../etc", "../../etc/passwd", "/etc/passwd", "..", "../models/mel2", "a/../../../b",
@@ -826,10 +827,164 @@ def test_instance_ids_never_become_paths(connect, running, dirs):
         c = connect(hello=False, instance=instance)
         assert c.hello()[1] == instance
         ok(c, "/segue/knob/set/morph", 0.5)
-        assert c.request("/segue/goodbye")[0] == "/segue/goodbye"  # saved now
+        assert c.request("/segue/goodbye")[0] == "/segue/goodbye"  # saved at the next save pass
         assert c.hello()[2] == 1  # and read back by its id
+        assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
+    state = dirs["state"]
+    files = {running.engine.store.path(i).name for i in ids}
+    assert wait_until(lambda: files <= {p.name for p in state.glob("*.json")}, 5)
     after = {p for p in root.rglob("*") if p.is_file()}
     new = after - before
     assert new and all(p.parent == dirs["state"] for p in new), sorted(new)
     assert all(re.fullmatch(r"[0-9a-f]{32}\.json(\.partial)?", p.name) for p in new), sorted(new)
     assert not (root.parent / "escape.json").exists() and not (root / "b").exists()
+
+
+# --- hostile clients: nothing one client sends starves others, floods the log or grows memory -------
+def _nested(inner: bytes, depth: int) -> bytes:
+    for _ in range(depth):
+        inner = b"#bundle\x00" + b"\x00" * 8 + len(inner).to_bytes(4, "big") + inner
+    return inner
+
+
+def _unknown_tags(count: int) -> bytes:
+    data = b"/segue/ping\x00" + b"," + b"x" * count + b"\x00"
+    return data + b"\x00" * (-len(data) % 4)
+
+
+def test_malformed_packets_cost_one_log_line_per_source_and_answer_each(offline_engine, caplog):
+    """python-osc would log a line per unknown type tag (1 MB for one 64 KB packet): the engine
+    refuses the packet before that, answers it, and logs at most once per 10 s per source."""
+    server, sent = offline_engine
+    caplog.set_level("DEBUG")
+    for _ in range(50):
+        server.datagram(_unknown_tags(64_000), ("127.0.0.1", 5000))
+    records = [r for r in caplog.records if r.levelno >= 20]
+    assert len(records) == 1 and "unsupported OSC type tag 'x'" in records[0].getMessage()
+    assert sum(len(r.getMessage()) for r in caplog.records) < 500
+    assert len(sent) == 50 and all(osc.parse_packet(d)[0][0] == "/segue/error" for _, d in sent)
+
+
+def test_deeply_nested_bundles_get_an_error_not_a_traceback(offline_engine, caplog):
+    server, sent = offline_engine
+    hello = osc.message("/segue/ping", 3)
+    server.datagram(_nested(hello, 3), ("127.0.0.1", 5000))
+    assert osc.parse_packet(sent[-1][1])[0][0] == "/segue/pong"  # a little nesting is fine
+    for _ in range(20):
+        server.datagram(_nested(hello, 5000), ("127.0.0.1", 5000))
+    errors = [osc.parse_packet(d)[0][1] for _, d in sent[1:]]
+    assert len(errors) == 20 and all("nested more than" in e[2] for e in errors)
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_flood_of_bar_requests_makes_no_other_clients_bar_late(model, running_engine, monkeypatch):
+    """One client asks for bars 100 times a second, each time with a new seed (so nothing is
+    cached), on a worker slowed to 15 ms a bar: the four clients playing beside it get every bar
+    before it starts, and the flooder is told to wait once its requests pile up."""
+    from segue.engine import generate
+
+    real = generate.bar_notes
+    monkeypatch.setattr(generate, "bar_notes", lambda *a: (time.sleep(0.015), real(*a))[1])
+    with running_engine(model) as r:
+        victims = [EngineClient(r.port) for _ in range(4)]
+        flooder = EngineClient(r.port)
+        try:
+            for c in victims + [flooder]:
+                c.hello()
+            for c in victims:  # stopped: the first bars are made ready before play, as a device waits for
+                next_bar(c, lambda b: b.bar == 1)
+            starts = []
+            for c in victims:
+                starts.append(play(c, 180.0))
+            refused, t_end = 0, time.monotonic() + 5.0
+            k = 0
+            while time.monotonic() < t_end:
+                k += 1
+                flooder.send("/segue/knob/set/seed", k)
+                flooder.send("/segue/bar/request", k % 50)
+                time.sleep(0.01)
+            while True:
+                try:
+                    address, args = flooder.replies.get_nowait()
+                except queue.Empty:
+                    break
+                refused += address == "/segue/error" and "still being made" in args[2]
+            late = []
+            for c, t0 in zip(victims, starts):
+                got = bars_during(c, 0.2)
+                got += [b for b in c.bars.values() if b.complete and b not in got]
+                for b in got:
+                    if b.received_at > t0 + b.bar * 240.0 / 180.0:
+                        late.append((b.bar, b.version, round(b.received_at - t0 - b.bar * 240 / 180, 3)))
+            seen = {b.bar for c in victims for b in c.bars.values() if b.complete}
+            assert len(seen) >= 4
+            assert late == [], late
+            assert refused > 0
+        finally:
+            for c in victims + [flooder]:
+                c.close()
+
+
+def test_upload_and_session_limits_say_so(connect, running, dirs):
+    c = connect()
+    for k in range(8):
+        ok(c, "/segue/clip/begin", f"u{k}", 2, 4.0)
+    assert "8 uploads are open" in err(c, "/segue/clip/begin", "u8", 2, 4.0)
+    ok(c, "/segue/clip/notes", "u0", 0, 60, 0.0, 0.5, 100, 62, 1.0, 0.5, 100)
+    ok(c, "/segue/clip/end", "u0", 1)  # ending one makes room
+    ok(c, "/segue/clip/begin", "u8", 2, 4.0)
+    assert "notes must be in 0..10000" in err(c, "/segue/clip/begin", "huge", 10_001, 4.0)
+    assert "at most 1024 characters" in err(c, "/segue/slot/sample", "s" * 2000, 2)
+
+
+def test_sessions_per_host_are_bounded(model, running_engine, monkeypatch):
+    from segue.engine import osc_server
+
+    monkeypatch.setattr(osc_server, "MAX_SESSIONS_PER_HOST", 3)
+    with running_engine(model) as r:
+        clients = [EngineClient(r.port) for _ in range(4)]
+        try:
+            for c in clients[:3]:
+                c.hello()
+            address, args = clients[3].request("/segue/hello", clients[3].instance, clients[3].reply_port)
+            assert address == "/segue/error" and "3 sessions are open from 127.0.0.1" in args[2]
+            assert clients[0].request("/segue/goodbye")[0] == "/segue/goodbye"
+            assert clients[3].hello()[1] == clients[3].instance  # room again
+        finally:
+            for c in clients:
+                c.close()
+
+
+def test_a_damaged_session_file_restores_what_it_can_and_says_so(model, running_engine, tmp_path):
+    state = tmp_path / "state"
+    instance = "live-set/damaged"
+    with running_engine(model, state) as r:
+        c = EngineClient(r.port, instance=instance)
+        try:
+            c.hello()
+            c.upload("m", MELODY, 12.0)
+            ok(c, "/segue/slot/encode", "A", "m")
+            ok(c, "/segue/knob/set/seed", 9)
+            assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
+        finally:
+            c.close()
+    from segue.engine.store import SessionStore
+
+    path = SessionStore(state).path(instance)
+    saved = json.loads(path.read_text())
+    saved["knobs"]["morph"] = "loud"
+    saved["version"] = 1e30
+    path.write_text(json.dumps(saved))
+    with running_engine(model, state) as r:
+        c = EngineClient(r.port, instance=instance)
+        try:
+            assert c.hello()[2] == 1  # resumed
+            address, args = c.wait_for(-1, 5)
+            assert address == "/segue/error" and "damaged" in args[2] and "knob morph" in args[2]
+            assert "version" in args[2] and ".bad" in args[2]
+            play(c, 400.0)
+            bar = next_bar(c)  # it plays
+            assert bar.knobs[0] == 9  # the seed survived
+        finally:
+            c.close()
+    assert path.with_suffix(".json.bad").is_file()

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 
 from segue.bridge import osc
@@ -49,6 +50,7 @@ class EngineClient:
         self.bars: dict[tuple[int, int], Bar] = {}
         self.bar_events: queue.Queue = queue.Queue()  # completed Bar objects
         self.render: dict[int, dict[int, list[Note]]] = {}
+        self.sent: deque[tuple[str, list]] = deque(maxlen=1024)  # the latest requests: (address, [rid, *args])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
@@ -60,6 +62,7 @@ class EngineClient:
     def send(self, address: str, *args) -> int:
         rid = next(self._rid)
         self.send_raw(osc.message(address, rid, *args))
+        self.sent.append((address, [rid, *args]))
         return rid
 
     def request(self, address: str, *args, timeout: float = 5.0) -> tuple[str, list]:

@@ -36,15 +36,18 @@ def bundle_dir() -> Path:
 
 
 def first_run_message(argv: list[str], parser) -> str | None:
-    """What to say before a first ``serve`` (its state folder does not exist yet), else None."""
+    """What to say before a first ``serve`` (until one start has said its ready line), else None.
+    Nothing when the arguments are wrong: the real parse reports them first."""
     if argv[:1] != ["serve"] or TOP_LEVEL_OPTIONS & set(argv):
         return None
     try:
         with contextlib.redirect_stderr(io.StringIO()):
-            args, _ = parser.parse_known_args(argv)
+            args = parser.parse_args(argv)
     except SystemExit:  # bad arguments: the real parse reports them
         return None
-    if args.state_dir.exists():
+    from segue.engine.cli.serve import STARTED_MARK
+
+    if (args.state_dir / STARTED_MARK).exists():
         return None
     where = f"udp://{args.host}:{args.port}" if args.port else f"udp://{args.host} on a free port"
     device = bundle_dir() / "Segue.amxd"
@@ -55,7 +58,7 @@ def first_run_message(argv: list[str], parser) -> str | None:
         load = ("  The Max for Live device (Segue.amxd) is not in this build yet: it will sit beside\n"
                 "  this program once it is built. Meanwhile any OSC client can play; try\n"
                 "  `segue-engine client demo` in a second terminal.")
-    return (f"Segue engine, first run (no state folder at {args.state_dir} yet).\n"
+    return (f"Segue engine, first run (it has not started from {args.state_dir} yet).\n"
             f"  Listening for OSC on {where}: the 'ready' line below confirms it once the model is loaded.\n"
             f"{load}\n"
             "  Keep this window open while you play; Ctrl+C stops the engine.")

@@ -41,6 +41,12 @@ MAX_NAME = 1024  # characters in an instance id, clip or slot name
 NAMES = {"instance", "clip", "slot", "source", "a", "b", "name"}  # the arguments that name something kept
 
 
+def plain_host(host: str) -> str:
+    """An IPv4 peer of a dual-stack socket (``--host ::``) as its IPv4 address (``::ffff:1.2.3.4``
+    -> ``1.2.3.4``), for the allow list and per-host limits; replies still go to the address as it came."""
+    return host[7:] if host.startswith("::ffff:") and "." in host else host
+
+
 class _NotFromPythonOsc(logging.Filter):
     """python-osc logs through the root logger, one line per odd type tag or bundle element; the
     engine checks packets itself and logs at most once per 10 s per source (docs/engine.md)."""
@@ -211,6 +217,7 @@ class OscServer:
 
     # --- receiving ------------------------------------------------------------------------------
     def allowed(self, host: str) -> bool:
+        host = plain_host(host)
         return host.startswith("127.") or host == "::1" or host in self.allow
 
     def _should_log(self, key: str) -> bool:
@@ -227,7 +234,8 @@ class OscServer:
         if self._should_log(key):
             log.warning(message, *args)
 
-    def datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+    def datagram(self, data: bytes, addr: tuple) -> None:
+        addr = (addr[0], addr[1])  # an IPv6 source also carries flow info and scope: not part of who it is
         if not self.allowed(addr[0]):
             self._warn_once("deny:" + addr[0], "dropped a packet from %s: not in --allow", addr[0])
             return
@@ -306,9 +314,10 @@ class OscServer:
         self._remember_sender(addr, reply_port)
         client = self.clients.get(instance)
         now = time.monotonic()
-        if client is None and sum(1 for c in self.clients.values() if c.address and c.address[0] == addr[0]) \
+        host = plain_host(addr[0])
+        if client is None and sum(1 for c in self.clients.values() if c.address and plain_host(c.address[0]) == host) \
                 >= MAX_SESSIONS_PER_HOST:
-            raise InputError(f"{MAX_SESSIONS_PER_HOST} sessions are open from {addr[0]} already: say "
+            raise InputError(f"{MAX_SESSIONS_PER_HOST} sessions are open from {host} already: say "
                              "/segue/goodbye on those you are done with")
         if client is not None and client.source not in (None, addr) and now - client.heard < LIVE_SECONDS:
             # a duplicated device (Cmd/Ctrl+D, a preset) restored the same id: never steal the session

@@ -110,7 +110,8 @@ async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str],
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             pass
     state = "untrained" if model.untrained else "trained"
-    ready(f"segue engine ready: udp://{host}:{port} model {model.config.name} ({state}, "
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL is bracketed
+    ready(f"segue engine ready: udp://{shown}:{port} model {model.config.name} ({state}, "
           f"licence: {model.meta.licence}) device {model.device.type}")
     if service.midi is not None:
         ready(service.midi.describe())

@@ -45,13 +45,15 @@ log = logging.getLogger("segue")
 class Command:
     """One subcommand. ``add_arguments(parser)`` declares its options; ``run(args, model)`` does the
     work and returns the files it wrote (printed one a line), or None. ``model`` is the model that
-    --model, --config and --device name when ``needs_model`` (which adds those options), else None."""
+    --model, --config and --device name when ``needs_model`` (which adds those options), else None.
+    ``check(args)``, when given, runs first: bad options are refused before any model loads."""
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, LatentModel | None], list[Path] | None]
     needs_model: bool
+    check: Callable[[argparse.Namespace], None] | None = None
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
@@ -78,7 +80,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("evaluate", "held-out accuracy (teacher-forced and sampled), KL and ELBO",
             train.add_evaluate, train.evaluate, needs_model=True),
     Command("serve", "run the resident engine (OSC over UDP)",
-            serve.add_serve, serve.run, needs_model=True),
+            serve.add_serve, serve.run, needs_model=True, check=serve.check),
     Command("client", "talk to a running engine; `segue client demo` tries it without a DAW",
             serve.add_client, serve.client, needs_model=False),
     Command("train", "train a model on windows from `segue data build`",
@@ -123,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     command = COMMANDS[args.command]
     try:
         model = None
+        if command.check is not None:
+            command.check(args)
         if command.needs_model:
             model = open_model(args.model, args.device, args.config)
             log.info("model: %s", model.describe())

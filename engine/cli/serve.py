@@ -17,11 +17,13 @@ from segue.engine.api import EngineConfig
 from segue.engine.serving import serve
 from segue.models.errors import InputError
 from segue.models.inference import LatentModel
-from segue.models.loading import example_clips
+from segue.models.loading import example_clips, shipped_model_path
 from segue.models.midifile import read_midi, write_midi
 from segue.models.notes import Note, NoteSequence, Track
 
 # --- serve -----------------------------------------------------------------------------------------
+STARTED_MARK = ".started"  # in the state folder: this engine has started once (said its ready line)
+
 
 def add_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -35,6 +37,8 @@ def add_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lookahead", type=int, default=2, help="bars generated ahead of the playhead")
     p.add_argument("--threads", type=int, default=0, metavar="N",
                    help="CPU threads per inference job (default: 1 for small models, every core for large)")
+    p.add_argument("--untrained", action="store_true",
+                   help="with no --model and no shipped model: serve an untrained model (its output is noise)")
     midi = p.add_argument_group("MIDI (any DAW: follow its MIDI clock, see docs/midi.md)")
     midi.add_argument("--midi", action="store_true", help='open virtual MIDI ports "Segue In" and "Segue Out"')
     midi.add_argument("--midi-in", metavar="NAME", help="read clock, controls and notes from this existing port "
@@ -55,7 +59,18 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def check(a) -> None:
+    """Before any model loads: the port, and a model to serve (a build without its models refuses)."""
+    if not 0 <= a.port <= 65535:
+        raise InputError(f"--port must be a UDP port 0..65535 (0: any free one), got {a.port}")
+    if not a.model and not a.config and shipped_model_path() is None and not a.untrained:
+        raise InputError("no trained model: there is no models/ folder with default.safetensors beside this "
+                         "program (a build without its models?). Give --model PATH, or --untrained to serve an "
+                         "untrained model (its output is noise, not music)")
+
+
 def config_from_args(a) -> EngineConfig:
+    check(a)
     if not _loopback(a.host) and not a.allow:
         raise InputError(f"--host {a.host} opens the engine beyond this machine: name the client hosts "
                          "that may talk to it with --allow HOST (repeatable)")
@@ -90,10 +105,18 @@ def run(args: argparse.Namespace, model: LatentModel) -> None:
     """`segue serve`: until SIGINT/SIGTERM."""
     config = config_from_args(args)
     midi = midi_from_args(args)
+    def ready(line: str) -> None:
+        print(line, flush=True)
+        if line.startswith("segue engine ready") and args.state_dir:
+            try:  # the standalone binary's first-run note is shown until one start succeeds
+                (args.state_dir / STARTED_MARK).touch()
+            except OSError:
+                pass
+
     try:
-        asyncio.run(serve(config, model, ready=lambda line: print(line, flush=True), midi=midi))
-    except OSError as e:
-        raise InputError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+        asyncio.run(serve(config, model, ready=ready, midi=midi))
+    except (OSError, OverflowError) as e:
+        raise InputError(f"cannot listen on {args.host}:{args.port}: {getattr(e, 'strerror', None) or e}") from None
 
 
 # --- client ----------------------------------------------------------------------------------------

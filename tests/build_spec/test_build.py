@@ -78,10 +78,26 @@ def test_first_run_says_where_it_listens_and_how_to_load_the_device(frozen):
     (frozen / "Segue.amxd").write_bytes(b"")
     message = entry.first_run_message(["serve", "--state-dir", str(state), "--port", "0"], parser)
     assert f"drag {frozen / 'Segue.amxd'} onto a MIDI track" in message and "a free port" in message
-    state.mkdir()
+    state.mkdir()  # a start that failed after making the folder: still a first run
+    assert "first run" in entry.first_run_message(["serve", "--state-dir", str(state)], parser)
+    (state / ".started").touch()  # written with the first ready line
     assert entry.first_run_message(["serve", "--state-dir", str(state)], parser) is None  # not the first run
     assert entry.first_run_message(["info"], parser) is None
     assert entry.first_run_message(["serve", "--help"], parser) is None
+    assert entry.first_run_message(["serve", "--bogus"], parser) is None  # bad arguments: the parse speaks first
+
+
+def test_a_build_without_its_models_refuses_to_serve_unless_told_untrained(frozen, capsys):
+    """No models/ beside the executable: a clear message and status 2, not an engine playing noise."""
+    assert cli.main(["serve", "--port", "0", "--state-dir", str(frozen / "state")]) == 2
+    err = capsys.readouterr().err
+    assert "no trained model" in err and "--untrained" in err and "Traceback" not in err
+    assert cli.main(["serve", "--port", "70000"]) == 2
+    assert "--port must be a UDP port 0..65535" in capsys.readouterr().err
+    from segue.engine.cli import serve
+
+    serve.check(cli.build_parser().parse_args(["serve", "--untrained"]))  # told: it may
+    serve.check(cli.build_parser().parse_args(["serve", "--config", "cat-mel_2bar_small"]))
 
 
 # --- slow: the real binary --------------------------------------------------------------------------

@@ -793,7 +793,7 @@ def test_allowed_hosts(model):
     engine = Engine(EngineConfig(port=0, allow=("10.0.0.7",)), model)
     server = OscServer(engine, allow=("10.0.0.7",))
     try:
-        for host in ("127.0.0.1", "127.1.2.3", "::1", "10.0.0.7"):
+        for host in ("127.0.0.1", "127.1.2.3", "::1", "10.0.0.7", "::ffff:127.0.0.1", "::ffff:10.0.0.7"):
             assert server.allowed(host), host
         for host in ("10.0.0.8", "192.168.1.20", "0.0.0.0", "128.0.0.1", "::ffff:10.0.0.8", "fe80::1", "",
                      "localhost.evil", "1127.0.0.1"):
@@ -988,3 +988,33 @@ def test_a_damaged_session_file_restores_what_it_can_and_says_so(model, running_
         finally:
             c.close()
     assert path.with_suffix(".json.bad").is_file()
+
+
+def test_a_dual_stack_host_admits_ipv4_clients_and_says_so_in_brackets(model, running_engine, tiny_model):
+    """--host :: listens on IPv6 and IPv4; an IPv4 client appears as ::ffff:a.b.c.d and is matched
+    by its IPv4 address; the ready line shows [::]:port."""
+    import asyncio
+    import threading as th
+
+    from segue.engine.serving import serve
+
+    with running_engine(model, host="::", allow=("127.0.0.1",)) as r:
+        c = EngineClient(r.port)  # an IPv4 socket on 127.0.0.1
+        try:
+            assert c.hello()[1] == c.instance
+            assert ok(c, "/segue/ping")
+        finally:
+            c.close()
+    lines, stop, loop = [], asyncio.Event(), asyncio.new_event_loop()
+    config = EngineConfig(host="::", port=0, allow=("127.0.0.1",), tick_seconds=0.01)
+    t = th.Thread(target=loop.run_until_complete, args=(serve(config, model, ready=lines.append, stop=stop),))
+    t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not lines and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert re.match(r"segue engine ready: udp://\[::\]:\d+ ", lines[0]), lines
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        t.join(10)
+        loop.close()

@@ -5,9 +5,10 @@ from the song position, Stop (0xFC) stops; the Song Position Pointer (0xF2) sets
 16th notes (6 clocks each). Per the MIDI spec, playing begins with the first clock *after* Start
 or Continue: that clock is the position; every further clock advances it by 1/24 beat.
 
-The tempo is estimated from the last ``window`` pulses: the median of the slopes over half that
-span (robust to a late pulse, and unbiased by timestamps quantized to a driver's period), and the
-phase from the median of the last ``phase_window`` pulses projected onto that tempo, so the
+The tempo is estimated from the last ``window`` pulses: the median of the slopes between pulses a
+quarter of that span or more apart (robust to late pulses, and unbiased by timestamps quantized
+to a driver's period), and the phase from the lower quartile of the last ``phase_window`` pulses
+projected onto that tempo (pulses come late under load, not early), so the
 beat at any instant (``beat_at``) and the instant of any beat (``time_of``) stay smooth despite
 jitter. Between pulses the beat is extrapolated, but never more than ``max_ahead`` pulses past the
 last one: a stalled clock stalls the playhead. A clock that stops for more than ``lost_after``
@@ -28,7 +29,6 @@ from segue.bridge.ports import CLOCK, CONTINUE, SONG_POSITION, START, STOP, Mess
 
 PPQN = 24
 CLOCKS_PER_SIXTEENTH = 6
-GAP = 1.75  # a pulse interval this many periods long breaks the tempo history (a pause, lost pulses)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def parse_meter(text: str) -> tuple[int, int]:
 
 class ClockFollower:
     def __init__(self, meter: tuple[int, int] = (4, 4), offset_ms: float = 0.0, window: int = 24,
-                 phase_window: int = 12, lost_after: float = 0.5, tempo: float = 120.0, max_ahead: float = 1.5):
+                 phase_window: int = 12, lost_after: float = 0.5, tempo: float = 120.0, max_ahead: float = 3.0):
         self.meter = meter
         self.offset = offset_ms / 1000.0
         self.lost_after = lost_after
@@ -67,6 +67,7 @@ class ClockFollower:
         self._last_pulse: float | None = None
         self._period = self._default_period
         self._anchor: tuple[int, float] | None = None  # (position, smoothed time) of the last pulse
+        self._jump = 0  # clocks the last song position pointer moved the song
 
     # --- state ----------------------------------------------------------------------------------
     @property
@@ -110,15 +111,18 @@ class ClockFollower:
         if status == START:
             self.playing, self.next_tick, self._pending = False, 0, "start"
             self._ticks.clear()
+            self._pulse_times.clear()  # a new play may come at a new tempo
             return []
         if status == CONTINUE:
             self.playing, self._pending = False, "continue"
             self._ticks.clear()
+            self._pulse_times.clear()
             return []
         if status == STOP:
             return self._stop("stop", now)
         if status == SONG_POSITION:
-            self.next_tick = msg.pos * CLOCKS_PER_SIXTEENTH
+            new = msg.pos * CLOCKS_PER_SIXTEENTH
+            self._jump, self.next_tick = new - self.next_tick, new
             if self.playing:  # a jump while playing (a loop): the next pulse is at the new position
                 self._pending = "position"
                 return []
@@ -146,15 +150,17 @@ class ClockFollower:
         return [self._event(kind, now)] if was or kind == "stop" else []
 
     def _estimate_period(self) -> float:
-        """The median of the slopes over half the window (pulse k to pulse k + lag): each spans
-        many intervals, so timestamps quantized to a driver's period (JACK: 1.3 ms) average out,
-        where a median of single intervals would pick one of the two quantized values; and one
-        late pulse spoils only the few slopes that use it."""
+        """The median of the slopes between every two pulses of the window at least a quarter of
+        it apart (Theil-Sen): each spans many intervals, so timestamps quantized to a driver's
+        period (JACK: 1.3 ms) average out, where a median of single intervals would pick one of
+        the two quantized values; and a late pulse spoils only the slopes that use it, a minority
+        even when one pulse in eight comes late on a loaded machine."""
         times = self._pulse_times
-        if len(times) < 2:
+        n = len(times)
+        if n < 2:
             return self._period
-        lag = max(1, (len(times) - 1) // 2)
-        slopes = [(times[k + lag] - times[k]) / lag for k in range(len(times) - lag)]
+        least = max(1, (n - 1) // 4)
+        slopes = [(times[j] - times[i]) / (j - i) for i in range(n) for j in range(i + least, n)]
         return statistics.median(slopes)
 
     def _pulse(self, now: float) -> list[ClockEvent]:
@@ -162,27 +168,36 @@ class ClockFollower:
         self._last_pulse = now
         if last is not None:
             gap = now - last
-            if not 0 < gap <= self.lost_after or (len(self._pulse_times) >= 2 and gap > GAP * self._period):
-                self._pulse_times.clear()  # the clock paused (a stop and a start) or lost pulses: start afresh
+            if gap > self.lost_after:
+                self._pulse_times.clear()  # the clock paused: its tempo starts afresh
+            # (a late pulse does not: under load one pulse in ten may come late, and starting the tempo
+            # afresh from the two pulses around it put notes 100 ms off; the median of slopes shrugs it off)
         self._pulse_times.append(now)
         self._period = self._estimate_period()
         events: list[ClockEvent] = []
         if self._pending is not None:
             kind, self._pending = self._pending, None
-            if kind != "position":
-                self.playing = True
-            self._ticks.clear()
             pos = self.next_tick
-            self.next_tick += 1
-            self._ticks.append((pos, now))
-            self._anchor = (pos, now)
-            events.append(ClockEvent(kind, now, pos / PPQN, self.tempo, True))
-            return events
+            if kind == "position":
+                # a jump while playing moves the song, not the pulses: the phase carries on, with the
+                # ticks so far relabelled to the new positions (a late first pulse is smoothed out)
+                self._ticks = deque(((p + self._jump, t) for p, t in self._ticks), maxlen=self._ticks.maxlen)
+                events.append(ClockEvent(kind, now, pos / PPQN, self.tempo, True))
+            else:
+                self.playing = True
+                self._ticks.clear()
+                self.next_tick += 1
+                self._ticks.append((pos, now))
+                self._anchor = (pos, now)
+                events.append(ClockEvent(kind, now, pos / PPQN, self.tempo, True))
+                return events
         if not self.playing:
             return events
         pos = self.next_tick
         self.next_tick += 1
         self._ticks.append((pos, now))
-        projected = [t + (pos - p) * self._period for p, t in self._ticks]
-        self._anchor = (pos, statistics.median(projected))
+        # where the pulse would be, seen from each recent one: pulses come late on a loaded machine
+        # (never early, but for jitter), often a few in a row, so the lower quartile, not the median
+        projected = sorted(t + (pos - p) * self._period for p, t in self._ticks)
+        self._anchor = (pos, projected[len(projected) // 4])
         return events

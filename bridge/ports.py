@@ -301,11 +301,13 @@ class RtInput(_Receiving):
     callback runs in the real-time process thread, where waiting for Python's GIL makes xruns
     that lose messages. Arrival times come from rtmidi's delta times (taken by the backend when
     each message came in), anchored to time.monotonic() by the smallest delay ever seen between
-    arrival and reading; should messages be lost (the anchor then looks too early for a whole
-    ``REANCHOR_WINDOW``), it is taken afresh."""
+    arrival and reading. A reader starved of CPU by other processes reads late, but that only
+    raises the delays it sees, never the anchor: the arrival times stay right. Should messages be
+    lost (their deltas missing, the anchor then looks too early for a whole ``REANCHOR_WINDOW``,
+    longer than any starvation a loaded machine shows), it is taken afresh."""
 
     POLL = 0.001  # seconds between reads
-    REANCHOR_WINDOW = 2.0  # seconds
+    REANCHOR_WINDOW = 20.0  # seconds (at 2 s, 8 s of reads 44 ms late moved every arrival time by 44 ms)
     REANCHOR_AFTER = 0.02  # every read in the window this much later than the anchor: re-anchor
 
     def __init__(self, port, name: str, api: str):

@@ -200,3 +200,72 @@ def test_parse_meter():
         with pytest.raises(ValueError, match="meter"):
             parse_meter(bad)
     assert ClockFollower(meter=(6, 8)).beats_per_bar == 3.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_song_position_jump_under_a_loaded_jittery_scheduler_keeps_the_time_base(seed):
+    """Pulses from a loaded machine: +-2 ms jitter, and one in eight 10-40 ms late (pulses behind a
+    late one wait for it: bursts). A loop jump happens mid-play and its first pulse is 40 ms late.
+    Right after each pulse arrives, the beat the follower says is sounding stays within 12 ms of the
+    truth (the old follower, which restarted its tempo after a late pulse and its phase after a
+    jump, was 30-110 ms off and put notes in the wrong bar)."""
+    bpm, rng = 120.0, random.Random(seed)
+    p = period(bpm)
+    f = ClockFollower()
+    f.feed(START, 0.0)
+    last = 0.0
+
+    def arrive(k: int, late: float | None = None) -> float:
+        nonlocal last
+        if late is None:
+            late = rng.uniform(0.01, 0.04) if rng.random() < 0.125 else 0.0
+        last = max(last, k * p + rng.uniform(-0.002, 0.002) + late)
+        f.feed(PULSE, last)
+        return last
+
+    worst = 0.0
+    for k in range(96):  # four bars
+        arrive(k)
+    f.feed(ports.song_position(16 * 8), 96 * p - 0.001)  # jump to bar 8 (16 sixteenths a bar)
+    arrive(96, late=0.040)
+    for k in range(97, 97 + 96):
+        t = arrive(k) + 0.002
+        true = 32.0 + (t - 96 * p) / (p * PPQN)  # beat 32 is bar 8's downbeat
+        worst = max(worst, abs(f.beat_at(t) - true) * 60 / bpm)
+    assert f.playing
+    assert worst < 0.012, f"{worst * 1000:.1f} ms off after the jump"
+
+
+def test_read_delays_of_a_starved_reader_do_not_shift_the_time_base():
+    """An input read late for seconds on end (another heavy process on the machine) must not move
+    the arrival times: they come from the backend's delta times, which stay right."""
+    from segue.bridge.ports import RtInput
+
+    class Port:  # a port with nothing to read: the test feeds _stamp itself
+        def ignore_types(self, **kw):
+            pass
+
+        def get_message(self):
+            return None
+
+        def close_port(self):
+            pass
+
+        def delete(self):
+            pass
+
+    inp = RtInput(Port(), "test", "JACK")
+    try:
+        worst, t = 0.0, 100.0
+        for k in range(2000):  # 20 ms apart, 40 s; from 5 s to 13 s every read is 44 ms late
+            true = t + k * 0.02
+            delay = 0.044 if 5.0 <= k * 0.02 < 13.0 else rng_delay(k)
+            stamped = inp._stamp(0.0 if k == 0 else 0.02, true + delay)
+            worst = max(worst, abs(stamped - true))
+        assert worst < 0.003, f"arrival times {worst * 1000:.1f} ms off"
+    finally:
+        inp.close()
+
+
+def rng_delay(k: int) -> float:
+    return (k * 7919 % 13) / 13 * 0.002  # 0-2 ms: a prompt reader

@@ -32,7 +32,7 @@
      "id": "obj-1",
      "maxclass": "newobj",
      "numinlets": 1,
-     "numoutlets": 7,
+     "numoutlets": 8,
      "patching_rect": [
       300,
       420,
@@ -40,6 +40,7 @@
       22
      ],
      "outlettype": [
+      "",
       "",
       "",
       "",
@@ -90,15 +91,15 @@
      "outlettype": [
       "bang"
      ],
-     "text": "metro 5 @active 1"
+     "text": "qmetro 5 @active 1"
     }
    },
    {
     "box": {
      "id": "obj-4",
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
      "patching_rect": [
       140,
       50,
@@ -106,9 +107,10 @@
       22
      ],
      "outlettype": [
-      ""
+      "list",
+      "float"
      ],
-     "text": "tick"
+     "text": "when"
     }
    },
    {
@@ -126,7 +128,7 @@
      "outlettype": [
       ""
      ],
-     "text": "udpreceive 9800"
+     "text": "udpreceive 0 @defer 1"
     }
    },
    {
@@ -211,10 +213,10 @@
      "text": "looking for the engine...",
      "presentation": 1,
      "presentation_rect": [
-      8,
+      6,
       148,
-      544,
-      18
+      548,
+      16
      ],
      "fontsize": 10.0
     }
@@ -272,10 +274,10 @@
       "",
       ""
      ],
-     "text": "pattr instance @parameter_enable 1 @parameter_mode 3",
+     "text": "pattr instance @parameter_enable 1",
      "saved_object_attributes": {
       "parameter_enable": 1,
-      "parameter_mode": 3
+      "parameter_mappable": 0
      },
      "saved_attribute_attributes": {
       "valueof": {
@@ -322,11 +324,12 @@
      "text": "A",
      "presentation": 1,
      "presentation_rect": [
+      6,
       8,
-      8,
-      14,
-      18
-     ]
+      12,
+      15
+     ],
+     "fontsize": 10.0
     }
    },
    {
@@ -347,9 +350,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      24,
+      46,
       8,
-      34,
+      26,
       15
      ],
      "saved_attribute_attributes": {
@@ -366,7 +369,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "a_track"
+     "varname": "a_track",
+     "parameter_enable": 1
     }
    },
    {
@@ -405,9 +409,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      60,
+      104,
       8,
-      34,
+      26,
       15
      ],
      "saved_attribute_attributes": {
@@ -424,7 +428,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "a_scene"
+     "varname": "a_scene",
+     "parameter_enable": 1
     }
    },
    {
@@ -463,9 +468,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      96,
+      134,
       8,
-      40,
+      50,
       15
      ],
      "saved_attribute_attributes": {
@@ -487,7 +492,8 @@
      "varname": "a_selected",
      "text": "track",
      "texton": "selected",
-     "mode": 0
+     "mode": 1,
+     "parameter_enable": 1
     }
    },
    {
@@ -523,11 +529,12 @@
      "text": "B",
      "presentation": 1,
      "presentation_rect": [
-      8,
-      36,
-      14,
-      18
-     ]
+      6,
+      28,
+      12,
+      15
+     ],
+     "fontsize": 10.0
     }
    },
    {
@@ -548,9 +555,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      24,
-      36,
-      34,
+      46,
+      28,
+      26,
       15
      ],
      "saved_attribute_attributes": {
@@ -567,7 +574,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "b_track"
+     "varname": "b_track",
+     "parameter_enable": 1
     }
    },
    {
@@ -606,9 +614,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      60,
-      36,
-      34,
+      104,
+      28,
+      26,
       15
      ],
      "saved_attribute_attributes": {
@@ -625,7 +633,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "b_scene"
+     "varname": "b_scene",
+     "parameter_enable": 1
     }
    },
    {
@@ -664,9 +673,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      96,
-      36,
-      40,
+      134,
+      28,
+      50,
       15
      ],
      "saved_attribute_attributes": {
@@ -688,7 +697,8 @@
      "varname": "b_selected",
      "text": "track",
      "texton": "selected",
-     "mode": 0
+     "mode": 1,
+     "parameter_enable": 1
     }
    },
    {
@@ -726,10 +736,10 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      142,
-      22,
-      18,
-      18
+      6,
+      49,
+      15,
+      15
      ],
      "saved_attribute_attributes": {
       "valueof": {
@@ -747,7 +757,8 @@
        "parameter_mmax": 1
       }
      },
-     "varname": "load"
+     "varname": "load",
+     "parameter_enable": 1
     }
    },
    {
@@ -787,10 +798,10 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      8,
-      66,
+      40,
+      88,
       100,
-      16
+      15
      ],
      "saved_attribute_attributes": {
       "valueof": {
@@ -810,7 +821,8 @@
      },
      "varname": "mode",
      "num_lines_patching": 1,
-     "num_lines_presentation": 1
+     "num_lines_presentation": 1,
+     "parameter_enable": 1
     }
    },
    {
@@ -849,9 +861,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      8,
-      88,
       40,
+      108,
+      30,
       15
      ],
      "saved_attribute_attributes": {
@@ -868,7 +880,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "steps"
+     "varname": "steps",
+     "parameter_enable": 1
     }
    },
    {
@@ -907,9 +920,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      52,
-      88,
-      40,
+      108,
+      108,
+      30,
       15
      ],
      "saved_attribute_attributes": {
@@ -926,7 +939,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "bars"
+     "varname": "bars",
+     "parameter_enable": 1
     }
    },
    {
@@ -965,10 +979,10 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      8,
-      118,
-      64,
-      18
+      6,
+      128,
+      66,
+      15
      ],
      "saved_attribute_attributes": {
       "valueof": {
@@ -988,7 +1002,8 @@
      },
      "varname": "write",
      "text": "Write clips",
-     "mode": 0
+     "mode": 0,
+     "parameter_enable": 1
     }
    },
    {
@@ -1027,10 +1042,10 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      76,
-      118,
-      64,
-      18
+      78,
+      128,
+      66,
+      15
      ],
      "saved_attribute_attributes": {
       "valueof": {
@@ -1050,7 +1065,8 @@
      },
      "varname": "capture",
      "text": "Capture",
-     "mode": 0
+     "mode": 0,
+     "parameter_enable": 1
     }
    },
    {
@@ -1089,8 +1105,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      170,
-      8,
+      192,
+      6,
       44,
       48
      ],
@@ -1108,7 +1124,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "morph"
+     "varname": "morph",
+     "parameter_enable": 1
     }
    },
    {
@@ -1147,8 +1164,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      220,
-      8,
+      236,
+      6,
       44,
       48
      ],
@@ -1166,7 +1183,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "temperature"
+     "varname": "temperature",
+     "parameter_enable": 1
     }
    },
    {
@@ -1205,26 +1223,27 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      270,
-      24,
-      44,
+      460,
+      8,
+      50,
       15
      ],
      "saved_attribute_attributes": {
       "valueof": {
        "parameter_longname": "Seed",
        "parameter_shortname": "Seed",
-       "parameter_type": 1,
+       "parameter_type": 0,
        "parameter_initial_enable": 1,
        "parameter_initial": [
-        0
+        0.0
        ],
-       "parameter_mmin": 0,
-       "parameter_mmax": 9999,
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 9999.0,
        "parameter_unitstyle": 0
       }
      },
-     "varname": "seed"
+     "varname": "seed",
+     "parameter_enable": 1
     }
    },
    {
@@ -1263,8 +1282,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      170,
-      70,
+      192,
+      72,
       44,
       48
      ],
@@ -1282,7 +1301,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "density"
+     "varname": "density",
+     "parameter_enable": 1
     }
    },
    {
@@ -1321,8 +1341,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      220,
-      70,
+      236,
+      72,
       44,
       48
      ],
@@ -1340,7 +1360,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "diatonic"
+     "varname": "diatonic",
+     "parameter_enable": 1
     }
    },
    {
@@ -1379,8 +1400,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      270,
-      70,
+      280,
+      72,
       44,
       48
      ],
@@ -1398,7 +1419,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "interval"
+     "varname": "interval",
+     "parameter_enable": 1
     }
    },
    {
@@ -1437,8 +1459,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      320,
-      70,
+      324,
+      72,
       44,
       48
      ],
@@ -1456,7 +1478,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "sync_16th"
+     "varname": "sync_16th",
+     "parameter_enable": 1
     }
    },
    {
@@ -1495,8 +1518,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      370,
-      70,
+      368,
+      72,
       44,
       48
      ],
@@ -1514,7 +1537,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "sync_8th"
+     "varname": "sync_8th",
+     "parameter_enable": 1
     }
    },
    {
@@ -1554,9 +1578,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      330,
-      8,
-      56,
+      460,
+      28,
+      50,
       15
      ],
      "saved_attribute_attributes": {
@@ -1587,7 +1611,8 @@
        "parameter_mmax": 13
       }
      },
-     "varname": "root"
+     "varname": "root",
+     "parameter_enable": 1
     }
    },
    {
@@ -1627,9 +1652,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      390,
-      8,
-      90,
+      460,
+      48,
+      94,
       15
      ],
      "saved_attribute_attributes": {
@@ -1659,7 +1684,8 @@
        "parameter_mmax": 12
       }
      },
-     "varname": "scale"
+     "varname": "scale",
+     "parameter_enable": 1
     }
    },
    {
@@ -1698,8 +1724,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      330,
-      36,
+      460,
+      68,
       40,
       15
      ],
@@ -1717,7 +1743,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "velocity"
+     "varname": "velocity",
+     "parameter_enable": 1
     }
    },
    {
@@ -1756,8 +1783,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      430,
-      70,
+      280,
+      6,
       44,
       48
      ],
@@ -1775,7 +1802,8 @@
        "parameter_unitstyle": 1
       }
      },
-     "varname": "groove"
+     "varname": "groove",
+     "parameter_enable": 1
     }
    },
    {
@@ -1814,8 +1842,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      380,
-      36,
+      460,
+      88,
       40,
       15
      ],
@@ -1833,7 +1861,8 @@
        "parameter_unitstyle": 0
       }
      },
-     "varname": "octave"
+     "varname": "octave",
+     "parameter_enable": 1
     }
    },
    {
@@ -1852,29 +1881,6 @@
       ""
      ],
      "text": "prepend knob octave"
-    }
-   },
-   {
-    "box": {
-     "id": "obj-67",
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "patching_rect": [
-      20,
-      600,
-      60,
-      20
-     ],
-     "text": "Segue",
-     "presentation": 1,
-     "presentation_rect": [
-      486,
-      8,
-      60,
-      20
-     ],
-     "fontsize": 14.0
     }
    },
    {
@@ -1932,8 +1938,8 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      430,
-      36,
+      460,
+      108,
       40,
       15
      ],
@@ -1951,7 +1957,8 @@
        "parameter_unitstyle": 8
       }
      },
-     "varname": "range_low"
+     "varname": "range_low",
+     "parameter_enable": 1
     }
    },
    {
@@ -1990,9 +1997,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      480,
-      36,
-      40,
+      516,
+      108,
+      38,
       15
      ],
      "saved_attribute_attributes": {
@@ -2009,7 +2016,8 @@
        "parameter_unitstyle": 8
       }
      },
-     "varname": "range_high"
+     "varname": "range_high",
+     "parameter_enable": 1
     }
    },
    {
@@ -2045,12 +2053,12 @@
      "text": "Model",
      "presentation": 1,
      "presentation_rect": [
-      486,
-      70,
-      60,
-      14
+      6,
+      68,
+      34,
+      15
      ],
-     "fontsize": 10.0
+     "fontsize": 9.0
     }
    },
    {
@@ -2076,9 +2084,9 @@
      ],
      "presentation": 1,
      "presentation_rect": [
-      486,
-      86,
-      66,
+      40,
+      68,
+      144,
       15
      ],
      "varname": "model"
@@ -2100,6 +2108,384 @@
       22
      ],
      "text": "prepend model"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-77",
+     "maxclass": "newobj",
+     "text": "prepend clock",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      140,
+      80,
+      90,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-78",
+     "maxclass": "newobj",
+     "text": "udpsend 127.0.0.1 9800",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      470,
+      520,
+      150,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-79",
+     "maxclass": "comment",
+     "text": "Track",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      20,
+      640,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      18,
+      8,
+      28,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-80",
+     "maxclass": "comment",
+     "text": "Scene",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      90,
+      640,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      74,
+      8,
+      30,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-81",
+     "maxclass": "comment",
+     "text": "Track",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      160,
+      640,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      18,
+      28,
+      28,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-82",
+     "maxclass": "comment",
+     "text": "Scene",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      230,
+      640,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      74,
+      28,
+      30,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-83",
+     "maxclass": "comment",
+     "text": "Load clips",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      300,
+      640,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      23,
+      49,
+      60,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-84",
+     "maxclass": "comment",
+     "text": "Mode",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      20,
+      662,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      6,
+      88,
+      34,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-85",
+     "maxclass": "comment",
+     "text": "Steps",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      90,
+      662,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      6,
+      108,
+      34,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-86",
+     "maxclass": "comment",
+     "text": "Bars",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      160,
+      662,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      80,
+      108,
+      28,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-87",
+     "maxclass": "comment",
+     "text": "Seed",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      230,
+      662,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      418,
+      8,
+      42,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-88",
+     "maxclass": "comment",
+     "text": "Root",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      300,
+      662,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      418,
+      28,
+      42,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-89",
+     "maxclass": "comment",
+     "text": "Scale",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      20,
+      684,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      418,
+      48,
+      42,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-90",
+     "maxclass": "comment",
+     "text": "Velocity",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      90,
+      684,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      418,
+      68,
+      42,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-91",
+     "maxclass": "comment",
+     "text": "Octave",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      160,
+      684,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      418,
+      88,
+      42,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-92",
+     "maxclass": "comment",
+     "text": "Range",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      230,
+      684,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      418,
+      108,
+      42,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-93",
+     "maxclass": "comment",
+     "text": "to",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "fontsize": 9.0,
+     "patching_rect": [
+      300,
+      684,
+      60,
+      20
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      502,
+      108,
+      14,
+      15
+     ]
     }
    }
   ],
@@ -2124,18 +2510,6 @@
      ],
      "destination": [
       "obj-4",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-4",
-      0
-     ],
-     "destination": [
-      "obj-1",
       0
      ]
     }
@@ -3012,6 +3386,42 @@
      ],
      "destination": [
       "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      1
+     ],
+     "destination": [
+      "obj-77",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-77",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      7
+     ],
+     "destination": [
+      "obj-78",
       0
      ]
     }

@@ -6,20 +6,22 @@
 function clamp(x, lo, hi) { return Math.min(hi, Math.max(lo, x)); }
 
 // Live's reply to get_notes_extended is a JSON string (or an already-parsed dict): {notes:[...]}.
-// Muted notes are skipped (they do not sound); notes outside [0, length) are cut to the clip.
-function fromLive(reply, length) {
+// Muted notes are skipped (they do not sound). `from` (default 0): the clip time the region read
+// starts at; notes come back from 0, and those outside [0, length) of the region are cut to it.
+function fromLive(reply, length, from) {
+  from = from || 0;
   var dict = typeof reply === "string" ? JSON.parse(reply) : reply;
   var list = (dict && dict.notes) || [];
   var out = [];
   for (var k = 0; k < list.length; k++) {
     var n = list[k];
     if (n.mute) continue;
-    var start = Number(n.start_time);
-    if (!(start >= 0) || (length !== undefined && start >= length)) continue;
+    var start = Number(n.start_time) - from;
+    if (!(start >= -1e-9) || (length !== undefined && start >= length)) continue;
     var dur = Number(n.duration);
     if (length !== undefined) dur = Math.min(dur, length - start);
     if (!(dur > 0)) continue;
-    out.push({ pitch: clamp(Math.round(n.pitch), 0, 127), start: start, duration: dur,
+    out.push({ pitch: clamp(Math.round(n.pitch), 0, 127), start: Math.max(0, start), duration: dur,
                velocity: clamp(Math.round(n.velocity), 1, 127) });
   }
   out.sort(function (a, b) { return a.start - b.start || a.pitch - b.pitch; });
@@ -31,6 +33,24 @@ function toLive(notes) {
   return { notes: notes.map(function (n) {
     return { pitch: n.pitch, start_time: n.start, duration: n.duration, velocity: n.velocity, mute: 0 };
   }) };
+}
+
+// Notes of one pitch never overlap in a Live clip: an earlier note ends where a later one of the
+// same pitch starts (of two at the same time the longer is kept). Returns a new sorted list.
+function trimOverlaps(list) {
+  var sorted = list.map(function (n) {
+    return { pitch: n.pitch, start: n.start, duration: n.duration, velocity: n.velocity };
+  }).sort(function (a, b) { return a.pitch - b.pitch || a.start - b.start || b.duration - a.duration; });
+  var out = [];
+  for (var k = 0; k < sorted.length; k++) {
+    var n = sorted[k], prev = out[out.length - 1];
+    if (prev && prev.pitch === n.pitch) {
+      if (Math.abs(prev.start - n.start) < 1e-9) continue;
+      if (prev.start + prev.duration > n.start) prev.duration = n.start - prev.start;
+    }
+    out.push(n);
+  }
+  return out.sort(function (a, b) { return a.start - b.start || a.pitch - b.pitch; });
 }
 
 function flatten(notes) {
@@ -58,4 +78,4 @@ function shift(notes, offset) {
 }
 
 module.exports = { fromLive: fromLive, toLive: toLive, flatten: flatten, unflatten: unflatten, shift: shift,
-                   clamp: clamp };
+                   trimOverlaps: trimOverlaps, clamp: clamp };

@@ -2,55 +2,70 @@
 // and friends). Needs Max 9 / Live 12.2+ ([v8] with embedded code). build.py bundles this file and
 // its modules into the [v8] box, so the built device refers to no file outside itself.
 //
+// Everything here runs on Max's low-priority thread: [v8] defers what reaches it from the
+// scheduler thread, and the patch feeds it from low-priority sources anyway ([qmetro], [udpreceive
+// @defer 1], [deferlow], the UI), so the Live API is always usable.
+//
 // Inlet messages (from the patch):
 //   bang (from [live.thisdevice]): the Live API is ready, start
-//   tick (from [metro 5]), flush (from [deferlow]): run deferred Live-set writes
-//   /segue/... args (from [udpreceive]): the engine's replies and pushes
+//   clock TICKS (from [qmetro 5] -> [when]: Live's song position in ticks, 480 a beat): the tick
+//   tick: a tick without a song position (the device then reads current_song_time itself)
+//   flush (from [deferlow]): run deferred work (Live-set writes, the song key)
+//   /segue/... args (from [udpreceive]): the engine's replies and pushes, and our own port probe
 //   knob NAME value, pick A|B track|scene|selected value, load, root index, scale index,
 //   mode 0|1, steps n, bars n, model index (from the Model menu), capture, write,
 //   instance id (from the [pattr] that saves it)
 // Outlets: 0 OSC messages to [udpsend]; 1 "pitch velocity delay-ms" (or "clear") to [pipe 0 0 0],
 //   which fires each note on Max's scheduler at its time, then [pack] -> [midiformat]; 2 status
 //   text; 3 "port N" to [udpreceive]; 4 bang to [deferlow]; 5 the instance id to the [pattr];
-//   6 the Model [umenu]'s items (clear, append NAME, set INDEX)
+//   6 the Model [umenu]'s items (clear, append NAME, set INDEX); 7 "port N" and the probe message to
+//   the probe's [udpsend] (to our own reply port)
 /* global inlets, outlets, outlet, post, LiveAPI, Global, messagename, arrayfromargs, __segue_require */
 var req = typeof __segue_require === "function" ? __segue_require : require;
 var device = req("./device");
-var messages = req("./messages");
+var live = req("./live");
 
 inlets = 1;
-outlets = 7;
+outlets = 8;
 
+var TICKS_PER_BEAT = 480; // Max's tempo-relative ticks
 var saved = {};        // what the [pattr] holds
 var deferred = [];
 var picks = { A: { track: 1, scene: 1, selected: 0 }, B: { track: 1, scene: 2, selected: 0 } };
-var rootIndex = 0;     // 0 = follow the song's scale, 1 = off, 2.. = C..B
+var rootIndex = 0;     // 0 = follow the song's key, 1 = off, 2.. = C..B
 var scaleIndex = 0;
 var started = false;
 var song = null;        // LiveAPI("live_set"), made after [live.thisdevice]
+var observers = [];     // LiveAPI observers, kept alive
 
-// A registry shared by every Segue device in this Max, kept as JSON in a Max Global.
-var shared = new Global("segue_ports");
-var ports = {
-  _load: function () {
-    var r = new device.PortRegistry();
-    if (shared.state) { var s = JSON.parse(shared.state); r.owners = s.owners; r.bad = s.bad; }
-    return r;
-  },
-  _save: function (r) { shared.state = JSON.stringify({ owners: r.owners, bad: r.bad }); },
-  claim: function (instance, avoid) { var r = this._load(); var p = r.claim(instance, avoid); this._save(r); return p; },
-  release: function (port, instance) { var r = this._load(); r.release(port, instance); this._save(r); },
-};
+// The registry shared by every Segue device in this Max, kept as JSON in a Max Global.
+var shared = new Global("segue_registry");
+function sharedCall(method) {
+  return function () {
+    var r = new device.Registry();
+    if (shared.state) {
+      var s = JSON.parse(shared.state);
+      r.owners = s.owners || {}; r.bad = s.bad || {}; r.holders = s.holders || {};
+    }
+    var out = r[method].apply(r, arguments);
+    shared.state = JSON.stringify({ owners: r.owners, bad: r.bad, holders: r.holders });
+    return out;
+  };
+}
+var registry = {};
+["hold", "heldByOther", "unhold", "claim", "markBad", "clearMarks", "release", "rename"].forEach(function (m) {
+  registry[m] = sharedCall(m);
+});
 
-function trackIndex() {
-  var parent = new LiveAPI("this_device canonical_parent");
-  var m = /tracks (\d+)/.exec(String(parent.unquotedpath || parent.path).replace(/"/g, ""));
-  return m ? Number(m[1]) : 0;
+function api(path) { // the song object is read more often than the rest: make it once
+  if (path === "live_set") return song || (song = new LiveAPI(path));
+  return new LiveAPI(path);
 }
 
 var dev = new device.Device({
   send: function (msg) { outlet(0, msg); },
   listen: function (port) { outlet(3, "port", port); },
+  probe: function (port, msg) { outlet(7, "port", port); outlet(7, msg); },
   output: function (pitch, velocity, delayMs) { outlet(1, pitch, velocity, delayMs || 0); }, // to [pipe]
   cancel: function () { outlet(1, "clear"); },
   models: function (names, current) { // the Model [umenu]: its items, and the current one shown
@@ -59,16 +74,18 @@ var dev = new device.Device({
     if (current && names.indexOf(current) >= 0) outlet(6, "set", names.indexOf(current));
   },
   status: function (text) { outlet(2, "set", text); },
-  api: function (path) { // the song object is read every tick: make it once
-    if (path === "live_set") return song || (song = new LiveAPI(path));
-    return new LiveAPI(path);
+  api: api,
+  observe: function (path, property, fn) {
+    var o = new LiveAPI(function (args) { fn(args); }, path);
+    o.property = property;
+    observers.push(o);
   },
   defer: function (fn) { deferred.push(fn); outlet(4, "bang"); },
   store: { get: function (k) { return saved[k]; },
            set: function (k, v) { saved[k] = v; if (k === "instance") outlet(5, v); } },
-  ports: ports,
+  registry: registry,
   now: function () { return Date.now(); },
-  track: trackIndex,
+  track: function () { return live.ownTrack(api); },
 });
 
 function applyPick(slot) {
@@ -76,29 +93,24 @@ function applyPick(slot) {
   dev.setClip(slot, p.selected ? "selected" : { track: p.track - 1, scene: p.scene - 1 });
 }
 
-function applyScale() {
-  if (rootIndex === 0) { if (started) { delete dev.knobs.scale_root; delete dev.knobs.scale; dev.useSongScale(); } return; }
-  dev.knob("scale_root", rootIndex === 1 ? -1 : rootIndex - 2);
-  dev.knob("scale", messages.SCALES[scaleIndex] || "major");
-}
-
 function bang() { // [live.thisdevice]: the Live API can be used from here on
   if (started) return;
   started = true;
+  dev.setScale(rootIndex, scaleIndex);
   dev.start();
-  applyScale();
   applyPick("A");
   applyPick("B");
 }
 
+function clock(ticks) { if (started) dev.tick(Number(ticks) / TICKS_PER_BEAT); }
 function tick() { if (started) dev.tick(); }
 function flush() { var q = deferred; deferred = []; for (var k = 0; k < q.length; k++) q[k](); }
 function knob(name, value) { dev.knob(name, value); }
-function pick(slot, field, value) { picks[slot][field] = value; if (started) applyPick(slot); }
+function pick(slot, field, value) { picks[slot][field] = Number(value) || 0; if (started) applyPick(slot); }
 function pressed(v) { return v === undefined || v === "bang" || Number(v) !== 0; }
 function load(v) { if (started && pressed(v)) { dev.load("A"); dev.load("B"); } }
-function root(i) { rootIndex = i; applyScale(); }
-function scale(i) { scaleIndex = i; applyScale(); }
+function root(i) { rootIndex = Number(i) || 0; dev.setScale(rootIndex, scaleIndex); }
+function scale(i) { scaleIndex = Number(i) || 0; dev.setScale(rootIndex, scaleIndex); }
 function mode(i) { dev.setMode(i ? "write" : "live"); }
 function steps(n) { dev.setSteps(n); }
 function bars(n) { dev.setBars(n); }
@@ -109,11 +121,10 @@ function instance(id) { if (id && !started) saved.instance = String(id); }
 function anything() { // an OSC message from [udpreceive]: /segue/... args
   if (String(messagename).indexOf("/segue/") === 0) dev.receive(messagename, arrayfromargs(arguments));
 }
-function notifydeleted() { dev.stop(); }
+function notifydeleted() { if (started) dev.stop(); }
 
 // Max calls these by name; keep them reachable when the code is wrapped by the bundler.
-var api = { bang: bang, tick: tick, flush: flush, knob: knob, pick: pick, load: load, root: root, scale: scale,
-            mode: mode, steps: steps, bars: bars, model: model, capture: capture, write: write,
-            instance: instance,
-            anything: anything, notifydeleted: notifydeleted, dev: dev };
-if (typeof module !== "undefined" && module.exports) module.exports = api;
+var exported = { bang: bang, clock: clock, tick: tick, flush: flush, knob: knob, pick: pick, load: load, root: root,
+                 scale: scale, mode: mode, steps: steps, bars: bars, model: model, capture: capture, write: write,
+                 instance: instance, anything: anything, notifydeleted: notifydeleted, dev: dev };
+if (typeof module !== "undefined" && module.exports) module.exports = exported;

@@ -1,15 +1,15 @@
 // End to end: two Segue device controllers run under Node with the fake Live API and real UDP
 // sockets (a send socket and a separate receive socket each, like [udpsend]/[udpreceive]) against
-// a real engine. Usage: node e2e_engine.js ENGINE_PORT [FIRST_REPLY_PORT]
+// a real engine, the song position fed to them as Max's [qmetro] -> [when] would. Usage: node e2e_engine.js ENGINE_PORT [FIRST_REPLY_PORT]
 // Prints one JSON object describing what happened; tests/test_device.py checks it.
 "use strict";
-const { PortRegistry } = require("../js/device");
+const { Registry } = require("../js/device");
 const { FakeLive } = require("./fake_live");
 
 const enginePort = parseInt(process.argv[2], 10);
 const firstPort = parseInt(process.argv[3] || "9800", 10);
 const fake = new FakeLive({ scenes: 8 });
-const ports = new PortRegistry(firstPort, firstPort + 99);
+const registry = new Registry(firstPort, firstPort + 99);
 const melodyA = [60, 62, 64, 65, 67, 65, 64, 62].map((p, k) => ({ pitch: p, start: k, duration: 0.9, velocity: 100 }));
 const melodyB = [72, 71, 69, 67, 69, 71, 72, 74].map((p, k) => ({ pitch: p, start: k * 1 + 0.5, duration: 0.4, velocity: 80 }));
 for (const t of [0, 1]) {
@@ -20,18 +20,13 @@ for (const t of [0, 1]) {
 const before = JSON.stringify(fake.tracks.map((t) => t.slots.slice(0, 2)));
 fake.song.tempo = 240;
 
-const { makeDevice: make, wait, has } = require("./e2e_lib");
+const { makeDevice: make, transport, wait, has } = require("./e2e_lib");
 const started = Date.now();
-const makeDevice = (track) => make({ fake, ports, enginePort, started, track });
+const makeDevice = (track) => make({ fake, registry, enginePort, started, track });
 const one = makeDevice(0), two = makeDevice(1);
 const devices = [one, two];
-let last = Date.now();
-const ticker = setInterval(() => {
-  const now = Date.now();
-  if (fake.song.is_playing) fake.song.current_song_time += (now - last) / 1000 * fake.song.tempo / 60;
-  last = now;
-  for (const d of devices) d.dev.tick();
-}, 5);
+const song = transport(fake);
+const ticker = setInterval(() => { for (const d of devices) d.dev.tick(song.beat()); }, 5); // [qmetro] -> [when]
 
 async function main() {
   for (const [k, d] of devices.entries()) {
@@ -43,12 +38,12 @@ async function main() {
   one.dev.knob("morph", 0.5);
   one.dev.knob("temperature", 0.5);
   two.dev.knob("morph", 0.8);
-  fake.song.is_playing = 1;
-  await wait(() => one.events.filter((e) => e[0] === "bar").length >= 3 && fake.song.current_song_time > 12 &&
+  song.play();
+  await wait(() => one.events.filter((e) => e[0] === "bar").length >= 3 && song.beat() > 12 &&
              two.events.some((e) => e[0] === "bar"), 30000, "bars");
   one.dev.knob("morph", 1.0); // a newer version of the coming bars
-  await wait(() => fake.song.current_song_time > 20, 30000, "more bars");
-  fake.song.is_playing = 0;
+  await wait(() => song.beat() > 20, 30000, "more bars");
+  song.stop();
   await new Promise((r) => setTimeout(r, 50));
   one.dev.setBars(2);
   fake.notify(() => one.dev.capture()); // pressed from a notification (a live.button observer): deferred
@@ -67,7 +62,7 @@ async function main() {
     bars: devices.map((d) => d.events.filter((e) => e[0] === "bar").map((e) => e[1])),
     notes_out: devices.map((d) => d.notes),
     errors: devices.map((d) => d.events.filter((e) => e[0] === "error").map((e) => e[1])),
-    clips: fake.tracks.map((t) => t.slots.map((c) => c && { name: c.name, length: c.length,
+    clips: fake.tracks.map((t) => t.slots.map((c) => c && { name: c.name, length: c.loop_end - c.loop_start,
       notes: c.notes.map((n) => [n.pitch, n.start_time, n.duration, n.velocity]) })),
     writes: fake.writes,
   };

@@ -1,38 +1,49 @@
 // Shared by the end-to-end scripts: a device controller wired to real UDP sockets (one to send,
-// a separate one to receive, as [udpsend] and [udpreceive] are) and to the fake Live set.
+// a separate one to receive, as [udpsend] and [udpreceive] are, plus its port probe sent from the
+// send socket) and to the fake Live set, and a song transport that moves in real time.
 "use strict";
 const dgram = require("node:dgram");
-const { Device } = require("../js/device");
+const { Device, Registry } = require("../js/device");
 const { encode, decode } = require("./osc_codec");
 
-function makeDevice({ fake, ports, enginePort, started, track }) {
+// Live's transport: the song position in beats now, as Max's [when] would give it.
+function transport(fake) {
+  const t = { playing: false, at: 0, from: 0 };
+  t.beat = () => (t.playing ? t.from + (Date.now() - t.at) / 60000 * fake.song.tempo : t.from);
+  t.play = () => { t.at = Date.now(); t.playing = true; fake.songChange({ is_playing: 1 }); };
+  t.stop = () => { t.from = t.beat(); t.playing = false; fake.songChange({ is_playing: 0, current_song_time: t.from }); };
+  return t;
+}
+
+function makeDevice({ fake, registry, enginePort, started, track, store }) {
   const events = [];
   const sender = dgram.createSocket("udp4");
   sender.bind(0, "127.0.0.1");
   let receiver = null;
-  const store = {};
+  const data = {};
+  store = store || { get: (k) => data[k], set: (k, v) => { data[k] = v; } };
   const notes = [];
+  let song = null;
   const env = {
     send: (m) => sender.send(encode(m), enginePort, "127.0.0.1"),
+    probe: (port, m) => sender.send(encode(m), port, "127.0.0.1"),
     listen: (port) => {
       if (receiver) receiver.close();
       receiver = dgram.createSocket("udp4");
-      receiver.on("error", () => {}); // a port in use: the device moves on when hello goes unanswered
-      // Replies are handled as Live notifications would be: any direct write from them throws.
-      receiver.on("message", (buf) => {
-        for (const [address, args] of decode(buf)) fake.notify(() => dev.receive(address, args));
-      });
+      receiver.on("error", () => {}); // a port in use: our probe never comes back, and the device moves on
+      // replies arrive as [udpreceive @defer 1] hands them over: on the low-priority thread
+      receiver.on("message", (buf) => { for (const [address, args] of decode(buf)) dev.receive(address, args); });
       receiver.bind(port, "127.0.0.1");
     },
-    output: (p, v) => notes.push([p, v, fake.song.current_song_time]),
+    output: (p, v, d) => notes.push([p, v, Date.now() - started + (d || 0)]),
     status: () => {},
-    api: (path) => fake.api(path),
+    api: (path) => (path === "live_set" ? song || (song = fake.api(path)) : fake.api(path)),
+    observe: (path, prop, fn) => { const o = fake.api(path, fn); o.property = prop; },
     defer: (fn) => setImmediate(fn),
-    store: { get: (k) => store[k], set: (k, v) => { store[k] = v; } },
-    ports, now: () => Date.now() - started, track: () => track,
+    store, registry: registry || new Registry(), now: () => Date.now() - started, track: () => track,
   };
   const dev = new Device(env);
-  dev.onEvent = (name, detail) => events.push([name, detail]);
+  dev.onEvent = (name, detail) => events.push([name, detail, Date.now() - started]);
   return { dev, env, events, notes, close: () => { sender.close(); if (receiver) receiver.close(); } };
 }
 
@@ -43,6 +54,8 @@ const wait = (pred, ms, what) => new Promise((resolve, reject) => {
     else if (Date.now() - t0 > ms) { clearInterval(poll); reject(new Error("timed out waiting for " + what)); }
   }, 10);
 });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const has = (d, name) => d.events.some((e) => e[0] === name);
+const count = (d, name) => d.events.filter((e) => e[0] === name).length;
 
-module.exports = { makeDevice, wait, has };
+module.exports = { makeDevice, transport, wait, sleep, has, count };

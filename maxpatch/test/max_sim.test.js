@@ -1,6 +1,11 @@
 // The built device's embedded code, run as Max would run it: the [v8] script out of Segue.amxd,
-// in a fresh context with Max's globals (inlets, outlets, outlet, LiveAPI, Global, messagename,
-// arrayfromargs) stubbed over the fake Live set. Nothing but the embedded text is loaded.
+// in a fresh context with Max's globals (inlets, outlets, outlet, post, error, LiveAPI, Global,
+// messagename, arrayfromargs) stubbed over the fake Live set. Nothing but the embedded text is loaded.
+// Messages reach it on the thread of the patch object that sends them (read from the patch):
+// [metro] and [udpreceive] without @defer 1 on the high-priority scheduler thread, [qmetro],
+// [udpreceive @defer 1], [deferlow], [live.thisdevice] and the controls on the low-priority one.
+// [v8] runs high-priority messages deferred unless a function is marked immediate; the fake Live
+// API throws when used on the high-priority thread.
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
@@ -11,7 +16,7 @@ const vm = require("node:vm");
 const { spawnSync } = require("node:child_process");
 const { FakeLive, NOTIFY_ERROR } = require("./fake_live");
 
-function embeddedCode() {
+function built() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "segue-amxd-"));
   const python = process.env.PYTHON || "python3";
   const r = spawnSync(python, [path.join(__dirname, "..", "build.py"), "--out", out], { encoding: "utf8" });
@@ -20,17 +25,39 @@ function embeddedCode() {
   assert.equal(data.toString("ascii", 0, 4), "ampf");
   const ptch = data.indexOf("ptch");
   const size = data.readUInt32LE(ptch + 4);
-  const patcher = JSON.parse(data.toString("utf8", ptch + 8, ptch + 8 + size).replace(/\0$/, ""));
-  const v8 = patcher.patcher.boxes.map((b) => b.box).find((b) => b.textfile);
-  return v8.textfile.text;
+  return JSON.parse(data.toString("utf8", ptch + 8, ptch + 8 + size).replace(/\0$/, "")).patcher;
+}
+
+// The thread a patch object sends its output on.
+function threadOf(text) {
+  const w = String(text).split(/\s+/);
+  if (w[0] === "metro" || w[0] === "pipe") return /@defer 1/.test(text) ? "low" : "high";
+  if (w[0] === "udpreceive") return /@defer 1/.test(text) ? "low" : "high";
+  return "low"; // qmetro, when (fed by qmetro), deferlow, live.thisdevice, UI objects, pattr
+}
+
+// What feeds the [v8] box, by the first word of the message each source produces.
+function sources(patcher) {
+  const boxes = Object.fromEntries(patcher.boxes.map((e) => [e.box.id, e.box]));
+  const v8 = patcher.boxes.map((e) => e.box).find((b) => b.textfile);
+  const into = (id) => patcher.lines.map((e) => e.patchline).filter((l) => l.destination[0] === id).map((l) => boxes[l.source[0]]);
+  const upstream = (box, seen = new Set()) => { // the object whose output starts the chain (through prepend/when/message)
+    const w = String(box.text || "").split(/\s+/)[0];
+    if (seen.has(box.id) || !["prepend", "when", "t", "trigger"].includes(w) && box.maxclass !== "message") return box;
+    seen.add(box.id);
+    const up = into(box.id);
+    return up.length ? upstream(up[0], seen) : box;
+  };
+  return { v8, feeders: into(v8.id).map((b) => ({ via: b, from: upstream(b) })) };
 }
 
 function maxContext(fake, globals) {
-  const outs = [];
+  const outs = [], printed = [];
   const ctx = {
-    outs, post: () => {}, Date, JSON, Math,
+    outs, printed, Date, JSON, Math,
+    post: (...a) => printed.push(a.join(" ")), error: (...a) => printed.push("error: " + a.join(" ")),
     outlet: (n, ...args) => outs.push([n, ...args.flat()]),
-    LiveAPI: function (p) { return fake.api(p); },
+    LiveAPI: function (a, b) { return typeof a === "function" ? fake.api(b, a) : fake.api(a); },
     Global: function (name) { globals[name] = globals[name] || {}; return globals[name]; },
     arrayfromargs: (a) => Array.prototype.slice.call(a),
   };
@@ -38,28 +65,57 @@ function maxContext(fake, globals) {
   return ctx;
 }
 
-test("the embedded [v8] code starts, says hello, plays the engine's replies and defers writes", () => {
-  const code = embeddedCode();
-  // The context has no require(): loading any file from outside the device would throw.
+// Max's side: runs a [v8] function as a message from `source` would, on that source's thread.
+function runtime(fake, ctx) {
+  const lowQueue = [];
+  const call = (fn, ...args) => vm.runInContext(fn, ctx).apply(null, args);
+  const deliver = (source, fn, ...args) => {
+    const f = vm.runInContext(fn, ctx);
+    if (threadOf(source) === "high" && !f.immediate) { lowQueue.push(() => call(fn, ...args)); return; }
+    if (threadOf(source) === "high") fake.onHigh(() => call(fn, ...args));
+    else call(fn, ...args);
+  };
+  const idle = () => { while (lowQueue.length) lowQueue.shift()(); };
+  return { call, deliver, idle };
+}
+
+test("the embedded [v8] code: fed only from low-priority sources, starts, says hello, plays, defers writes, a clean console", () => {
+  const patcher = built();
+  const { v8, feeders } = sources(patcher);
+  const code = v8.textfile.text;
+  // what feeds it: no [metro] (ticks that pile up) and replies deferred by [udpreceive] itself
+  const texts = feeders.map((f) => String(f.from.text || f.from.maxclass));
+  assert.ok(texts.some((t) => t.startsWith("qmetro ")), texts.join(", "));
+  assert.ok(texts.includes("udpreceive 0 @defer 1"), texts.join(", "));
+  for (const t of texts) assert.equal(threadOf(t), "low", t + " feeds [v8] from the high-priority thread");
+  const clockFrom = feeders.find((f) => String(f.via.text) === "prepend clock");
+  assert.equal(String(clockFrom.from.text).split(" ")[0], "qmetro", "the clock: [qmetro] -> [when] -> [prepend clock]");
+
   const fake = new FakeLive({ scenes: 4 });
   fake.addTrack("Keys");
   fake.putClip(0, 0, 8, [{ pitch: 60, start: 0, duration: 1, velocity: 100 }], "A");
   fake.putClip(0, 1, 8, [{ pitch: 67, start: 0, duration: 1, velocity: 100 }], "B");
   const globals = {};
   const ctx = maxContext(fake, globals);
-  vm.runInContext(code, ctx, { filename: "embedded-v8.js" });
+  vm.runInContext(code, ctx, { filename: "embedded-v8.js" }); // no require(): nothing outside the device loads
   assert.equal(ctx.inlets, 1);
-  assert.equal(ctx.outlets, 7);
-  const call = (fn, ...args) => vm.runInContext(fn, ctx).apply(null, args);
-  call("knob", "morph", 0.3);
-  call("pick", "B", "scene", 2);
-  call("bang"); // [live.thisdevice]
+  assert.equal(ctx.outlets, 8);
+  const max = runtime(fake, ctx);
+  const ui = (fn, ...args) => max.deliver("live.dial", fn, ...args);
+  ui("knob", "morph", 0.3);
+  ui("pick", "B", "scene", 2);
+  max.deliver("pattr instance @parameter_enable 1", "instance", "segue-00000000abcd");
+  max.deliver("live.thisdevice", "bang");
   const hello = ctx.outs.find((o) => o[0] === 0 && o[1] === "/segue/hello");
   assert.ok(hello, JSON.stringify(ctx.outs));
+  assert.equal(hello[3], "segue-00000000abcd", "the saved id");
   assert.deepEqual(ctx.outs.find((o) => o[0] === 3), [3, "port", 9800]);
-  assert.equal(ctx.outs.find((o) => o[0] === 5)[1], hello[3]);
-  assert.ok(JSON.parse(globals.segue_ports.state).owners[9800]);
-  const reply = (address, ...args) => fake.notify(() => { ctx.messagename = address; call("anything", ...args); });
+  assert.ok(JSON.parse(globals.segue_registry.state).owners[9800]);
+  // the probe goes to our own port; it comes back through [udpreceive]
+  const probe = ctx.outs.filter((o) => o[0] === 7);
+  assert.deepEqual(probe[0], [7, "port", 9800]);
+  const reply = (address, ...args) => { ctx.messagename = address; max.deliver("udpreceive 0 @defer 1", "anything", ...args); };
+  reply(probe[1][1], probe[1][2]);
   reply("/segue/hello", hello[2], hello[3], 0, "0.1", "tiny", "cpu", "MIT");
   const info = ctx.outs.find((o) => o[1] === "/segue/model/info");
   reply("/segue/model/info", info[2], "tiny", "melody", 2, 8, 0, "cpu", "MIT", "hier");
@@ -68,21 +124,31 @@ test("the embedded [v8] code starts, says hello, plays the engine's replies and 
   reply("/segue/model/list", list[2], "default", "hier");
   assert.deepEqual(ctx.outs.filter((o) => o[0] === 6).slice(-4),
                    [[6, "clear"], [6, "append", "default"], [6, "append", "hier"], [6, "set", 1]]);
-  call("model", 0);
+  ui("model", 0);
   const choose = ctx.outs.filter((o) => o[0] === 0).at(-1);
   assert.deepEqual([choose[1], choose[3]], ["/segue/model/choose", "default"]);
-  // live play: a streamed bar's note goes to [pipe] (outlet 1) with its delay; Stop clears the pipe
-  fake.song.is_playing = 1; fake.song.current_song_time = 0;
-  call("tick");
+  // #2 the A/B pickers are toggles: selected, back to the track, selected again
+  const dev = vm.runInContext("dev", ctx);
+  ui("pick", "A", "selected", 1);
+  assert.equal(dev.sources.A, "selected");
+  ui("pick", "A", "selected", 0);
+  assert.equal(JSON.stringify(dev.sources.A), JSON.stringify({ track: 0, scene: 0 }));
+  ui("pick", "A", "selected", 1);
+  assert.equal(dev.sources.A, "selected");
+  // live play: the clock from Max's transport; a streamed bar's note goes to [pipe] (outlet 1)
+  // with its delay; Stop clears the pipe
+  const clock = (beat) => max.deliver("qmetro 5 @active 1", "clock", beat * 480);
+  fake.songChange({ is_playing: 1 });
+  clock(0);
   reply("/segue/bar/begin", 0, 1, 1, 1, 0.3, 0.5, 1, 0, 0, 0, 0, 0);
   reply("/segue/bar/notes", 0, 1, 0, 64, 0.0625, 0.5, 90);
   reply("/segue/bar/end", 0, 1);
-  call("tick");
+  clock(0.001);
   const on = ctx.outs.filter((o) => o[0] === 1).at(-1);
   assert.deepEqual(on.slice(0, 3), [1, 64, 90]);
   assert.ok(on[3] > 0 && on[3] <= 31.25, "delay " + on[3] + " ms: 1/16 beat at 120 BPM, less the time passed");
-  fake.song.is_playing = 0;
-  call("tick");
+  fake.songChange({ is_playing: 0 });
+  clock(0.01);
   const after = ctx.outs.filter((o) => o[0] === 1).slice(-2);
   assert.deepEqual(after, [[1, "clear"], [1, 64, 0, 0]]);
   const sent = ctx.outs.filter((o) => o[0] === 0).map((o) => o[1]);
@@ -91,10 +157,29 @@ test("the embedded [v8] code starts, says hello, plays the engine's replies and 
   assert.equal(status[1], "set");
   assert.match(status[2], /^connected · tiny \(MIT\) · CPU/);
   // Capture pressed: the write waits for [deferlow] (outlet 4), and flush runs it outside the notification.
-  fake.notify(() => call("capture", 1));
+  fake.notify(() => ui("capture", 1));
   assert.deepEqual(ctx.outs.at(-1), [4, "bang"]);
-  assert.throws(() => fake.notify(() => call("flush")), { message: NOTIFY_ERROR });
-  call("capture", 1);
-  call("flush");
+  assert.throws(() => fake.notify(() => max.deliver("deferlow", "flush")), { message: NOTIFY_ERROR });
+  ui("capture", 1);
+  max.deliver("deferlow", "flush");
   assert.match(fake.tracks[0].slots[2].name, /^Segue capture/);
+  // a [metro] or [udpreceive] without @defer would reach [v8] on the high-priority thread: [v8]
+  // defers it, so the Live API is never touched there
+  ctx.messagename = "/segue/hello";
+  max.deliver("metro 5", "tick");
+  max.idle();
+  max.deliver("live.thisdevice", "notifydeleted");
+  assert.deepEqual(ctx.printed, [], "nothing printed to the Max Console");
+  assert.deepEqual(fake.console, [], "no Live API errors");
+});
+
+test("the threads model bites: Live API work on the high-priority thread throws", () => {
+  const fake = new FakeLive({ scenes: 2 });
+  fake.addTrack("Keys");
+  const ctx = maxContext(fake, {});
+  vm.runInContext(built().boxes.map((e) => e.box).find((b) => b.textfile).textfile.text, ctx);
+  const max = runtime(fake, ctx);
+  vm.runInContext("tick.immediate = 1", ctx); // as if the code asked to run in the scheduler thread
+  max.deliver("live.thisdevice", "bang");
+  assert.throws(() => max.deliver("metro 5", "tick"), /high-priority/);
 });

@@ -1,0 +1,126 @@
+// End-to-end scenarios of a device in a real Live set, run against a real engine with device
+// controllers on real UDP sockets and the fake Live set (tests/maxpatch/test_device.py runs them).
+//
+//   node e2e_scenarios.js duplicates ENGINE_PORT FIRST_REPLY_PORT
+//     Two devices restored from one store in one Max (a duplicated track), and a third in another
+//     Max (its own registry: another Live with a copy of the set open) with the same id.
+//   node e2e_scenarios.js play ENGINE_PORT FIRST_REPLY_PORT
+//     One device, stopped at bar 1: the engine primes bars 0 and 1; Play; what is heard of bar 0.
+//   node e2e_scenarios.js late ENGINE_PORT FIRST_REPLY_PORT
+//     Three devices started before the engine: prints {"ready": true}, waits for a line on stdin
+//     (the test has started the engine), then reports how long each took to connect.
+// Each prints one JSON object as its last line.
+"use strict";
+const readline = require("node:readline");
+const { Registry } = require("../js/device");
+const { FakeLive } = require("./fake_live");
+const { makeDevice, transport, wait, sleep, count } = require("./e2e_lib");
+
+const [scenario, enginePortArg, firstPortArg] = process.argv.slice(2);
+const enginePort = parseInt(enginePortArg, 10);
+const firstPort = parseInt(firstPortArg || "9800", 10);
+const started = Date.now();
+const melodyA = [60, 62, 64, 65, 67, 65, 64, 62].map((p, k) => ({ pitch: p, start: k, duration: 0.9, velocity: 100 }));
+const melodyB = [72, 71, 69, 67, 69, 71, 72, 74].map((p, k) => ({ pitch: p, start: k + 0.5, duration: 0.4, velocity: 80 }));
+
+function liveSet(tracks) {
+  const fake = new FakeLive({ scenes: 8 });
+  for (let t = 0; t < tracks; t++) {
+    fake.addTrack("Keys " + (t + 1));
+    fake.putClip(t, 0, 8, melodyA, "Tune A");
+    fake.putClip(t, 1, 8, melodyB, "Tune B");
+  }
+  return fake;
+}
+function storeWith(id) { const d = { instance: id }; return { get: (k) => d[k], set: (k, v) => { d[k] = v; }, data: d }; }
+const devices = [];
+let song = null;
+const ticker = setInterval(() => { for (const d of devices) d.dev.tick(song ? song.beat() : 0); }, 5);
+function add(opts) {
+  const d = makeDevice({ enginePort, started, track: 0, ...opts });
+  devices.push(d);
+  return d;
+}
+const summary = (d) => ({ instance: d.dev.instance, state: d.dev.state, port: d.dev.port,
+                          hellos: count(d, "connected") + count(d, "reconnected"), lost: count(d, "lost"),
+                          in_use: count(d, "in-use"), events: d.events.map((e) => e[0]) });
+
+async function duplicates() {
+  const fake = liveSet(3);
+  const registry = new Registry(firstPort, firstPort + 49);
+  const id = "segue-0123456789ab";
+  const one = add({ fake, registry, store: storeWith(id), track: 0 });
+  const copy = storeWith(id);
+  const two = add({ fake, registry, store: copy, track: 1 });
+  const elsewhere = storeWith(id);
+  const three = add({ fake, registry: new Registry(firstPort + 50, firstPort + 99), store: elsewhere, track: 2 });
+  for (const [k, d] of [one, two, three].entries()) {
+    d.dev.setClip("A", { track: k, scene: 0 });
+    d.dev.setClip("B", { track: k, scene: 1 });
+    d.dev.start();
+  }
+  await wait(() => devices.every((d) => d.dev.state === "connected" && d.dev.encoded.A && d.dev.encoded.B), 40000,
+             "all three connected and encoded");
+  await sleep(3000); // and nobody fights afterwards
+  return { devices: devices.map(summary), saved: [one, two, three].map((d) => d.env.store.get("instance")),
+           copy_saved: copy.data.instance, elsewhere_saved: elsewhere.data.instance };
+}
+
+async function play() {
+  const fake = liveSet(1);
+  song = transport(fake);
+  const d = add({ fake, registry: new Registry(firstPort, firstPort + 99), track: 0 });
+  d.dev.setClip("A", { track: 0, scene: 0 });
+  d.dev.setClip("B", { track: 0, scene: 1 });
+  d.dev.knob("temperature", 0);
+  d.dev.start();
+  await wait(() => d.dev.encoded.A && d.dev.encoded.B, 30000, "encoded");
+  // stopped at bar 1: the engine primes bars 0 and 1 (at the session's current version)
+  await wait(() => d.dev.queue.get(0) && d.dev.queue.get(1) && d.dev.queue.get(0).version === d.dev.queue.get(1).version,
+             20000, "bars 0 and 1 primed while stopped");
+  await sleep(300);
+  const primed = d.dev.queue.get(0);
+  const bar0 = primed.notes.map((n) => [n.pitch, n.start]);
+  const version = primed.version;
+  const playAt = Date.now() - started;
+  song.play();
+  await wait(() => song.beat() > 5, 10000, "a bar and a bit");
+  song.stop();
+  await sleep(50);
+  const ons = d.notes.filter((n) => n[1] > 0).map((n) => [n[0], n[2] - playAt]);
+  return { bar0, version, played_version: d.dev.queue.get(0) ? d.dev.queue.get(0).version : null,
+           ons_ms: ons, ms_per_beat: 60000 / fake.song.tempo, dropped: d.dev.player.dropped,
+           device: summary(d) };
+}
+
+async function late() {
+  const fake = liveSet(3);
+  const registry = new Registry(firstPort, firstPort + 99);
+  for (let k = 0; k < 3; k++) {
+    const d = add({ fake, registry, track: k });
+    d.dev.setClip("A", { track: k, scene: 0 });
+    d.dev.start();
+  }
+  console.log(JSON.stringify({ ready: true }));
+  const rl = readline.createInterface({ input: process.stdin });
+  await new Promise((resolve) => rl.once("line", resolve));
+  rl.close();
+  const up = Date.now() - started;
+  await wait(() => devices.every((d) => d.dev.state === "connected"), 15000, "all connected");
+  const connectedMs = devices.map((d) => d.events.find((e) => e[0] === "connected")[2] - up);
+  return { connected_ms: connectedMs, ports: devices.map((d) => d.dev.port), bad: registry.bad,
+           listens: devices.map((d) => count(d, "port-bad")), devices: devices.map(summary) };
+}
+
+const run = { duplicates, play, late }[scenario];
+const timer = setTimeout(() => { console.log(JSON.stringify({ timeout: true, devices: devices.map(summary) })); process.exit(1); },
+                         150000);
+run().then((out) => {
+  clearInterval(ticker); clearTimeout(timer);
+  devices.forEach((d) => { d.dev.stop(); d.close(); });
+  console.log(JSON.stringify(out));
+  setTimeout(() => process.exit(0), 50);
+}, (e) => {
+  console.log(JSON.stringify({ failed: String(e.stack || e), devices: devices.map(summary) }));
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+// A scripted engine for the device's unit tests, routing its answers the way engine/osc_server.py
+// does, over a fake loopback network:
+// - a packet's sender is its source address (Max's [udpsend] socket), not its reply port: replies
+//   go to the reply port of the sender's session, else to the reply port its last hello named
+//   (kept across a restart), else to the source address, which nobody reads (lost);
+// - /segue/hello for an instance whose client spoke from another source in the last 5 s is refused
+//   with "instance in use" (sent to the refused hello's reply port);
+// - any other request from a sender without a session gets "no session" (ping is answered anyway).
+// Net delivers datagrams to whoever bound the port; a port held by "another program" swallows them.
+"use strict";
+const { BAR_BEGIN } = require("../js/protocol");
+
+const LIVE_MS = 5000;
+
+class Net {
+  constructor() { this.queue = []; this.bound = {}; this.foreign = {}; this.sent = 0; }
+  // Bind port for handler(address, args); false (and nothing bound) when another program holds it.
+  bind(port, handler) {
+    if (this.foreign[port] || this.bound[port]) return false;
+    this.bound[port] = handler;
+    return true;
+  }
+  unbind(port, handler) { if (this.bound[port] === handler) delete this.bound[port]; }
+  send(port, msg) { this.sent++; this.queue.push([port, msg]); }
+  // Deliver everything queued (and what the deliveries queue); lose(port, msg) -> true drops one.
+  pump(lose) {
+    let n = 0;
+    while (this.queue.length && n++ < 100000) {
+      const [port, msg] = this.queue.shift();
+      if (lose && lose(port, msg)) continue;
+      const h = this.bound[port];
+      if (h) h(msg[0], msg.slice(1));
+    }
+  }
+}
+
+class FakeEngine {
+  constructor(net, opts = {}) {
+    this.net = net;
+    this.kind = opts.kind || "melody";
+    this.now = opts.now || (() => 0);
+    this.alive = true;
+    this.replyPorts = {}; // source -> reply port named by its last hello (kept across restarts)
+    this.restart();
+    this.log = []; // every request: [source, address, ...args]
+  }
+  restart() { // a fresh engine: no clients, no sessions
+    this.clients = {};  // instance -> {source, port, heard}
+    this.byAddr = {};   // source -> instance
+    this.sessions = {}; // instance -> {uploads, bars, version}
+    this.version = 0;
+  }
+  target(source) {
+    const inst = this.byAddr[source];
+    if (inst && this.clients[inst]) return this.clients[inst].port;
+    return this.replyPorts[source] === undefined ? null : this.replyPorts[source];
+  }
+  to(port, ...msg) { if (port !== null) this.net.send(port, msg); }
+  handle(msg, source) {
+    if (!this.alive) return;
+    this.log.push([source, ...msg]);
+    const [addr, rid, ...a] = msg;
+    const inst = this.byAddr[source];
+    if (inst && this.clients[inst]) this.clients[inst].heard = this.now();
+    if (addr === "/segue/hello") return this.hello(rid, a, source);
+    const port = this.target(source);
+    if (addr === "/segue/ping") return this.to(port, "/segue/pong", rid, 1.0);
+    if (!inst || !this.clients[inst]) {
+      return this.to(port, "/segue/error", rid, addr, "no session: send /segue/hello first (then " + addr + ")");
+    }
+    const s = this.sessions[inst];
+    const r = (...x) => this.to(port, x[0], ...x.slice(1));
+    if (addr === "/segue/model/info") r("/segue/model/info", rid, "tiny", this.kind, 2, 8, 0, "cpu", "CC-BY-4.0");
+    else if (addr === "/segue/model/list") r("/segue/model/list", rid, "tiny");
+    else if (addr === "/segue/clip/begin") { s.uploads[a[0]] = { notes: [], kind: a[3], length: a[2] }; r("/segue/clip/ack", rid, a[0], -1); }
+    else if (addr === "/segue/clip/notes") { s.uploads[a[0]].notes.push(...a.slice(2)); r("/segue/clip/ack", rid, a[0], a[1]); }
+    else if (addr === "/segue/clip/end") r("/segue/clip/ack", rid, a[0], -2);
+    else if (addr === "/segue/slot/encode") r("/segue/slot/encode", rid, a[0], 1, 2, 2);
+    else if (addr.startsWith("/segue/knob/set/")) { s.knobs[addr.split("/").pop()] = a[0]; r(addr, rid, a[0], ++this.version); }
+    else if (addr === "/segue/render") {
+      r("/segue/render/begin", rid, a[0], 2);
+      for (let k = 0; k < a[0]; k++) r("/segue/render/notes", rid, k, 0, 60 + k, 0, 1, 100, 64, 4, 2, 90);
+      r("/segue/render/end", rid);
+    } else if (addr === "/segue/bar/request") {
+      s.requests.push(a[0]);
+      if (s.bars[a[0]]) this.pushBar(inst, a[0], s.bars[a[0]].version, s.bars[a[0]].notes);
+    } else if (addr === "/segue/transport/set") { s.transport = a; r(addr, rid); }
+    else r(addr, rid);
+  }
+  hello(rid, a, source) {
+    const [instance, replyPort] = a;
+    this.replyPorts[source] = replyPort;
+    const c = this.clients[instance];
+    if (c && c.source !== source && this.now() - c.heard < LIVE_MS) {
+      return this.to(replyPort, "/segue/error", rid, "/segue/hello",
+                     "instance in use: '" + instance + "' belongs to another client that is still talking");
+    }
+    for (const k of Object.keys(this.byAddr)) if (this.byAddr[k] === instance) delete this.byAddr[k];
+    this.byAddr[source] = instance;
+    const resumed = this.sessions[instance] ? 1 : 0;
+    this.clients[instance] = { source, port: replyPort, heard: this.now() };
+    this.sessions[instance] = this.sessions[instance] ||
+      { uploads: {}, knobs: {}, bars: {}, requests: [], transport: null };
+    this.to(replyPort, "/segue/hello", rid, instance, resumed, "0.1", "tiny", "cpu", "CC-BY-4.0");
+  }
+  // Push a bar to the instance's reply port as the engine does: begin, note chunks (2 notes each),
+  // end. opts.skip: indexes of datagrams (0 = begin) not to send, as if lost.
+  pushBar(instance, bar, version, notes, opts = {}) {
+    const s = this.sessions[instance], c = this.clients[instance];
+    if (s) s.bars[bar] = { version, notes };
+    if (!c) return;
+    const chunks = [];
+    for (let k = 0; k < Math.max(notes.length, 1); k += 2) chunks.push(notes.slice(k, k + 2));
+    const head = { bar, version, notes: notes.length, chunks: chunks.length, morph: 0, temperature: 0.5, seed: 0 };
+    const msgs = [["/segue/bar/begin", ...BAR_BEGIN.map((f) => head[f] || 0)]];
+    chunks.forEach((group, seq) => msgs.push(["/segue/bar/notes", bar, version, seq,
+      ...group.flatMap((n) => [n.pitch, n.start, n.duration, n.velocity])]));
+    msgs.push(["/segue/bar/end", bar, version]);
+    msgs.forEach((m, k) => { if (!(opts.skip || []).includes(k)) this.net.send(c.port, m); });
+  }
+}
+
+module.exports = { Net, FakeEngine };

@@ -2,9 +2,11 @@
 
     python maxpatch/panel.py [--out docs/device-panel.png] [--scale 2]
 
-Every box with ``presentation`` is drawn at its ``presentation_rect``, in the style of its class
-(dials, number boxes, menus, tabs, buttons, comments), labelled with its parameter's short name
-and default, so the picture follows the patch whenever the layout changes.
+Every box with ``presentation`` is drawn at its ``presentation_rect``, in the style of its class,
+showing only what Max draws for it: a live.dial its short name and value, a live.numbox its value,
+a live.menu / umenu its item, a live.tab its items, a live.text its text, a live.button a circle,
+a comment its text. Names beside number boxes and menus are comments in the patch, so they appear
+here exactly as on the device. The picture follows the patch whenever the layout changes.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
     width = int(p.get("devicewidth", 560))
     img = Image.new("RGB", (width * scale, HEIGHT * scale), BG)
     d = ImageDraw.Draw(img)
-    small, text_font, big = _font(8 * scale), _font(9 * scale), _font(14 * scale)
+    small = _font(8 * scale)
     d.rectangle([0, 0, width * scale - 1, HEIGHT * scale - 1], fill=PANEL)
     for entry in p["boxes"]:
         b = entry["box"]
@@ -72,7 +74,6 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
                 shown = f"{initial:g}"
             d.text((x + 3 * scale, y + h / 2), str(shown) + (" ▾" if cls != "live.numbox" else ""), fill=INK,
                    font=small, anchor="lm")
-            d.text((x, y + h + scale), label, fill=DIM, font=small)
         elif cls == "live.tab":
             items = v.get("parameter_enum", [])
             step = w / max(1, len(items))
@@ -84,13 +85,13 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
         elif cls in ("live.text", "live.button"):
             if cls == "live.button":
                 d.ellipse([x, y, x + w, y + h], fill=FIELD, outline=ACCENT, width=scale)
-                d.text((x + w / 2, y + h + scale), label, fill=DIM, font=small, anchor="ma")
-            else:
+            else:  # a toggle shows "texton" when on, "text" when off; a button its text
+                shown = b.get("texton", "") if b.get("mode") == 1 and int(initial) == 1 else b.get("text", "")
                 d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=ACCENT, width=scale)
-                d.text((x + w / 2, y + h / 2), b.get("text", label), fill=INK, font=small, anchor="mm")
+                d.text((x + w / 2, y + h / 2), shown, fill=INK, font=small, anchor="mm")
         elif cls == "comment":
-            font = big if b.get("fontsize", 10) >= 14 else text_font
-            d.text((x, y), b.get("text", ""), fill=ACCENT if font is big else INK, font=font)
+            d.text((x + scale, y + h / 2), b.get("text", ""), fill=INK, font=_font(int(b.get("fontsize", 10) * scale)),
+                   anchor="lm")
     return img
 
 

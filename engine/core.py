@@ -158,7 +158,7 @@ class Engine:
         if listener in listeners:
             listeners.remove(listener)
         s = self.sessions.get(instance)
-        if s is not None:
+        if s is not None and not s.is_blank():  # a hello and a goodbye with nothing made leave no file
             self.saver.put(instance, s.to_json())  # written at the next save pass, off the loop
             s.dirty = False
         if not listeners:
@@ -427,7 +427,7 @@ class Engine:
             try:
                 for s in list(self.sessions.values()):
                     idle = now - s.last_seen > self.config.session_idle_seconds
-                    if s.dirty or (idle and not self._kept_open(s)):
+                    if (s.dirty or (idle and not self._kept_open(s))) and not s.is_blank():
                         self.saver.put(s.instance, s.to_json())
                         s.dirty = False
                     if idle and not self._kept_open(s):

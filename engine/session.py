@@ -160,6 +160,11 @@ class Session:
     def touch(self) -> None:
         self.last_seen = time.monotonic()
 
+    def is_blank(self) -> bool:
+        """Nothing a client made: no clips, no slots, every knob at its default (no file is kept)."""
+        return (not self.clips and not self.slots and self.knobs == Knobs() and not self.model
+                and self.morph_slots == ("A", "B"))
+
     def changed(self) -> None:
         """Generated bars depend on what changed: newer version, and save soon."""
         self.version += 1

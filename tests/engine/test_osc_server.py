@@ -163,10 +163,29 @@ def test_hello_ping_goodbye(connect):
     rid, engine_time = ok(c, "/segue/ping")
     assert isinstance(engine_time, float) and engine_time > 0
     assert ok(c, "/segue/ping")[1] >= engine_time
+    ok(c, "/segue/knob/set/seed", 5)  # something made: the session is worth keeping
     assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
     assert ok(c, "/segue/ping")[1] >= engine_time  # a health check answers without a session
     assert c.hello()[2] == 1  # saved at goodbye: resumed
     assert c.hello()[2] == 1  # a live session: resumed
+
+
+def test_a_hello_and_goodbye_that_made_nothing_leave_no_file(connect, running, dirs, wait_until):
+    """10,000 throwaway hellos must not leave 10,000 session files (nor keep 10,000 sessions)."""
+    def sessions() -> set:
+        return {p for p in dirs["state"].glob("*.json") if re.fullmatch(r"[0-9a-f]{32}\.json", p.name)}
+
+    assert wait_until(lambda: not running.call(lambda: dict(running.engine.saver.unsaved)), 5)  # earlier tests'
+    time.sleep(0.6)  # and the write in flight
+    before = sessions()
+    for _ in range(20):
+        c = connect(hello=False)
+        c.hello()
+        assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
+        assert c.hello()[2] == 0  # nothing was kept
+        assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
+    time.sleep(1.0)  # two save passes
+    assert sessions() == before
 
 
 def test_requests_before_hello_say_no_session(connect):

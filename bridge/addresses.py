@@ -150,6 +150,10 @@ def a(path: str, *args: Arg, reply: str, doc: str, errors: str = "", kind: str =
 
 KNOBS = {  # /segue/knob/set/<name> rid value
     "morph": Arg("value", "f", 0.0, 1.0, default=0.0, doc="0 = slot A, 1 = slot B (slerp)"),
+    "xy_x": Arg("value", "f", 0.0, 1.0, default=0.0,
+                doc="the XY pad's x: 0 = left corners (a, c), 1 = right corners (b, d); see /segue/xy/slots"),
+    "xy_y": Arg("value", "f", 0.0, 1.0, default=0.0,
+                doc="the XY pad's y: 0 = top corners (a, b), 1 = bottom corners (c, d)"),
     "temperature": Arg("value", "f", 0.0, 4.0, default=0.0, doc="0 = argmax"),
     "seed": Arg("value", "i", 0, 2**31 - 1, default=0),
     **{name: Arg("value", "f", -3.0, 3.0, default=0.0,
@@ -206,6 +210,15 @@ TABLE: tuple[Address, ...] = (
       doc="Fill a slot with a variation of another: mu + amount * noise (seed knob)."),
     a("/morph/slots", Arg("a", "s"), Arg("b", "s"), reply="/segue/morph/slots rid a:s b:s",
       doc="Which two slots the morph knob moves between (default A and B)."),
+    a("/xy/slots", Arg("a", "s"), Arg("b", "s"), Arg("c", "s"), Arg("d", "s"),
+      reply="/segue/xy/slots rid a:s b:s c:s d:s",
+      doc="The XY pad's four corner slots: a top left, b top right, c bottom left, d bottom right. While "
+      "any is named, bars blend the four by the xy_x and xy_y knobs (slerp along x on the top and the bottom "
+      "edge, then along y between the two) instead of the morph knob; a corner that is unnamed or empty "
+      "takes its neighbour's code (c from a, d from b, then across), so with a and b alone the pad is the "
+      "A->B morph. Four empty names turn the pad off."),
+    a("/xy/set", Arg("x", "f", 0.0, 1.0), Arg("y", "f", 0.0, 1.0), reply="/segue/xy/set rid x y version:i",
+      doc="Move the XY pad's puck: the xy_x and xy_y knobs at once, one new version."),
     *(a(f"/knob/set/{name}", arg, reply=f"/segue/knob/set/{name} rid value version:i",
         doc=f"Set the {name} knob. {arg.doc}".strip())
       for name, arg in KNOBS.items()),

@@ -59,7 +59,8 @@ class Render:
         self.bars = self.base.windows * self.model.window_bars
 
     async def step(self, k: int) -> list[Note]:
-        snap = generate.Snapshot(**{**self.base.__dict__, "morph": k / (self.steps - 1), "version": -1})
+        snap = generate.Snapshot(**{**self.base.__dict__, "morph": k / (self.steps - 1), "version": -1,
+                                    "corners": None})  # the A->B morph, also while the XY pad is on
         return await self.engine.run(BULK_PRIORITY, generate.render_step, self.model, snap)
 
 
@@ -129,6 +130,10 @@ class Engine:
     def session(self, instance: str) -> Session | None:
         return self.sessions.get(instance)
 
+    def open_sessions(self) -> list[str]:
+        """The instance ids of the open sessions (a MIDI session's is ``midi:<port>``)."""
+        return list(self.sessions)
+
     def attach(self, instance: str, listener: Listener) -> tuple[Session, bool]:
         """Open (or resume) the session of ``instance`` and send its bars to ``listener`` too.
         Returns the session and whether it existed before (open, or saved from an earlier run).
@@ -190,8 +195,8 @@ class Engine:
     async def _restore(self, s: Session) -> None:
         if s.model and s.model != DEFAULT:
             await asyncio.wrap_future(self.models.load(s.model))
-        for name, slot in list(s.slots.items()):
-            if slot.mu is None:
+        for name, slot in sorted(s.slots.items(), key=lambda kv: isinstance(kv[1].source, FromVariation)):
+            if slot.mu is None:  # variations last: their source slots first
                 await self._fill_slot(s, name, slot)
         s.changed()
 
@@ -206,6 +211,19 @@ class Engine:
         m = self.model_of(s)
         return ModelInfo(m.config.name, m.representation.kind, m.window_bars, m.config.z_size, not m.untrained,
                          m.device.type, m.meta.licence, s.model or DEFAULT)
+
+    def model_card(self, s: Session) -> str | None:
+        """The model card of the session's model (``NAME.md`` beside ``NAME.safetensors`` in the
+        models folders), or None. The default model's card is ``default.md`` when its config is the
+        one the card names."""
+        name = s.model or DEFAULT
+        for folder in self.models.dirs:
+            path = folder / f"{name}.md"
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if name != DEFAULT or self.model_of(s).config.name in text:
+                    return text
+        return None
 
     async def choose_model(self, s: Session, name: str) -> None:
         """Switch the session's model (loaded on the loader thread); its slots are re-encoded."""
@@ -247,13 +265,21 @@ class Engine:
             raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
         return await self._set_slot(s, slot, Slot(source=FromClip(clip_name), groove_clip=clip_name))
 
-    async def sample_into_slot(self, s: Session, slot: str, bars: int) -> Slot:
-        return await self._set_slot(s, slot, Slot(source=FromSample(int(bars))))
+    async def sample_into_slot(self, s: Session, slot: str, bars: int, seed: int | None = None) -> Slot:
+        """A draw from the prior, keyed by ``seed`` (None: the seed knob)."""
+        return await self._set_slot(s, slot, Slot(source=FromSample(int(bars), seed)))
 
-    async def vary_into_slot(self, s: Session, slot: str, source: str, amount: float) -> Slot:
+    async def vary_into_slot(self, s: Session, slot: str, source: str, amount: float, seed: int | None = None) -> Slot:
+        """``source``'s codes plus ``amount`` times noise keyed by ``seed`` (None: the seed knob)."""
         base = s.slots.get(source)
-        return await self._set_slot(s, slot, Slot(source=FromVariation(source, float(amount)),
+        return await self._set_slot(s, slot, Slot(source=FromVariation(source, float(amount), seed),
                                                   groove_clip=base.groove_clip if base else ""))
+
+    def clear_slot(self, s: Session, name: str) -> None:
+        """Empty a slot (no error when it is empty already)."""
+        if s.slots.pop(name, None) is not None:
+            s.changed()
+            self.tick_session(s, time.monotonic())
 
     async def _set_slot(self, s: Session, name: str, slot: Slot) -> Slot:
         if name not in s.slots and len(s.slots) >= MAX_SLOTS:
@@ -277,13 +303,13 @@ class Engine:
             slot.mu, slot.bars, slot.padded_bars = enc.mu.cpu(), enc.clip_bars, enc.padded_bars
         elif isinstance(src, FromSample):
             windows = max(1, math.ceil(src.bars / model.window_bars))
-            slot.mu = model.prior(windows, s.knobs.seed)
+            slot.mu = model.prior(windows, s.knobs.seed if src.seed is None else src.seed)
             slot.bars, slot.padded_bars = src.bars, windows * model.window_bars - src.bars
         elif isinstance(src, FromVariation):
             base = s.slots.get(src.slot)
             if base is None or base.mu is None:
                 raise InputError(f"slot {name}: its source slot {src.slot!r} is empty")
-            g = torch.Generator().manual_seed(s.knobs.seed)
+            g = torch.Generator().manual_seed(s.knobs.seed if src.seed is None else src.seed)
             noise = torch.randn(base.mu.shape, generator=g).to(base.mu)
             slot.mu, slot.bars, slot.padded_bars = base.mu + src.amount * noise, base.bars, base.padded_bars
         slot.model = model.config.name
@@ -292,6 +318,25 @@ class Engine:
     def set_morph_slots(self, s: Session, a: str, b: str) -> None:
         s.morph_slots = (a, b)
         s.changed()
+
+    def set_xy_slots(self, s: Session, a: str, b: str, c: str, d: str) -> None:
+        """The XY pad's corners (top left, top right, bottom left, bottom right); all four empty
+        turns the pad off and the morph knob moves between the morph slots again."""
+        s.xy_slots = (a, b, c, d)
+        s.changed()
+        self.tick_session(s, time.monotonic())
+
+    def set_xy(self, s: Session, x: float, y: float) -> int:
+        """Move the XY pad's puck (the xy_x and xy_y knobs at once): one new version."""
+        for name, value in (("xy_x", x), ("xy_y", y)):
+            problem = KNOBS[name].check(value, name)
+            if problem:
+                raise InputError(f"{name}: {problem}")
+        s.knobs.set("xy_x", x)
+        s.knobs.set("xy_y", y)
+        s.changed()
+        self.tick_session(s, time.monotonic())
+        return s.version
 
     def set_knob(self, s: Session, name: str, value) -> int:
         """Set a knob (the address table's range, then the knob's own rules); the session's new version.
@@ -374,7 +419,7 @@ class Engine:
         if notes is None or s.sent.get(bar, -1) > snap.version:
             return  # superseded: a newer version is (or will be) sent instead
         out = Bar(bar, snap.version, notes, float(snap.morph), float(snap.temperature), int(snap.seed),
-                  dict(snap.attributes))
+                  dict(snap.attributes), xy=snap.xy if snap.corners is not None else None)
         for x in list(self.listeners.get(s.instance, ())):
             try:
                 x.bar(s, out)

@@ -4,6 +4,8 @@ Runs on the inference worker. A session's slots hold one code per model window; 
 bar k mod (the longest slot's length) of the morph, so the clips loop with the song. The code of a
 window is slerp(A, B, morph) plus each attribute amount times its vector; with no slot encoded yet,
 a draw from the prior (keyed by the seed knob) stands in, so a device plays something at once.
+While the session's XY pad is on (its corners named), the four-corner blend (:func:`xy_blend`)
+takes the place of the A->B slerp.
 """
 
 from __future__ import annotations
@@ -33,16 +35,54 @@ class Snapshot:
     attributes: tuple[tuple[str, float], ...]
     shape: Shape
     groove: Groove | None
+    corners: tuple[torch.Tensor | None, ...] | None = None  # the XY pad's a, b, c, d (None: the pad is off)
+    xy: tuple[float, float] = (0.0, 0.0)  # the pad's puck
 
     @property
     def windows(self) -> int:
-        counts = [m.shape[0] for m in (self.mu_a, self.mu_b) if m is not None]
+        counts = [m.shape[0] for m in (self.mu_a, self.mu_b, *(self.corners or ())) if m is not None]
         return max(counts) if counts else 1
+
+
+# Where an XY corner without a code takes one: a from c then b, b from d then a, c from a then d,
+# d from b then c (the neighbour along y first), then the corner diagonally across.
+XY_NEIGHBOURS = ((2, 1, 3), (3, 0, 2), (0, 3, 1), (1, 2, 0))
+
+
+def fill_corners(corners) -> tuple | None:
+    """The four corners with every missing one taken from its neighbour (``XY_NEIGHBOURS``); None
+    when none has a code. With a and b alone, c = a and d = b: the pad is the A->B morph along x."""
+    if corners is None or all(c is None for c in corners):
+        return None
+    return tuple(c if c is not None else next(corners[k] for k in XY_NEIGHBOURS[i] if corners[k] is not None)
+                 for i, c in enumerate(corners))
+
+
+def xy_blend(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor, d: torch.Tensor, x: float, y: float) -> torch.Tensor:
+    """The four-corner blend (Beat Blender's grid): slerp along x on the top edge (a -> b) and on
+    the bottom edge (c -> d), then along y between the two. Exact at the corners, as slerp is at
+    its ends: (0, 0) is a, (1, 0) b, (0, 1) c, (1, 1) d. With c = a and d = b (two slots) it is
+    exactly slerp(a, b, x), whatever y."""
+    top = slerp(a, b, x)
+    if c is a and d is b:
+        return top
+    return slerp(top, slerp(c, d, x), y)
+
+
+def xy_corner(x: float, y: float) -> int | None:
+    """The corner (0..3 for a..d) the puck sits exactly on, else None."""
+    if x in (0.0, 1.0) and y in (0.0, 1.0):
+        return int(y) * 2 + int(x)
+    return None
 
 
 def window_code(model: LatentModel, snap: Snapshot, window: int) -> torch.Tensor:
     a, b = snap.mu_a, snap.mu_b
-    if a is None and b is None:
+    corners = fill_corners(snap.corners)
+    if corners is not None:
+        rows: dict[int, torch.Tensor] = {}  # a corner that stands in for another is the same tensor
+        z = xy_blend(*(rows.setdefault(id(c), c[window % c.shape[0]]) for c in corners), *snap.xy)
+    elif snap.corners is not None or (a is None and b is None):
         z = model.prior(window + 1, snap.seed)[window]
     else:
         a = a if a is not None else b
@@ -95,12 +135,19 @@ def snapshot_of(s: Session) -> Snapshot:
     a_name, b_name = s.morph_slots
     a, b = s.slots.get(a_name), s.slots.get(b_name)
     near = a if (s.knobs.morph < 0.5 or b is None) else b
+    corners, xy = None, (s.knobs.xy_x, s.knobs.xy_y)
+    if any(s.xy_slots):
+        slots = [s.slots.get(name) if name else None for name in s.xy_slots]
+        corners = tuple(x.mu if x is not None else None for x in slots)
+        nearest = int(xy[1] >= 0.5) * 2 + int(xy[0] >= 0.5)
+        near = next((slots[k] for k in (nearest, *XY_NEIGHBOURS[nearest]) if slots[k] is not None), None)
     groove = None
     if near is not None and near.groove_clip in s.clips and s.knobs.shape.groove > 0:
         groove = s.clips[near.groove_clip].groove
     return Snapshot(version=s.version, mu_a=a.mu if a is not None else None, mu_b=b.mu if b is not None else None,
                     morph=s.knobs.morph, temperature=s.knobs.temperature, seed=s.knobs.seed,
-                    attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape, groove=groove)
+                    attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape, groove=groove,
+                    corners=corners, xy=xy)
 
 
 def check_clip_kind(model: LatentModel, clip_kind: str, name: str) -> None:

@@ -38,7 +38,7 @@ MAX_SESSIONS_PER_HOST = 128  # OSC sessions open from one source host
 MAX_OPEN_UPLOADS = 8  # clip uploads a client may have begun and not ended
 UPLOAD_TIMEOUT = 60.0  # seconds: an upload with no chunk for this long is dropped
 MAX_NAME = 1024  # characters in an instance id, clip or slot name
-NAMES = {"instance", "clip", "slot", "source", "a", "b", "name"}  # the arguments that name something kept
+NAMES = {"instance", "clip", "slot", "source", "a", "b", "c", "d", "name"}  # the arguments that name something kept
 
 
 def plain_host(host: str) -> str:
@@ -151,7 +151,7 @@ class OscServer:
             "/segue/slot/variation": self.on_slot_variation, "/segue/morph/slots": self.on_morph_slots,
             "/segue/transport/set": self.on_transport_set, "/segue/transport/loop": self.on_transport_loop,
             "/segue/transport/seek": self.on_transport_seek, "/segue/bar/request": self.on_bar_request,
-            "/segue/render": self.on_render,
+            "/segue/render": self.on_render, "/segue/xy/slots": self.on_xy_slots, "/segue/xy/set": self.on_xy_set,
             **{f"/segue/knob/set/{name}": self.on_knob for name in KNOBS},
         }
 
@@ -422,6 +422,15 @@ class OscServer:
         s = self._session(client)
         self.engine.set_morph_slots(s, r.args[0], r.args[1])
         client.reply("/segue/morph/slots", r.rid, *s.morph_slots)
+
+    def on_xy_slots(self, r, client: OscClient, addr) -> None:
+        s = self._session(client)
+        self.engine.set_xy_slots(s, *r.args)
+        client.reply("/segue/xy/slots", r.rid, *s.xy_slots)
+
+    def on_xy_set(self, r, client: OscClient, addr) -> None:
+        version = self.engine.set_xy(self._session(client), r.args[0], r.args[1])
+        client.reply("/segue/xy/set", r.rid, r.args[0], r.args[1], version)
 
     def on_knob(self, r, client: OscClient, addr) -> None:
         version = self.engine.set_knob(self._session(client), r.address.rsplit("/", 1)[1], r.args[0])

@@ -20,13 +20,15 @@ log = logging.getLogger(__name__)
 
 class Service:
     """The engine's core with its adapters, started and stopped together on one event loop:
-    OSC always, a MIDI session when ``midi`` (a ``segue.engine.midi.MidiSettings``) is given."""
+    OSC always, a MIDI session when ``midi`` (a ``segue.engine.midi.MidiSettings``) is given, the
+    web panel when ``panel`` (a ``segue.engine.panel.PanelSettings``) is."""
 
-    def __init__(self, config: EngineConfig, model: LatentModel, midi=None):
-        self.config, self.model, self.midi_settings = config, model, midi
+    def __init__(self, config: EngineConfig, model: LatentModel, midi=None, panel=None):
+        self.config, self.model, self.midi_settings, self.panel_settings = config, model, midi, panel
         self.engine = Engine(config, model)
         self.osc = OscServer(self.engine, config.host, config.port, config.allow)
         self.midi = None
+        self.panel = None
         self.address: tuple[str, int] | None = None
 
     async def start(self) -> tuple[str, int]:
@@ -43,9 +45,22 @@ class Service:
                 self.midi = open_midi_session(self.engine, self.midi_settings)
             except SegueError as e:
                 log.error("MIDI is off: %s. The engine keeps serving OSC.", e.args[0] if e.args else e)
+        if self.panel_settings is not None:
+            from segue.engine.panel import PanelServer
+
+            panel = PanelServer(self.engine, self.config, self.panel_settings)
+            try:
+                await panel.start()
+                self.panel = panel
+            except OSError as e:
+                log.error("the panel is off: cannot listen on %s:%d (%s); choose another --panel-port, or "
+                          "--no-panel. The engine keeps serving OSC.", self.config.host, self.panel_settings.port,
+                          e.strerror or e)
         return self.address
 
     async def stop(self) -> None:
+        if self.panel is not None:
+            await self.panel.close()
         if self.midi is not None:
             self.midi.close()
         self.osc.close()
@@ -56,11 +71,11 @@ class BackgroundService:
     """A :class:`Service` on an event loop of its own thread, for embedding the engine in a program
     that has its own main loop (benchmarks, tests). A context manager; ``close()`` stops it."""
 
-    def __init__(self, config: EngineConfig, model: LatentModel, midi=None):
+    def __init__(self, config: EngineConfig, model: LatentModel, midi=None, panel=None):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="segue-engine-loop", daemon=True)
         self.thread.start()
-        self.service = Service(config, model, midi)
+        self.service = Service(config, model, midi, panel)
         self.engine = self.service.engine
         try:
             self.address = self.run(self.service.start())
@@ -96,11 +111,12 @@ class BackgroundService:
 
 
 async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str], None] = print,
-                stop: asyncio.Event | None = None, midi=None) -> None:
+                stop: asyncio.Event | None = None, midi=None, panel=None, open_panel: bool = False) -> None:
     """Run until SIGINT/SIGTERM (or ``stop`` is set); prints one ready line. With ``midi`` a MIDI
     session plays a session on MIDI ports too; when its ports cannot open, the error is logged and
-    the engine serves OSC alone."""
-    service = Service(config, model, midi)
+    the engine serves OSC alone. With ``panel`` the web panel is served too, its URL (with its
+    token) at the end of the ready line; ``open_panel`` opens it in the default browser."""
+    service = Service(config, model, midi, panel)
     host, port = await service.start()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -111,8 +127,16 @@ async def serve(config: EngineConfig, model: LatentModel, ready: Callable[[str],
             pass
     state = "untrained" if model.untrained else "trained"
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL is bracketed
+    url = service.panel.url if service.panel is not None else None
     ready(f"segue engine ready: udp://{shown}:{port} model {model.config.name} ({state}, "
-          f"licence: {model.meta.licence}) device {model.device.type}")
+          f"licence: {model.meta.licence}) device {model.device.type}" + (f" panel {url}" if url else ""))
+    if url and open_panel:
+        import webbrowser
+
+        try:
+            webbrowser.open(url)
+        except Exception as e:  # no browser here: the URL is in the ready line
+            log.warning("cannot open a browser: %s", e)
     if service.midi is not None:
         ready(service.midi.describe())
     try:

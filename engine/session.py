@@ -25,6 +25,8 @@ class Knobs:
     morph: float = KNOBS["morph"].default
     temperature: float = KNOBS["temperature"].default
     seed: int = KNOBS["seed"].default
+    xy_x: float = KNOBS["xy_x"].default  # the XY pad's puck (used while the session's xy_slots are named)
+    xy_y: float = KNOBS["xy_y"].default
     attributes: dict[str, float] = field(default_factory=dict)
     shape: Shape = field(default_factory=Shape)
 
@@ -35,14 +37,16 @@ class Knobs:
             self.temperature = float(value)
         elif name == "seed":
             self.seed = int(value)
+        elif name in ("xy_x", "xy_y"):
+            setattr(self, name, float(value))
         elif name in ATTRIBUTE_KNOBS:
             self.attributes[name] = float(value)
         else:
             self.shape = self.shape.with_knob(name, value)
 
     def to_json(self) -> dict[str, Any]:
-        return {"morph": self.morph, "temperature": self.temperature, "seed": self.seed,
-                "attributes": dict(self.attributes), "shape": asdict(self.shape)}
+        return {"morph": self.morph, "temperature": self.temperature, "seed": self.seed, "xy_x": self.xy_x,
+                "xy_y": self.xy_y, "attributes": dict(self.attributes), "shape": asdict(self.shape)}
 
 
 @dataclass
@@ -90,17 +94,20 @@ class FromClip:
 
 @dataclass(frozen=True)
 class FromSample:
-    """A slot filled with a draw from the prior (keyed by the seed knob)."""
+    """A slot filled with a draw from the prior (keyed by ``seed``, else by the seed knob)."""
 
     bars: int
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
 class FromVariation:
-    """A slot filled with another slot's codes plus ``amount`` times noise (keyed by the seed knob)."""
+    """A slot filled with another slot's codes plus ``amount`` times noise (keyed by ``seed``, else
+    by the seed knob)."""
 
     slot: str
     amount: float
+    seed: int | None = None
 
 
 Source = FromClip | FromSample | FromVariation
@@ -109,7 +116,7 @@ _SOURCE_KINDS: dict[str, type] = {"clip": FromClip, "sample": FromSample, "varia
 
 def source_to_json(source: Source) -> dict[str, Any]:
     kind = next(k for k, t in _SOURCE_KINDS.items() if isinstance(source, t))
-    return {"kind": kind, **asdict(source)}
+    return {"kind": kind, **{k: v for k, v in asdict(source).items() if not (k == "seed" and v is None)}}
 
 
 def source_from_json(d: Any) -> Source:
@@ -128,6 +135,9 @@ def source_from_json(d: Any) -> Source:
     if not isinstance(d, dict) or d.get("kind") not in _SOURCE_KINDS:
         raise ValueError(f"unknown slot source {d!r}")
     fields_ = {k: v for k, v in d.items() if k != "kind"}
+    seed = fields_.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
+        raise ValueError(f"a slot's seed is an int 0..2**31-1, got {seed!r}")
     return _SOURCE_KINDS[d["kind"]](**fields_)
 
 
@@ -150,6 +160,7 @@ class Session:
     clips: dict[str, Clip] = field(default_factory=dict)
     slots: dict[str, Slot] = field(default_factory=dict)
     morph_slots: tuple[str, str] = ("A", "B")
+    xy_slots: tuple[str, str, str, str] = ("", "", "", "")  # the XY pad's corners; all empty: the pad is off
     knobs: Knobs = field(default_factory=Knobs)
     version: int = 0  # bumped by every change that alters generated bars
     transport: Transport = field(default_factory=Transport)
@@ -176,7 +187,8 @@ class Session:
             "model": self.model, "clips": {k: c.to_json() for k, c in self.clips.items()},
             "slots": {k: {"source": source_to_json(s.source), "bars": s.bars, "groove_clip": s.groove_clip}
                       for k, s in self.slots.items()},
-            "morph_slots": list(self.morph_slots), "knobs": self.knobs.to_json(), "version": self.version,
+            "morph_slots": list(self.morph_slots), "xy_slots": list(self.xy_slots), "knobs": self.knobs.to_json(),
+            "version": self.version,
             "transport": {"tempo": self.transport.tempo, "loop_start": self.transport.loop_start,
                           "loop_end": self.transport.loop_end},
         }

@@ -28,6 +28,7 @@ from segue.models.notes import Note
 log = logging.getLogger(__name__)
 MAX_FILES = 2000  # session files kept; the least recently saved go first
 MAX_AGE_DAYS = 90.0  # a session file not saved for this long is deleted
+MAX_NAME = 1024  # characters in a slot name (as the OSC adapter takes them)
 
 _CLIP_BEGIN = {a.name: a for a in BY_PATH[PREFIX + "/clip/begin"].args}
 _TRANSPORT = {a.name: a for a in BY_PATH[PREFIX + "/transport/set"].args}
@@ -70,7 +71,7 @@ def _knobs(d: Any, problems: list[str]) -> Knobs:
     if not isinstance(d, dict):
         problems.append("knobs: not an object; every knob back to its default")
         return knobs
-    values = {k: d[k] for k in ("morph", "temperature", "seed") if k in d}
+    values = {k: d[k] for k in ("morph", "temperature", "seed", "xy_x", "xy_y") if k in d}
     attributes = d.get("attributes", {})
     values.update({k: v for k, v in attributes.items() if k in ATTRIBUTE_KNOBS} if isinstance(attributes, dict) else {})
     shape = d.get("shape", {})
@@ -132,6 +133,12 @@ def restore(d: Any, instance: str) -> tuple[Session, list[str]]:
         s.morph_slots = (pair[0], pair[1])
     else:
         problems.append("morph_slots: not two slot names; back to A and B")
+    corners = d.get("xy_slots", ["", "", "", ""])
+    if isinstance(corners, list) and len(corners) == 4 and all(isinstance(x, str) and len(x) <= MAX_NAME
+                                                                for x in corners):
+        s.xy_slots = tuple(corners)
+    else:
+        problems.append("xy_slots: not four slot names; the XY pad is off")
     s.knobs = _knobs(d.get("knobs", {}), problems)
     version = d.get("version", 0)  # bars sent before a restart must not outrank new ones
     if isinstance(version, int) and not isinstance(version, bool) and 0 <= version < 2**31 - 2**20:

@@ -10,7 +10,10 @@
 - ``synthetic_windows(out, count, valid, test)``: training windows in the layout of `segue data build`;
 - ``fake_engine(instance)``: what a MIDI session needs of the engine, with no model;
 - ``recording_listener(keep_open=False)``: a listener of the core that keeps its bars and problems;
-- ``fake_rtmidi(...)``: python-rtmidi replaced by one whose backends fail as asked.
+- ``fake_rtmidi(...)``: python-rtmidi replaced by one whose backends fail as asked;
+- ``chromium(downloads=None)``: headless Debian Chromium driven by Selenium through the system
+  chromedriver (nothing downloaded), a fresh profile each time; ``running_panel(model, ...)``: an
+  engine with its OSC adapter and the web panel.
 """
 
 from __future__ import annotations
@@ -302,3 +305,57 @@ def fake_rtmidi(monkeypatch):
         monkeypatch.delenv("MIDO_BACKEND", raising=False)
         return fake
     return install
+
+
+# --- the panel in a browser ---------------------------------------------------------------------------
+CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1400,1000", "--autoplay-policy=no-user-gesture-required")
+
+
+@pytest.fixture(scope="session")
+def chromium(require_tool, tmp_path_factory):
+    """``chromium(downloads=None)``: a Selenium driver of headless Debian Chromium through the
+    system chromedriver (no browser or driver is ever downloaded), with a fresh profile; downloads
+    go to ``downloads``. The caller quits it. Skipped without chromium and chromedriver on a laptop,
+    a failure in CI."""
+    binary = require_tool("chromium")
+    driver_path = require_tool("chromedriver")
+
+    def start(downloads: Path | None = None):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = binary
+        for flag in CHROMIUM_FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        if downloads is not None:
+            options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                                      "download.prompt_for_download": False})
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        if downloads is not None:
+            driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+        driver.set_script_timeout(30)
+        return driver
+
+    return start
+
+
+def _running_panel(model, state_dir: Path | None = None, port: int = 0, panel_port: int = 0, midi=None, **config):
+    from segue.engine.api import EngineConfig
+    from segue.engine.panel import PanelSettings
+    from segue.engine.serving import BackgroundService
+
+    return BackgroundService(EngineConfig(port=port, state_dir=state_dir, tick_seconds=0.01, **config), model,
+                             midi=midi, panel=PanelSettings(port=panel_port))
+
+
+@pytest.fixture(scope="session")
+def running_panel() -> Callable:
+    """``running_panel(model, state_dir=None, port=0, panel_port=0, midi=None, **config)``: a
+    ``BackgroundService`` with the web panel; ``service.service.panel`` is the ``PanelServer`` (its
+    ``url`` holds the token)."""
+    return _running_panel

@@ -39,6 +39,11 @@ def add_serve(p: argparse.ArgumentParser) -> None:
                    help="CPU threads per inference job (default: 1 for small models, every core for large)")
     p.add_argument("--untrained", action="store_true",
                    help="with no --model and no shipped model: serve an untrained model (its output is noise)")
+    panel = p.add_argument_group("the panel (a local web page for every DAW, see docs/panel.md)")
+    panel.add_argument("--panel-port", type=int, default=None, metavar="PORT",
+                       help="the panel's HTTP port (default: the OSC port + 1; 0: any free port)")
+    panel.add_argument("--no-panel", action="store_true", help="do not serve the panel")
+    panel.add_argument("--open", action="store_true", help="open the panel in the default browser")
     midi = p.add_argument_group("MIDI (any DAW: follow its MIDI clock, see docs/midi.md)")
     midi.add_argument("--midi", action="store_true", help='open virtual MIDI ports "Segue In" and "Segue Out"')
     midi.add_argument("--midi-in", metavar="NAME", help="read clock, controls and notes from this existing port "
@@ -101,10 +106,24 @@ def midi_from_args(a):
                         map_file=a.midi_map)
 
 
+def panel_from_args(a):
+    """PanelSettings, or None with --no-panel. The port: --panel-port, else the OSC port + 1 (0
+    when the OSC port is 0: any free port)."""
+    if getattr(a, "no_panel", False):
+        return None
+    from segue.engine.panel import PanelSettings
+
+    port = a.panel_port if getattr(a, "panel_port", None) is not None else (a.port + 1 if a.port else 0)
+    if not 0 <= port <= 65535:
+        raise InputError(f"--panel-port must be a port number 0..65535, got {port}")
+    return PanelSettings(port=port)
+
+
 def run(args: argparse.Namespace, model: LatentModel) -> None:
     """`segue serve`: until SIGINT/SIGTERM."""
     config = config_from_args(args)
     midi = midi_from_args(args)
+    panel = panel_from_args(args)
     def ready(line: str) -> None:
         print(line, flush=True)
         if line.startswith("segue engine ready") and args.state_dir:
@@ -114,7 +133,8 @@ def run(args: argparse.Namespace, model: LatentModel) -> None:
                 pass
 
     try:
-        asyncio.run(serve(config, model, ready=ready, midi=midi))
+        asyncio.run(serve(config, model, ready=ready, midi=midi, panel=panel, open_panel=bool(getattr(args, "open",
+                                                                                                     False))))
     except (OSError, OverflowError) as e:
         raise InputError(f"cannot listen on {args.host}:{args.port}: {getattr(e, 'strerror', None) or e}") from None
 

@@ -19,6 +19,8 @@ ACTIONS = {"arm", "disarm", "capture_bars", "sample", "morph_slots", "preset"}
 
 DEFAULT_CC: dict[int, dict[str, Any]] = {
     1: {"knob": "morph"},
+    16: {"knob": "xy_x"},  # general purpose controllers 1 and 2: the XY pad's puck (docs/panel.md)
+    17: {"knob": "xy_y"},
     20: {"knob": "temperature", "lo": 0.0, "hi": 2.0},
     21: {"knob": "note_density"},
     22: {"knob": "c_diatonic"},

@@ -10,6 +10,8 @@ var NOTE_FIELDS = ["pitch", "start", "duration", "velocity"];
 // knob name -> {type: i|f|s, default, lo, hi} (numbers) or {type: s, default, choices}
 var KNOBS = {
   morph: {"type": "f", "default": 0, "lo": 0, "hi": 1},
+  xy_x: {"type": "f", "default": 0, "lo": 0, "hi": 1},
+  xy_y: {"type": "f", "default": 0, "lo": 0, "hi": 1},
   temperature: {"type": "f", "default": 0, "lo": 0, "hi": 4},
   seed: {"type": "i", "default": 0, "lo": 0, "hi": 2147483647},
   note_density: {"type": "f", "default": 0, "lo": -3, "hi": 3},

@@ -233,3 +233,72 @@ def test_call_runs_on_the_loop_from_another_thread(model, recording_listener):
             None, lambda: (not engine.on_loop(), engine.call(engine.set_knob, s, "morph", 0.5).result(5)))
         assert version == (True, s.version) and s.knobs.morph == 0.5
     run(model, body)
+
+
+def test_the_xy_pad_slot_seeds_clearing_and_the_session_list(model, recording_listener):
+    async def body(engine: Engine):
+        rec = recording_listener()
+        s, _ = engine.attach("pad", rec)
+        assert engine.open_sessions() == ["pad"]
+        await engine.sample_into_slot(s, "A", 2, seed=11)
+        await engine.sample_into_slot(s, "D", 2, seed=12)
+        again = await engine.sample_into_slot(s, "X", 2, seed=11)
+        assert (again.mu == s.slots["A"].mu).all() and not (s.slots["D"].mu == s.slots["A"].mu).all()
+        v1 = await engine.vary_into_slot(s, "V1", "A", 0.5, seed=1)
+        v2 = await engine.vary_into_slot(s, "V2", "A", 0.5, seed=2)
+        assert not (v1.mu == v2.mu).all()
+        engine.set_xy_slots(s, "A", "B", "C", "D")
+        version = engine.set_xy(s, 1.0, 1.0)
+        assert version == s.version and (s.knobs.xy_x, s.knobs.xy_y) == (1.0, 1.0)
+        with pytest.raises(InputError, match="xy_y"):
+            engine.set_xy(s, 0.5, 1.5)
+        engine.set_transport(s, True, 240.0, 0.0)
+        assert await until(lambda: any(b.xy == (1.0, 1.0) and b.version == version for b in rec.bars))
+        engine.clear_slot(s, "X")
+        engine.clear_slot(s, "X")  # empty already: nothing happens
+        assert "X" not in s.slots
+        engine.set_xy_slots(s, "", "", "", "")
+        later = engine.set_knob(s, "morph", 0.5)
+        assert await until(lambda: any(b.version >= later and b.xy is None for b in rec.bars))
+        # the render is the A->B morph, whatever the pad
+        engine.set_xy_slots(s, "D", "D", "D", "D")
+        render = engine.render(s, 2)
+        engine.set_xy_slots(s, "", "", "", "")
+        assert await render.step(0) == await engine.render(s, 2).step(0)
+    run(model, body)
+
+
+def test_variations_are_restored_after_their_source(model, tmp_path, recording_listener):
+    async def first(engine: Engine):
+        rec = recording_listener()
+        s, _ = engine.attach("vary", rec)
+        await engine.sample_into_slot(s, "A~", 2, seed=3)
+        await engine.sample_into_slot(s, "A", 2, seed=4)
+        await engine.vary_into_slot(s, "A", "A~", 0.5, seed=5)  # A stays first in the slots' order
+        first.mu = s.slots["A"].mu.clone()
+        engine.detach("vary", rec)
+
+    async def second(engine: Engine):
+        rec = recording_listener()
+        s, _ = engine.attach("vary", rec)
+        assert await until(lambda: all(x.mu is not None for x in s.slots.values()))
+        assert rec.problems == [] and (s.slots["A"].mu == first.mu).all()
+
+    run(model, first, tmp_path)
+    run(model, second, tmp_path)
+
+
+def test_model_cards_are_read_beside_the_models(model, tmp_path, recording_listener):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    model.save(folder / "mine.safetensors", licence="CC0")
+    (folder / "mine.md").write_text("# mine\n\nconfig cat-mel_2bar_small")
+
+    async def body(engine: Engine):
+        s, _ = engine.attach("card", recording_listener())
+        await engine.choose_model(s, "mine")
+        assert engine.model_card(s).startswith("# mine")
+        s.model = ""
+        card = engine.model_card(s)  # the default: default.md only when it names the model's config
+        assert card is None or model.config.name in card
+    run(model, body, models_dir=folder)

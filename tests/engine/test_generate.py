@@ -51,3 +51,44 @@ def test_bars_loop_over_the_longer_slot():
     assert snap.windows == 3
     cache: dict = {}
     assert generate.bar_notes(model, snap, 7, cache) == generate.bar_notes(model, snap, 1, cache)  # 7 % 6
+
+
+def test_the_four_corner_blend_is_exact_at_the_corners_and_slerps_between():
+    model = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), seed=0, device="cpu")
+    a, b, c, d = model.prior(4, 3)
+    for (x, y), corner in (((0, 0), a), ((1, 0), b), ((0, 1), c), ((1, 1), d)):
+        assert torch.equal(generate.xy_blend(a, b, c, d, float(x), float(y)), corner)
+        assert generate.xy_corner(float(x), float(y)) == [0, 1, 2, 3][[(0, 0), (1, 0), (0, 1), (1, 1)].index((x, y))]
+    assert generate.xy_corner(0.5, 0.0) is None
+    torch.testing.assert_close(generate.xy_blend(a, b, c, d, 0.3, 0.6), slerp(slerp(a, b, 0.3), slerp(c, d, 0.3), 0.6))
+    # the top edge is the A->B morph, the left edge A->C
+    torch.testing.assert_close(generate.xy_blend(a, b, c, d, 0.4, 0.0), slerp(a, b, 0.4))
+    torch.testing.assert_close(generate.xy_blend(a, b, c, d, 0.0, 0.7), slerp(a, c, 0.7))
+
+
+def test_with_two_slots_the_pad_is_exactly_the_a_to_b_morph():
+    model = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), seed=0, device="cpu")
+    z = model.prior(2, 4)
+    morph = snapshot(z, morph=0.3)
+    for y in (0.0, 0.5, 1.0):
+        pad = generate.Snapshot(0, None, None, 0.0, 1.0, 5, (), Shape(), None, corners=(z[:1], z[1:2], None, None),
+                                xy=(0.3, y))
+        assert torch.equal(generate.window_code(model, pad, 0), generate.window_code(model, morph, 0))
+    # a corner without a code takes its neighbour's: along y first, then across
+    a, b, c = z[:1], z[1:2], model.prior(1, 9)
+    assert generate.fill_corners((a, b, c, None))[3] is b
+    assert generate.fill_corners((None, b, None, None)) == (b, b, b, b)
+    assert generate.fill_corners((None, None, None, None)) is None
+    # the pad on with no corner filled plays the prior draw, as no slots do
+    empty = generate.Snapshot(0, z[:1], None, 0.0, 0.0, 7, (), Shape(), None, corners=(None,) * 4)
+    torch.testing.assert_close(generate.window_code(model, empty, 0), model.prior(1, 7)[0])
+
+
+def test_a_corner_plays_exactly_what_the_end_of_a_morph_plays():
+    model = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), seed=0, device="cpu")
+    z = model.prior(4, 6)
+    for k in range(4):
+        pad = generate.Snapshot(0, None, None, 0.0, 0.0, 0, (), Shape(), None,
+                                corners=tuple(z[i:i + 1] for i in range(4)), xy=(float(k % 2), float(k // 2)))
+        end = generate.Snapshot(0, z[k:k + 1], z[(k + 1) % 4:(k + 1) % 4 + 1], 0.0, 0.0, 0, (), Shape(), None)
+        assert generate.bar_notes(model, pad, 1, {}) == generate.bar_notes(model, end, 1, {})

@@ -1037,3 +1037,17 @@ def test_a_dual_stack_host_admits_ipv4_clients_and_says_so_in_brackets(model, ru
         loop.call_soon_threadsafe(stop.set)
         t.join(10)
         loop.close()
+
+
+# --- the XY pad -------------------------------------------------------------------------------------
+def test_xy_pad_over_osc(client, running):
+    assert ok(client, "/segue/xy/slots", "A", "B", "C", "D")[1:] == ["A", "B", "C", "D"]
+    rid_args = ok(client, "/segue/xy/set", 0.25, 1.0)
+    assert rid_args[1:3] == [0.25, 1.0]
+    s = session_of(running, client.instance)
+    assert (s.knobs.xy_x, s.knobs.xy_y) == (0.25, 1.0) and rid_args[3] == s.version
+    assert ok(client, "/segue/knob/set/xy_x", 0.75)[1] == 0.75
+    assert "y must be in 0..1" in err(client, "/segue/xy/set", 0.5, 1.5)
+    assert "at most 1024" in err(client, "/segue/xy/slots", "A", "B", "C", "d" * 1025)
+    assert ok(client, "/segue/xy/slots", "", "", "", "")[1:] == ["", "", "", ""]
+    assert session_of(running, client.instance).xy_slots == ("", "", "", "")

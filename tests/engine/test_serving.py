@@ -105,3 +105,72 @@ def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog, tiny
         thread.join(10)
         loop.close()
 
+
+
+def _serve_in_thread(model, **kw):
+    """serve() on a thread of its own: (its lines, the stop event, the loop, the thread)."""
+    from segue.engine.api import EngineConfig
+    from segue.engine.serving import serve
+
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def say(line):
+        lines.append(line)
+        ready.set()
+
+    async def main():
+        await serve(EngineConfig(port=0, tick_seconds=0.01), model, ready=say, stop=stop, **kw)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    return lines, stop, loop, thread
+
+
+def test_the_ready_line_ends_with_the_panel_url_and_open_opens_it(tiny_model, monkeypatch):
+    import urllib.request
+    import webbrowser
+
+    from segue.engine.panel import PanelSettings
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    lines, stop, loop, thread = _serve_in_thread(tiny_model(), panel=PanelSettings(port=0), open_panel=True)
+    try:
+        match = re.search(r" panel (http://127\.0\.0\.1:\d+/\?token=[\w-]{20,})$", lines[0])
+        assert match, lines[0]
+        assert opened == [match.group(1)]
+        with urllib.request.urlopen(match.group(1), timeout=10) as page:
+            assert page.status == 200 and b"Segue panel" in page.read()
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+def test_the_engine_serves_osc_when_the_panel_port_is_taken(tiny_model, caplog):
+    import socket
+
+    from segue.engine.panel import PanelSettings
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        lines, stop, loop, thread = _serve_in_thread(tiny_model(), panel=PanelSettings(port=port))
+        try:
+            assert " panel " not in lines[0]
+            client = EngineClient(int(lines[0].split("udp://127.0.0.1:")[1].split()[0]))
+            try:
+                client.hello()
+                assert client.request("/segue/ping")[0] == "/segue/pong"
+            finally:
+                client.close()
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+            thread.join(10)
+            loop.close()
+    assert "the panel is off" in caplog.text and "--panel-port" in caplog.text

@@ -122,6 +122,10 @@ def test_an_unreadable_file_starts_afresh_and_is_kept(tmp_path, content):
     ({"version": 1e30}, "version", "version"),
     ({"version": "17"}, "version", "version"),
     ({"morph_slots": ["A"]}, "morph_slots", "morph_slots"),
+    ({"xy_slots": ["A", "B"]}, "xy_slots", "xy_slots"),
+    ({"xy_slots": ["A", "B", "C", 4]}, "xy_slots", "xy_slots"),
+    ({"knobs": {"xy_x": 1.5}}, "xy", "knob xy_x"),
+    ({"slots": {"A": {"source": {"kind": "sample", "bars": 2, "seed": "x"}}}}, "slots", "slot 'A'"),
     ({"model": 5}, "model", "model"),
 ])
 def test_a_damaged_field_loses_only_itself(tmp_path, change, lost, complaint):
@@ -295,3 +299,21 @@ def test_prune_deletes_old_and_excess_files_but_never_open_sessions(tmp_path):
     remaining = {p.name for p in tmp_path.glob("*.json")}
     assert store.path("s0").name in remaining and store.path("s9").name in remaining  # open, and recent
     assert gone == 8 and len(remaining) == 2 and not (tmp_path / "left.json.partial").exists()
+
+
+def test_the_xy_pad_and_slot_seeds_are_saved_and_restored(tmp_path):
+    from segue.engine.session import FromSample, FromVariation
+
+    store = SessionStore(tmp_path)
+    s = full_session("xy")
+    s.xy_slots = ("A", "B", "", "D")
+    s.knobs.set("xy_x", 0.25)
+    s.knobs.set("xy_y", 1.0)
+    s.slots["B"] = Slot(source=FromSample(2, seed=77), bars=2)
+    s.slots["C"] = Slot(source=FromVariation("A", 0.5, seed=5), bars=2)
+    store.save(s)
+    back, problems = store.load("xy")
+    assert problems == [] and back.xy_slots == ("A", "B", "", "D")
+    assert (back.knobs.xy_x, back.knobs.xy_y) == (0.25, 1.0)
+    assert back.slots["B"].source == FromSample(2, seed=77) and back.slots["C"].source == FromVariation("A", 0.5, 5)
+    assert "seed" not in json.dumps(full_session().to_json()["slots"])  # no seed: saved as before

@@ -1,0 +1,466 @@
+// The Segue panel's page: one WebSocket to the engine (engine/panel/server.py), four slots, the XY
+// pad, the knobs (built from the address table the server sends), the live piano roll, listening,
+// downloads, the transport, the model and the engine's health. No build step: plain ES modules.
+
+import { Pad, CORNERS } from "./pad.js";
+import { drawClip, drawLive } from "./roll.js";
+import { MidiOut, Player, Synth } from "./synth.js";
+
+const token = document.querySelector('meta[name="segue-token"]').content;
+const $ = (id) => document.getElementById(id);
+const INSTANCE_KEY = "segue-panel-instance";
+
+// What the tests and the benchmark read (window.seguePanel): nothing here is needed by the page.
+const app = {
+  ws: null, conn: null, vocab: null, state: null, connected: false, instance: null,
+  bars: new Map(), missing: new Set(), clock: { beat: 0, tempo: 120, playing: false, at: performance.now() },
+  drawn: { version: -1, at: 0 }, received: { version: -1, at: 0 }, replies: new Map(), nextId: 1,
+  reconnects: 0, problems: [], latency: null, late: 0, drive: "own", lastBar: -1,
+};
+window.seguePanel = app;
+
+const synth = new Synth();
+const midiOut = new MidiOut();
+const player = new Player([synth, midiOut]);
+let listening = false;
+
+// --- the connection ------------------------------------------------------------------------------
+function setStatus(kind, text) {
+  const el = $("status");
+  el.className = "status " + kind;
+  el.textContent = text;
+}
+
+function request(op, fields = {}) {
+  return new Promise((resolve, reject) => {
+    if (!app.ws || app.ws.readyState !== WebSocket.OPEN) { reject(new Error("the engine is not connected")); return; }
+    const id = app.nextId++;
+    app.replies.set(id, { resolve, reject });
+    app.ws.send(JSON.stringify({ id, op, ...fields }));
+  });
+}
+
+function showProblem(text) {
+  const el = $("problem");
+  el.textContent = text;
+  el.hidden = !text;
+  if (text) app.problems.push(text);
+}
+
+function connect() {
+  setStatus("connecting", app.reconnects ? `engine gone: reconnecting (try ${app.reconnects})…` : "connecting…");
+  const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  app.ws = ws;
+  ws.onmessage = (e) => receive(JSON.parse(e.data));
+  ws.onclose = () => {
+    if (app.ws !== ws) return;
+    app.connected = false;
+    app.conn = null;
+    for (const { reject } of app.replies.values()) reject(new Error("the engine went away"));
+    app.replies.clear();
+    app.reconnects += 1;
+    setStatus("gone", "The engine went away: reconnecting by itself…");
+    setTimeout(connect, Math.min(5000, 250 * 2 ** Math.min(app.reconnects, 5)));
+  };
+}
+
+async function attach(instance) {
+  const r = await request("attach", { instance: instance || "" });
+  app.instance = r.instance;
+  app.bars.clear();
+  app.missing.clear();
+  player.reset();
+  localStorage.setItem(INSTANCE_KEY, r.instance);
+  setDrive(r.kind === "panel" ? "own" : "follow");
+  refreshSessions();
+}
+
+function receive(m) {
+  switch (m.type) {
+    case "hello":
+      app.conn = m.conn;
+      app.vocab = m.vocabulary;
+      buildControls();
+      fillSessions(m.sessions);
+      attach(localStorage.getItem(INSTANCE_KEY)).then(() => {
+        app.connected = true;
+        setStatus("ok", "connected");
+        showProblem("");
+      }, (e) => showProblem(e.message));
+      break;
+    case "reply": {
+      const waiting = app.replies.get(m.id);
+      if (!waiting) break;
+      app.replies.delete(m.id);
+      if (m.ok) waiting.resolve(m); else waiting.reject(new Error(m.error));
+      break;
+    }
+    case "state":
+      app.state = m;
+      setClock(m);
+      showState(m);
+      break;
+    case "transport":
+      setClock(m);
+      health(m.health);
+      break;
+    case "bar":
+      app.bars.set(m.bar, { version: m.version, notes: m.notes, late: m.late, xy: m.xy });
+      app.missing.delete(m.bar);
+      if (m.version > app.received.version) app.received = { version: m.version, at: performance.now() };
+      if (m.latency_ms != null) app.latency = m.latency_ms;
+      if (m.late) app.late += 1;
+      for (const b of app.bars.keys()) if (b < m.bar - 48) app.bars.delete(b);
+      dirty = true;
+      break;
+    case "problem":
+      showProblem(`${m.where}: ${m.message}`);
+      break;
+  }
+}
+
+// --- the clock -----------------------------------------------------------------------------------
+function setClock(m) {
+  app.clock = { beat: m.beat, tempo: m.tempo, playing: m.playing, at: performance.now() };
+  if (m.health) health(m.health);
+  if (document.activeElement !== $("tempo")) $("tempo").value = Math.round(m.tempo * 100) / 100;
+}
+
+function beatNow() {
+  const c = app.clock;
+  return c.playing ? c.beat + ((performance.now() - c.at) / 1000) * (c.tempo / 60) : c.beat;
+}
+
+function health(h) {
+  if (!h) return;
+  const parts = [`engine latency (pad move to new bar): ${h.latency_ms == null ? "–" : h.latency_ms + " ms"}`,
+                 `late bars: ${h.late}`, `missing bars: ${app.missing.size}`];
+  $("health").textContent = parts.join("   ·   ");
+}
+
+// --- controls from the vocabulary ----------------------------------------------------------------
+let built = false;
+const knobInputs = {};
+let pad = null;
+
+function knobSend(name, value) {
+  request("knob", { name, value }).catch((e) => showProblem(e.message));
+}
+
+function throttled(fn, every = 50) {
+  let last = 0;
+  let timer = null;
+  return (...args) => {
+    const now = performance.now();
+    clearTimeout(timer);
+    if (now - last >= every) { last = now; fn(...args); } else timer = setTimeout(() => { last = performance.now(); fn(...args); }, every);
+  };
+}
+
+function buildControls() {
+  if (built) return;
+  built = true;
+  const v = app.vocab;
+  const knobs = $("knobs");
+  for (const [name, spec] of Object.entries(v.knobs)) {
+    if (name === "xy_x" || name === "xy_y") continue; // the pad
+    const box = document.createElement("label");
+    box.className = "knob";
+    box.title = spec.doc || "";
+    const label = document.createElement("span");
+    label.textContent = name.replace(/_/g, " ");
+    const value = document.createElement("span");
+    value.className = "value";
+    let input;
+    if (spec.type === "s") {
+      input = document.createElement("select");
+      for (const c of spec.choices) input.add(new Option(c.replace(/_/g, " "), c));
+      input.addEventListener("change", () => knobSend(name, input.value));
+      value.textContent = "";
+    } else {
+      input = document.createElement("input");
+      input.type = "range";
+      input.min = spec.lo;
+      input.max = name === "seed" ? Math.min(spec.hi, 999) : spec.hi;
+      input.step = spec.type === "i" ? 1 : (spec.hi - spec.lo) / 200;
+      const send = throttled((x) => knobSend(name, x));
+      input.addEventListener("input", () => {
+        const x = spec.type === "i" ? parseInt(input.value, 10) : parseFloat(input.value);
+        value.textContent = fmt(name, x);
+        send(x);
+      });
+    }
+    input.value = spec.default;
+    input.dataset.knob = name;
+    value.textContent = spec.type === "s" ? "" : fmt(name, spec.default);
+    box.append(label, value, input);
+    knobs.append(box);
+    knobInputs[name] = { input, value, spec };
+  }
+  for (const n of v.download_bars) $("download-bars").add(new Option(`${n} bar${n > 1 ? "s" : ""}`, n));
+  $("download-bars").value = 4;
+  $("morph-steps").min = v.render_steps.lo;
+  $("morph-steps").max = v.render_steps.hi;
+  $("tempo").min = v.tempo.lo;
+  $("tempo").max = v.tempo.hi;
+  buildSlots();
+}
+
+function fmt(name, x) {
+  if (name === "scale_root") return x < 0 ? "off" : ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"][x];
+  if (name === "velocity") return x === 0 ? "keep" : String(x);
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
+}
+
+// --- slots ---------------------------------------------------------------------------------------
+const slotEls = {};
+
+function buildSlots() {
+  const tpl = $("slot-template");
+  for (const name of app.vocab.slots) {
+    const el = tpl.content.firstElementChild.cloneNode(true);
+    el.dataset.slot = name;
+    el.querySelector(".slot-name").textContent = name;
+    const ex = el.querySelector(".example");
+    for (const e of app.vocab.examples) ex.add(new Option(e, e));
+    ex.addEventListener("change", () => { if (ex.value) slotOp("example", name, { name: ex.value }); ex.value = ""; });
+    const file = el.querySelector(".file");
+    el.querySelector(".load").addEventListener("click", () => file.click());
+    file.addEventListener("change", () => { if (file.files[0]) upload(name, file.files[0]); file.value = ""; });
+    el.querySelector(".sample").addEventListener("click", () => slotOp("sample", name));
+    el.querySelector(".vary").addEventListener("click", () => slotOp("vary", name));
+    el.querySelector(".clear").addEventListener("click", () => slotOp("clear", name));
+    el.addEventListener("dragover", (e) => { e.preventDefault(); el.classList.add("over"); });
+    el.addEventListener("dragleave", () => el.classList.remove("over"));
+    el.addEventListener("drop", (e) => {
+      e.preventDefault();
+      el.classList.remove("over");
+      const f = e.dataTransfer && e.dataTransfer.files[0];
+      if (f) upload(name, f);
+    });
+    $("slots").append(el);
+    slotEls[name] = el;
+    drawClip(el.querySelector("canvas"), [], [], 4);
+  }
+}
+
+function slotError(name, text) {
+  slotEls[name].querySelector(".slot-error").textContent = text || "";
+}
+
+async function slotOp(op, slot, fields = {}) {
+  slotError(slot, op === "clear" ? "" : "working…");
+  try {
+    await request(op, { slot, ...fields });
+    slotError(slot, "");
+  } catch (e) {
+    slotError(slot, e.message);
+  }
+}
+
+async function upload(slot, file, track) {
+  const el = slotEls[slot];
+  el.querySelector(".choose").hidden = true;
+  if (file.size > app.vocab.max_upload) {
+    slotError(slot, `${file.name} is too big (${Math.round(file.size / 1024)} KB): a slot takes a MIDI file of at most ${Math.round(app.vocab.max_upload / 1024)} KB`);
+    return;
+  }
+  slotError(slot, `reading ${file.name}…`);
+  const q = new URLSearchParams({ conn: app.conn || "", slot, name: file.name });
+  if (track != null) q.set("track", track);
+  try {
+    const res = await fetch(`/api/upload?${q}`, { method: "POST", body: file,
+      headers: { "X-Segue-Token": token, "Content-Type": "application/octet-stream" } });
+    const r = await res.json();
+    if (r.choose) {
+      const pick = el.querySelector(".track");
+      pick.innerHTML = "";
+      for (const t of r.choose) pick.add(new Option(`${t.index}: ${t.name || (t.drums ? "drums" : "program " + t.program)} (${t.notes} notes)`, t.index));
+      el.querySelector(".choose").hidden = false;
+      el.querySelector(".use-track").onclick = () => upload(slot, file, pick.value);
+      slotError(slot, "several tracks: which one?");
+      return;
+    }
+    if (!r.ok) { slotError(slot, r.error); return; }
+    el.querySelector(".slot-title").textContent = r.name;
+    slotError(slot, "");
+  } catch (e) {
+    slotError(slot, `upload failed: ${e.message}`);
+  }
+}
+
+// --- state from the engine -------------------------------------------------------------------------
+function showState(s) {
+  for (const name of app.vocab.slots) {
+    const el = slotEls[name];
+    const view = s.slots[name];
+    const f1 = el.querySelector(".f1");
+    if (!view) {
+      drawClip(el.querySelector("canvas"), [], [], 4);
+      f1.textContent = "";
+      el.querySelector(".slot-title").textContent = "";
+      continue;
+    }
+    if (view.pending) { f1.textContent = "…"; continue; }
+    drawClip(el.querySelector("canvas"), view.notes, view.recon, view.length);
+    const src = view.source;
+    el.querySelector(".slot-title").textContent = src.kind === "clip" ? (view.title || src.clip)
+      : src.kind === "sample" ? `sample, ${src.bars} bars` : "variation";
+    if (view.f1 == null) { f1.textContent = ""; f1.title = ""; } else {
+      f1.textContent = `F1 ${view.f1.toFixed(2)}`;
+      f1.title = "how well the model plays the clip back (note F1: onset and pitch); low means the clip is outside what the model knows";
+      f1.classList.toggle("low", view.f1 < 0.5);
+    }
+  }
+  if (pad) {
+    pad.filled = CORNERS.map((c) => Boolean(s.slots[c]));
+    pad.active = s.xy_slots.some(Boolean);
+    if (pad.settled()) pad.set(s.knobs.xy_x, s.knobs.xy_y, false);
+    $("xy-readout").textContent = `x ${pad.x.toFixed(2)} y ${pad.y.toFixed(2)}`;
+  }
+  for (const [name, k] of Object.entries(knobInputs)) {
+    if (document.activeElement === k.input) continue;
+    k.input.value = s.knobs[name];
+    if (k.spec.type !== "s") k.value.textContent = fmt(name, s.knobs[name]);
+  }
+  const models = $("models");
+  if (models.options.length !== s.models.length) {
+    models.innerHTML = "";
+    for (const m of s.models) models.add(new Option(m, m));
+  }
+  models.value = s.model.choice;
+  models.title = `${s.model.name} (${s.model.kind}, ${s.model.window_bars} bars, z ${s.model.z_size}${s.model.trained ? "" : ", untrained"}) on ${s.model.device}; licence: ${s.model.licence}`;
+}
+
+// --- sessions -------------------------------------------------------------------------------------
+function fillSessions(list) {
+  const sel = $("sessions");
+  sel.innerHTML = "";
+  const names = { midi: "MIDI ports", panel: "panel", device: "device" };
+  const seen = new Set();
+  for (const s of list) {
+    seen.add(s.instance);
+    sel.add(new Option(`${s.instance} (${names[s.kind] || s.kind})`, s.instance));
+  }
+  if (app.instance && !seen.has(app.instance)) sel.add(new Option(app.instance, app.instance));
+  if (app.instance) sel.value = app.instance;
+}
+
+function refreshSessions() {
+  request("sessions").then((r) => fillSessions(r.sessions), () => {});
+}
+
+// --- the live roll and the playhead ------------------------------------------------------------------
+let dirty = true;
+
+function frame() {
+  const beat = beatNow();
+  const bar = Math.floor(beat / 4);
+  if (app.clock.playing) {
+    for (let b = Math.max(0, bar - 8); b < bar; b++) if (!app.bars.has(b)) app.missing.add(b);
+    if (bar !== app.lastBar) {
+      app.lastBar = bar;
+      if (pad && pad.following) {
+        const p = pad.pathPoint(bar + 1); // heard from the next bar on
+        if (p) pad.set(p[0], p[1], true);
+      }
+    }
+  }
+  drawLive($("live"), app.bars, beat, app.missing);
+  if (dirty) {
+    dirty = false;
+    if (app.received.version > app.drawn.version) app.drawn = { version: app.received.version, at: performance.now() };
+  }
+  $("beat").textContent = `bar ${bar + 1} beat ${Math.floor(beat % 4) + 1}`;
+  requestAnimationFrame(frame);
+}
+
+// --- wiring -----------------------------------------------------------------------------------------
+function wire() {
+  pad = new Pad($("pad"), (x, y) => {
+    $("xy-readout").textContent = `x ${x.toFixed(2)} y ${y.toFixed(2)}`;
+    request("xy", { x, y }).catch((e) => showProblem(e.message));
+  });
+  app.pad = pad;
+  $("draw-path").addEventListener("click", () => { pad.drawing = true; pad.following = false; pad.path = []; pad.draw(); });
+  $("pad").addEventListener("pathdone", () => { $("follow-path").disabled = pad.path.length < 2; });
+  $("follow-path").addEventListener("click", () => {
+    pad.following = !pad.following;
+    $("follow-path").textContent = pad.following ? "Stop following" : "Follow path";
+    pad.draw();
+  });
+  $("clear-path").addEventListener("click", () => { pad.path = []; pad.following = false; $("follow-path").disabled = true; pad.draw(); });
+  $("pad-off").addEventListener("click", () => request("pad", { on: false }).catch((e) => showProblem(e.message)));
+  const transport = (playing, extra = {}) =>
+    request("transport", { ...(playing == null ? {} : { playing }), tempo: parseFloat($("tempo").value) || 120, ...extra })
+      .catch((e) => showProblem(e.message));
+  $("play").addEventListener("click", () => { if (listening) synth.start(); transport(true); });
+  $("stop").addEventListener("click", () => transport(false));
+  $("rewind").addEventListener("click", () => transport(null, { rewind: true }));
+  $("tempo").addEventListener("change", () => { if (app.drive === "own") transport(null); });
+  $("drive").addEventListener("change", () => setDrive($("drive").value));
+  $("listen").addEventListener("change", () => { listening = $("listen").checked; if (listening) synth.start(); });
+  $("volume").addEventListener("input", () => synth.setVolume(parseFloat($("volume").value)));
+  $("sessions").addEventListener("change", () => attach($("sessions").value).catch((e) => showProblem(e.message)));
+  $("sessions").addEventListener("focus", refreshSessions);
+  $("new-session").addEventListener("click", () => attach("").catch((e) => showProblem(e.message)));
+  $("models").addEventListener("change", () => request("model", { name: $("models").value }).catch((e) => showProblem(e.message)));
+  $("card-button").addEventListener("click", async () => {
+    try {
+      const r = await request("card");
+      $("card-text").textContent = (r.card || `No model card beside this model.\n\nconfig: ${r.config}\nlicence: ${r.licence}\n`) +
+        (Object.keys(r.training).length ? `\n\ntraining: ${JSON.stringify(r.training, null, 1)}` : "");
+      $("card").showModal();
+    } catch (e) { showProblem(e.message); }
+  });
+  $("download").addEventListener("click", () => download(`bars=${$("download-bars").value}`));
+  $("download-morph").addEventListener("click", () => download(`morph=${parseInt($("morph-steps").value, 10) || 8}`));
+  if (midiOut.supported) {
+    $("midi-out").addEventListener("focus", async () => {
+      try {
+        const outs = await midiOut.outputs();
+        const sel = $("midi-out");
+        const keep = sel.value;
+        sel.innerHTML = "";
+        sel.add(new Option("(none)", ""));
+        for (const o of outs) sel.add(new Option(o.name, o.id));
+        sel.value = keep;
+      } catch (e) { showProblem(`Web MIDI: ${e.message}`); }
+    });
+    $("midi-out").addEventListener("change", () => midiOut.choose($("midi-out").value));
+  } else {
+    $("midi-out").disabled = true;
+    $("midi-out").title = "this browser has no Web MIDI";
+  }
+  setInterval(() => {
+    if (listening || midiOut.port) player.tick(app.bars, { beat: beatNow(), tempo: app.clock.tempo, playing: app.clock.playing });
+  }, 25);
+  requestAnimationFrame(frame);
+}
+
+// Follow the session's clock (a MIDI clock, a device) or run the panel's own.
+function setDrive(drive) {
+  app.drive = drive;
+  $("drive").value = drive;
+  for (const id of ["play", "stop", "rewind"]) $(id).disabled = drive === "follow";
+}
+
+async function download(query) {
+  try {
+    const res = await fetch(`/api/download?conn=${encodeURIComponent(app.conn || "")}&${query}`, { headers: { "X-Segue-Token": token } });
+    if (!res.ok) { showProblem((await res.json().catch(() => ({ error: res.statusText }))).error); return; }
+    const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || "segue.mid";
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    app.downloaded = name;
+  } catch (e) { showProblem(`download failed: ${e.message}`); }
+}
+
+wire();
+connect();

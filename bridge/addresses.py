@@ -174,9 +174,14 @@ TABLE: tuple[Address, ...] = (
     a("/hello", Arg("instance", "s", doc="persistent client instance id (saved with the Live set)"),
       Arg("reply_port", "i", 1, 65535, doc="the client's receiving UDP port"),
       Arg("chunk_bytes", "i", 256, MAX_CHUNK_BYTES, optional=True, doc="payload size per message"),
-      reply="/segue/hello rid session:s resumed:i engine_version:s model:s device:s licence:s",
+      reply="/segue/hello rid session:s resumed:i engine_version:s model:s device:s licence:s token:i",
       doc="Open or resume the session of this instance id. Replies go to reply_port on the sender's host.",
       errors=""),
+    a("/hello/confirm", Arg("token", "i", 0, 2**31 - 1, doc="the token of the hello's reply"),
+      reply="/segue/hello/confirm rid",
+      doc="Prove that replies reach the client: echo the token of the hello's reply. Until then the "
+      "engine sends the session nothing unasked (no bars) and renders nothing.",
+      errors="wrong token (say hello again)"),
     a("/ping", reply="/segue/pong rid engine_time:f", doc="Health check and round-trip timing."),
     a("/goodbye", reply="/segue/goodbye rid", doc="Close the session (its saved state is kept for resuming)."),
     a("/model/info", reply="/segue/model/info rid name:s kind:s window_bars:i z_size:i trained:i device:s licence:s "
@@ -248,7 +253,9 @@ TABLE: tuple[Address, ...] = (
       doc="A render follows: steps of `bars` bars each."),
     a("/render/notes", Arg("rid", "i"), Arg("step", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",
       doc="Notes of one render step; start in beats from the step's start."),
-    a("/render/end", Arg("rid", "i"), kind="push", reply="-", doc="The render is complete."),
+    a("/render/end", Arg("rid", "i"), Arg("chunks", "i", repeats=True), kind="push", reply="-",
+      doc="The render is complete; then how many /render/notes chunks each step had, in step order "
+      "(a missing one is detected and the render asked again)."),
     a("/error", Arg("rid", "i"), Arg("address", "s"), Arg("message", "s"), kind="push", reply="-",
       doc="Something a request asked for went wrong; rid is -1 when the packet could not be read."),
 )
@@ -291,7 +298,8 @@ def markdown() -> str:
         for e in TABLE:
             if e.kind != kind:
                 continue
-            args = " ".join(_arg_doc(x) for x in e.args) or "-"
+            args = " ".join(_arg_doc(x, last=k == len(e.args) - 1 and x.repeats)
+                            for k, x in enumerate(e.args)) or "-"
             if kind == "request":
                 errors = "; ".join(filter(None, ["wrong types or count, out of range, NaN", e.errors]))
                 lines.append(f"| `{e.path}` | {args} | `{e.reply}` | {errors} | {e.doc} |")
@@ -300,7 +308,7 @@ def markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _arg_doc(x: Arg) -> str:
+def _arg_doc(x: Arg, last: bool = False) -> str:
     text = f"{x.name}:{x.type}"
     if x.lo is not None or x.hi is not None:
         text += f" ({_range(x)})"
@@ -308,7 +316,7 @@ def _arg_doc(x: Arg) -> str:
         text = f"[{text}]"
     if x.repeats:
         text = "{" + text
-    if x.name == "velocity" and x.lo == 1:
+    if last or (x.name == "velocity" and x.lo == 1):  # the end of a repeating group
         text += "}*"
     return f"`{text}`"
 

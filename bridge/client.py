@@ -50,6 +50,7 @@ class EngineClient:
         self.bars: dict[tuple[int, int], Bar] = {}
         self.bar_events: queue.Queue = queue.Queue()  # completed Bar objects
         self.render: dict[int, dict[int, list[Note]]] = {}
+        self.render_chunks: dict[int, dict[int, int]] = {}  # rid -> step -> chunks received
         self.sent: deque[tuple[str, list]] = deque(maxlen=1024)  # the latest requests: (address, [rid, *args])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._receive, daemon=True)
@@ -92,6 +93,9 @@ class EngineClient:
                                      timeout=timeout)
         if address != "/segue/hello":
             raise RuntimeError(f"hello failed: {args}")
+        address, answer = self.request("/segue/hello/confirm", args[7], timeout=timeout)  # bars may flow now
+        if address != "/segue/hello/confirm":
+            raise RuntimeError(f"hello not confirmed: {answer}")
         return args
 
     def upload(self, clip: str, notes: list[Note], length: float, kind: str = "notes") -> None:
@@ -140,6 +144,8 @@ class EngineClient:
                 self.bar_events.put(entry)
         elif address == "/segue/render/notes":
             self.render.setdefault(args[0], {}).setdefault(args[1], []).extend(osc.unflat_notes(args[3:]))
+            chunks = self.render_chunks.setdefault(args[0], {})
+            chunks[args[1]] = chunks.get(args[1], 0) + 1
         else:
             self.replies.put((address, args))
 

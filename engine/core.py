@@ -172,6 +172,11 @@ class Engine:
     def touch(self, s: Session) -> None:
         s.touch()
 
+    def resend(self, s: Session) -> None:
+        """Send the session's coming bars again (a client that could not take them before)."""
+        s.sent.clear()
+        self.tick_session(s, time.monotonic())
+
     def _forget(self, instance: str, notify: bool = True) -> None:
         """Drop a closed session and what the engine kept for it (its versions restart if it returns)."""
         s = self.sessions.pop(instance, None)

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +95,8 @@ class OscClient:
         self.address: tuple[str, int] | None = None  # (host, reply port)
         self.source: tuple[str, int] | None = None  # where its requests come from (Max: [udpsend]'s port)
         self.heard = 0.0  # time.monotonic() of its last packet
+        self.token = 0  # sent with the hello's reply; echoed by /segue/hello/confirm
+        self.confirmed = False  # it proved it reads its reply port: bars and renders may flow
         self.chunk_bytes = DEFAULT_CHUNK_BYTES
         self.uploads: dict[str, Upload] = {}
 
@@ -111,7 +114,7 @@ class OscClient:
         return len(chunks)
 
     def bar(self, s: Session, bar: Bar) -> None:
-        if self.address is None:
+        if self.address is None or not self.confirmed:  # nothing unasked to a port that may not be its
             return
         chunks = list(osc.note_chunks("/segue/bar/notes", (bar.bar, bar.version), bar.notes, self.chunk_bytes))
         self.reply("/segue/bar/begin", bar.bar, bar.version, len(bar.notes), len(chunks), bar.morph,
@@ -143,7 +146,8 @@ class OscServer:
         self.address: tuple[str, int] | None = None
         self._warned: dict[str, float] = {}
         self.handlers: dict[str, Callable] = {
-            "/segue/hello": self.on_hello, "/segue/ping": self.on_ping, "/segue/goodbye": self.on_goodbye,
+            "/segue/hello": self.on_hello, "/segue/hello/confirm": self.on_hello_confirm,
+            "/segue/ping": self.on_ping, "/segue/goodbye": self.on_goodbye,
             "/segue/model/info": self.on_model_info, "/segue/model/list": self.on_model_list,
             "/segue/model/choose": self.on_model_choose, "/segue/clip/begin": self.on_clip_begin,
             "/segue/clip/notes": self.on_clip_notes, "/segue/clip/end": self.on_clip_end,
@@ -329,12 +333,21 @@ class OscServer:
             del self.by_addr[key]
         self.by_addr[addr] = instance
         client.address, client.source, client.heard = (addr[0], reply_port), addr, now
+        client.token, client.confirmed = secrets.randbelow(2**31), False
         if chunk:
             client.chunk_bytes = chunk
         s, resumed = self.engine.attach(instance, client)
         info = self.engine.model_info(s)
         client.reply("/segue/hello", r.rid, instance, int(resumed), package_version(), info.name, info.device,
-                     info.licence)
+                     info.licence, client.token)
+
+    def on_hello_confirm(self, r, client: OscClient, addr) -> None:
+        if r.args[0] != client.token:
+            raise InputError("wrong token: echo the token of the latest /segue/hello reply (or say hello again)")
+        if not client.confirmed:
+            client.confirmed = True
+            self.engine.resend(self._session(client))  # the bars held back until now
+        client.reply("/segue/hello/confirm", r.rid)
 
     def on_ping(self, r, _client, addr) -> None:
         self.send_to(self.reply_target(addr), osc.message("/segue/pong", r.rid, float(time.monotonic())))
@@ -453,9 +466,12 @@ class OscServer:
         self.engine.request_bar(self._session(client), r.args[0])
 
     async def on_render(self, r, client: OscClient, addr) -> None:
+        if not client.confirmed:
+            raise InputError("confirm the hello first (/segue/hello/confirm token): a render sends many "
+                             "datagrams, only to a client that reads its reply port")
         steps = r.args[0]
         render = self.engine.render(self._session(client), steps)
         client.reply("/segue/render/begin", r.rid, steps, render.bars)
-        for step in range(steps):
-            client.send_notes("/segue/render/notes", (r.rid, step), await render.step(step))
-        client.reply("/segue/render/end", r.rid)
+        counts = [client.send_notes("/segue/render/notes", (r.rid, step), await render.step(step))
+                  for step in range(steps)]
+        client.reply("/segue/render/end", r.rid, *counts)

@@ -215,6 +215,8 @@ Device.prototype._onHello = function (args) {
   this.model = { name: args[4], device: args[5], licence: args[6], version: args[3], kind: null };
   this.resumed = args[2] === 1;
   this.sentLoop = null; // tell this engine the loop again
+  // echo the hello's token: the engine streams bars only to a client that shows it reads its port
+  if (args[7] !== undefined) this._send(M.helloConfirm(this.nextRid(), args[7]), { what: "confirm" });
   this._send(M.modelInfo(this.nextRid()), { what: "info", sync: true });
   this._send(M.modelList(this.nextRid()), { what: "models" });
   // Bring the engine up to date: it may have restarted (a fresh session) or be a new one.

@@ -49,6 +49,7 @@ var M = {
   hello: function (rid, instance, replyPort, chunkBytes) {
     return [PREFIX + "/hello", rid, String(instance), replyPort | 0, chunkBytes || CHUNK_BYTES];
   },
+  helloConfirm: function (rid, token) { return [PREFIX + "/hello/confirm", rid, token | 0]; },
   ping: function (rid) { return [PREFIX + "/ping", rid]; },
   goodbye: function (rid) { return [PREFIX + "/goodbye", rid]; },
   modelInfo: function (rid) { return [PREFIX + "/model/info", rid]; },

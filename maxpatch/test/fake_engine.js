@@ -70,6 +70,11 @@ class FakeEngine {
     }
     const s = this.sessions[inst];
     const r = (...x) => this.to(port, x[0], ...x.slice(1));
+    if (addr === "/segue/hello/confirm") {
+      if (a[0] !== this.clients[inst].token) return r("/segue/error", rid, addr, "wrong token");
+      this.clients[inst].confirmed = true;
+      return r(addr, rid);
+    }
     if (addr === "/segue/model/info") r("/segue/model/info", rid, "tiny", this.kind, 2, 8, 0, "cpu", "CC-BY-4.0");
     else if (addr === "/segue/model/list") r("/segue/model/list", rid, "tiny");
     else if (addr === "/segue/clip/begin") { s.uploads[a[0]] = { notes: [], kind: a[3], length: a[2] }; r("/segue/clip/ack", rid, a[0], -1); }
@@ -80,7 +85,7 @@ class FakeEngine {
     else if (addr === "/segue/render") {
       r("/segue/render/begin", rid, a[0], 2);
       for (let k = 0; k < a[0]; k++) r("/segue/render/notes", rid, k, 0, 60 + k, 0, 1, 100, 64, 4, 2, 90);
-      r("/segue/render/end", rid);
+      r("/segue/render/end", rid, ...Array.from({ length: a[0] }, () => 1)); // one chunk a step
     } else if (addr === "/segue/bar/request") {
       s.requests.push(a[0]);
       if (s.bars[a[0]]) this.pushBar(inst, a[0], s.bars[a[0]].version, s.bars[a[0]].notes);
@@ -98,17 +103,18 @@ class FakeEngine {
     for (const k of Object.keys(this.byAddr)) if (this.byAddr[k] === instance) delete this.byAddr[k];
     this.byAddr[source] = instance;
     const resumed = this.sessions[instance] ? 1 : 0;
-    this.clients[instance] = { source, port: replyPort, heard: this.now() };
+    const token = (this.tokens = (this.tokens || 0) + 1);
+    this.clients[instance] = { source, port: replyPort, heard: this.now(), token, confirmed: false };
     this.sessions[instance] = this.sessions[instance] ||
       { uploads: {}, knobs: {}, bars: {}, requests: [], transport: null };
-    this.to(replyPort, "/segue/hello", rid, instance, resumed, "0.1", "tiny", "cpu", "CC-BY-4.0");
+    this.to(replyPort, "/segue/hello", rid, instance, resumed, "0.1", "tiny", "cpu", "CC-BY-4.0", token);
   }
   // Push a bar to the instance's reply port as the engine does: begin, note chunks (2 notes each),
   // end. opts.skip: indexes of datagrams (0 = begin) not to send, as if lost.
   pushBar(instance, bar, version, notes, opts = {}) {
     const s = this.sessions[instance], c = this.clients[instance];
     if (s) s.bars[bar] = { version, notes };
-    if (!c) return;
+    if (!c || !c.confirmed) return; // nothing unasked before the hello is confirmed
     const chunks = [];
     for (let k = 0; k < Math.max(notes.length, 1); k += 2) chunks.push(notes.slice(k, k + 2));
     const head = { bar, version, notes: notes.length, chunks: chunks.length, morph: 0, temperature: 0.5, seed: 0 };

@@ -156,9 +156,10 @@ def stop(client: EngineClient) -> None:
 # --- sessions -------------------------------------------------------------------------------------
 def test_hello_ping_goodbye(connect):
     c = connect(hello=False)
-    rid, instance, resumed, version, name, device, licence = c.hello()
+    rid, instance, resumed, version, name, device, licence, token = c.hello()
     assert (instance, resumed, version, name, device, licence) == (
         c.instance, 0, engine_version(), "cat-mel_2bar_small", "cpu", "untrained weights")
+    assert isinstance(token, int) and 0 <= token < 2**31
     assert rid >= 1
     rid, engine_time = ok(c, "/segue/ping")
     assert isinstance(engine_time, float) and engine_time > 0
@@ -421,6 +422,9 @@ def test_knob_change_replaces_bars_not_yet_played(client):
 def test_knob_burst_while_the_worker_is_busy_sends_only_the_newest_version(client, running):
     """Bars never sent yet, queued at three versions while the worker is held: only the newest is
     generated and sent (the older jobs are skipped, not run and thrown away)."""
+    next_bar(client, lambda b: b.bar == 1)  # the bars made ready while stopped (version 0)
+    bars_during(client, 0.2)
+    primed = set(client.bars)
     release = threading.Event()
     blocker = running.engine.worker.submit(float("-inf"), release.wait, 10)
     try:
@@ -430,11 +434,12 @@ def test_knob_burst_while_the_worker_is_busy_sends_only_the_newest_version(clien
         release.set()
     blocker.result(timeout=5)
     newest = versions[-1]
-    got = {next_bar(client, lambda b: b.bar in (0, 1, 2)).bar for _ in range(3)}
-    assert got == {0, 1, 2}
+    got = {next_bar(client, lambda b: b.bar in (1, 2) and b.version > 0).bar for _ in range(2)}
+    assert got == {1, 2}
     bars_during(client, 0.3)  # anything else on its way
-    sent = sorted(key for key in client.bars if key[0] in (0, 1, 2))
-    assert sent == [(0, newest), (1, newest), (2, newest)]
+    sent = sorted(key for key in client.bars if key[0] in (0, 1, 2) and key not in primed)
+    # bar 0 (playing since beat 1) went out while stopped: kept, as any bar that has begun
+    assert sent == [(1, newest), (2, newest)]
     stop(client)
 
 
@@ -489,7 +494,9 @@ def test_render(client):
     rid = client.send("/segue/render", 3)
     reply, (rid_, steps, bars) = client.wait_for(rid, timeout=20)
     assert (reply, rid_, steps, bars) == ("/segue/render/begin", rid, 3, 2)
-    assert client.wait_for(rid, timeout=20) == ("/segue/render/end", [rid])
+    address, values = client.wait_for(rid, timeout=20)
+    assert address == "/segue/render/end" and values[0] == rid  # then each step's chunk count
+    assert values[1:] == [client.render_chunks[rid][step] for step in range(3)] and all(values[1:])
     assert sorted(client.render[rid]) == [0, 1, 2]
     for notes in client.render[rid].values():
         assert all(0 <= n.start < bars * 4.0 for n in notes)
@@ -508,7 +515,9 @@ def test_pushes_match_the_address_table(running):
         sock.settimeout(5.0)
         port = sock.getsockname()[1]
         target = ("127.0.0.1", running.port)
-        for data in (osc.message("/segue/hello", 1, "raw-pushes", port, 256),
+        sock.sendto(osc.message("/segue/hello", 1, "raw-pushes", port, 256), target)
+        [(_, hello)] = osc.parse_packet(sock.recv(65535))
+        for data in (osc.message("/segue/hello/confirm", 7, hello[7]),
                      osc.message("/segue/slot/sample", 2, "A", 2), osc.message("/segue/bar/request", 3, 5),
                      osc.message("/segue/render", 4, 2), osc.message("/segue/knob/set/morph", 5, 9.0), b"junk"):
             sock.sendto(data, target)
@@ -1051,3 +1060,24 @@ def test_xy_pad_over_osc(client, running):
     assert "at most 1024" in err(client, "/segue/xy/slots", "A", "B", "C", "d" * 1025)
     assert ok(client, "/segue/xy/slots", "", "", "", "")[1:] == ["", "", "", ""]
     assert session_of(running, client.instance).xy_slots == ("", "", "", "")
+
+
+# --- nothing unasked to a port that may not be the client's -------------------------------------------
+def test_a_session_streams_nothing_until_its_client_shows_it_reads(connect):
+    """reply_port may name any port of the sender's host: until the client echoes the token of the
+    hello's reply, the engine pushes no bars and renders nothing, so a 28-byte request cannot make it
+    send 100 KB to someone else's port."""
+    c = connect(hello=False)
+    address, args = c.request("/segue/hello", c.instance, c.reply_port)
+    token = args[7]
+    play(c, 400.0)
+    assert bars_during(c, 0.6) == []
+    assert "confirm the hello first" in err(c, "/segue/render", 8)
+    assert "wrong token" in err(c, "/segue/hello/confirm", (token + 1) % 2**31)
+    assert c.request("/segue/hello/confirm", token)[0] == "/segue/hello/confirm"
+    assert next_bar(c).complete  # and now the bars come, those held back first
+    reply, values = c.request("/segue/render", 2, timeout=10)
+    assert reply == "/segue/render/begin"
+    end = c.wait_for(values[0], 10)
+    assert end[0] == "/segue/render/end" and len(end[1]) == 3 and all(n >= 1 for n in end[1][1:])
+    stop(c)

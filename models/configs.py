@@ -13,6 +13,20 @@ Shapes:
 - ``decoder="flat"``: an autoregressive LSTM stack conditioned on z.
 - ``decoder="hierarchical"``: the conductor runs ``num_segments`` steps on zero input; each of its
   outputs conditions a bottom decoder for one segment (``max_seq_len // num_segments`` steps).
+
+What each decoder step outputs (``output``), as Magenta.js's decoders:
+
+- ``"categorical"``: one class per head (a softmax; argmax at temperature 0);
+- ``"bits"``: independent Bernoulli bits (Magenta.js's BooleanDecoder: bit = logit >= 0 at
+  temperature 0); a head of depth 2**n holds n bits, its token is their sum of ``2**bit``;
+- ``"nade"``: the same bits drawn one after another by a NADE (``nade_hidden`` units);
+- ``"groove"``: GrooVAE's hits, velocities and timing offsets (``segue.models.groove``).
+
+``controls`` conditions encoder and decoder on per-step control signals, concatenated to their
+inputs (``segue.models.controls``): ``{"chords": encoder name, "key": true, "extra": [[name,
+depth], ...], "preprocess": units of a bidirectional LSTM run over the controls first}``.
+``window_bars`` gives the window's length in bars when ``max_seq_len`` counts events rather than
+16th-note steps (multitrack models).
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 STEPS_PER_BAR = 16
+OUTPUTS = ("categorical", "bits", "nade", "groove")
 
 MELODY = {"kind": "melody", "min_pitch": 21, "max_pitch": 108, "programs": [0, 31]}
 DRUMS = {"kind": "drums", "pitch_table": "current"}
@@ -52,9 +67,13 @@ class MusicVAEConfig:
     grad_norm_clip_to_zero: float = 10000.0
     dropout_keep_prob: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
+    output: str = "categorical"  # or "bits", "nade", "groove" (see the module docstring)
+    nade_hidden: int = 0  # units of the NADE (output "nade")
+    controls: dict[str, Any] = field(default_factory=dict)  # chords, key, extra controls, preprocess
+    window_bars: int = 0  # bars in a window when max_seq_len counts events; 0: max_seq_len // 16
 
     def __post_init__(self) -> None:
-        if self.max_seq_len % STEPS_PER_BAR:
+        if self.max_seq_len % STEPS_PER_BAR and not self.window_bars:
             raise ValueError(f"{self.name}: max_seq_len {self.max_seq_len} is not whole bars")
         if self.encoder not in ("bidirectional", "hierarchical"):
             raise ValueError(f"{self.name}: unknown encoder {self.encoder!r}")
@@ -67,10 +86,14 @@ class MusicVAEConfig:
             )
         if not segmented and self.num_segments != 1:
             raise ValueError(f"{self.name}: num_segments needs a hierarchical encoder or decoder")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"{self.name}: unknown output {self.output!r} (known: {', '.join(OUTPUTS)})")
+        if (self.output == "nade") != (self.nade_hidden > 0):
+            raise ValueError(f"{self.name}: a NADE output needs nade_hidden > 0, and only it has one")
 
     @property
     def bars(self) -> int:
-        return self.max_seq_len // STEPS_PER_BAR
+        return self.window_bars or self.max_seq_len // STEPS_PER_BAR
 
     @property
     def segment_steps(self) -> int:

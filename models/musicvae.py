@@ -21,7 +21,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from segue.models.configs import STEPS_PER_BAR, MusicVAEConfig
+from segue.models.controls import ControlSpec
+from segue.models.errors import ModelError
+from segue.models.heads import BitsHead, GrooveHead, NadeHead, initial_state, lstm_step
 from segue.models.representation import Representation, representation_from_dict
+
+__all__ = ["NO_TOKEN", "CoreDecoder", "Decoder", "Encoder", "MusicVAE", "gumbel_noise", "lstm_from_tf",
+           "lstm_step", "lstm_to_tf"]
 
 NO_TOKEN = -1  # "no previous token": the first step of a sequence feeds zeros
 
@@ -57,19 +63,6 @@ def lstm_to_tf(weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor, bias_hh: T
     return kernel, _torch_to_tf_gates(b)
 
 
-def lstm_step(gates_x: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor) -> tuple[Tensor, Tensor]:
-    """One LSTM step given the input's share of the gates (bias included). torch gate order.
-
-    Written for few kernel launches (the cost at batch 1): one addmm, one sigmoid over all four
-    gates, one tanh for the candidate, then c and h."""
-    gates = torch.addmm(gates_x, h, weight_hh.t())  # (N, 4H)
-    hidden = h.shape[1]
-    act = torch.sigmoid(gates)
-    g = torch.tanh(gates[:, 2 * hidden : 3 * hidden])
-    c = torch.addcmul(act[:, hidden : 2 * hidden] * c, act[:, :hidden], g)
-    return act[:, 3 * hidden :] * torch.tanh(c), c
-
-
 # --- encoders -------------------------------------------------------------------------------------
 
 class BidirectionalStack(nn.Module):
@@ -83,8 +76,11 @@ class BidirectionalStack(nn.Module):
         )
         self.output_size = 2 * sizes[-1]
 
-    def forward(self, x: Tensor) -> Tensor:  # (N, T, D) -> (N, 2H)
+    def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:  # (N, T, D) -> (N, 2H)
+        """``lengths`` (N,): read only the first lengths[i] steps of each sequence."""
         h_n = None
+        if lengths is not None:
+            x = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         for layer in self.layers:
             x, (h_n, _) = layer(x)
         return torch.cat([h_n[0], h_n[1]], dim=-1)  # final fw h, final bw h (after t = 0)
@@ -111,11 +107,14 @@ class Encoder(nn.Module):
             nn.init.normal_(dense.weight, std=0.001)
             nn.init.zeros_(dense.bias)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:  # (B, T, D) -> (B, Z), (B, Z)
+    def forward(self, x: Tensor, segment_lengths: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """(B, T, D) -> mu (B, Z), sigma (B, Z). ``segment_lengths`` (B, S): a hierarchical encoder
+        reads only that many steps of each segment (multitrack models: up to each track's end)."""
         if self.hierarchical:
             b, t, d = x.shape
             s = self.num_segments
-            seg = self.levels[0](x.reshape(b * s, t // s, d))  # (B*S, 2H)
+            lengths = None if segment_lengths is None else segment_lengths.reshape(b * s)
+            seg = self.levels[0](x.reshape(b * s, t // s, d), lengths)  # (B*S, 2H)
             out = self.levels[1](seg.reshape(b, s, -1))  # (B, 2H)
         else:
             out = self.core(x)
@@ -124,11 +123,7 @@ class Encoder(nn.Module):
 
 # --- decoders -------------------------------------------------------------------------------------
 
-def _initial_state(dense: nn.Linear, cond: Tensor, sizes: tuple[int, ...]):
-    """tanh(dense(cond)) split as c0, h0, c1, h1, ... -> lists hs, cs."""
-    flat = torch.tanh(dense(cond))
-    parts = flat.split([s for size in sizes for s in (size, size)], dim=-1)
-    return list(parts[1::2]), list(parts[0::2])
+_initial_state = initial_state
 
 
 def gumbel_noise(seed: int, items: int, bars: range, steps_per_bar: int, depth: int) -> Tensor:
@@ -150,23 +145,43 @@ class CoreDecoder(nn.Module):
     of the previous token (zeros at the first step).
     """
 
-    def __init__(self, output_depth: int, cond_size: int, sizes: tuple[int, ...]):
+    token_width = 1
+
+    def __init__(self, output_depth: int, cond_size: int, sizes: tuple[int, ...], control_size: int = 0):
         super().__init__()
         self.output_depth = output_depth
+        self.noise_depth = output_depth
+        self.cond_size, self.control_size = cond_size, control_size
         self.sizes = sizes
         self.z_to_initial_state = nn.Linear(cond_size, 2 * sum(sizes))
         nn.init.normal_(self.z_to_initial_state.weight, std=0.001)
         nn.init.zeros_(self.z_to_initial_state.bias)
-        ins = [output_depth + cond_size] + list(sizes[:-1])
+        ins = [output_depth + cond_size + control_size] + list(sizes[:-1])
         self.layers = nn.ModuleList(nn.LSTM(i, s, batch_first=True) for i, s in zip(ins, sizes))
         self.output_projection = nn.Linear(sizes[-1], output_depth)
 
-    def forward(self, cond: Tensor, prev: Tensor, with_state: bool = False):
-        """Teacher forcing. cond (N, C), prev tokens (N, L) with NO_TOKEN for none -> logits (N, L, V)
-        (and, with ``with_state``, the final (hs, cs) per layer, to continue step by step)."""
+    def choose_fn(self, temperature: float, noise: Tensor | None):
+        """argmax(logits / T + noise) (Gumbel-max: sampling at temperature T), or argmax(logits)."""
+        if temperature > 0 and noise is not None:
+            scaled = noise * temperature  # argmax(l / T + g) = argmax(l + T * g) for T > 0
+            return lambda t, logits: torch.argmax(logits + scaled[:, t], dim=-1)
+        return lambda t, logits: torch.argmax(logits, dim=-1)
+
+    @staticmethod
+    def margin(logits: Tensor, token: Tensor) -> Tensor:
+        top2 = logits.topk(2, dim=-1).values
+        return top2[..., 0] - top2[..., 1]
+
+    def forward(self, cond: Tensor, prev: Tensor, with_state: bool = False, controls: Tensor | None = None):
+        """Teacher forcing. cond (N, C), prev tokens (N, L) with NO_TOKEN for none, controls
+        (N, L, K) -> logits (N, L, V) (and, with ``with_state``, the final (hs, cs) per layer, to
+        continue step by step)."""
         n, length = prev.shape
         onehot = F.one_hot((prev + 1).clamp(min=0), self.output_depth + 1)[..., 1:].to(cond.dtype)
-        x = torch.cat([onehot, cond[:, None, :].expand(n, length, cond.shape[-1])], dim=-1)
+        parts = [onehot, cond[:, None, :].expand(n, length, cond.shape[-1])]
+        if controls is not None:
+            parts.append(controls[:, :length].to(cond.dtype))
+        x = torch.cat(parts, dim=-1)
         hs, cs = _initial_state(self.z_to_initial_state, cond, self.sizes)
         for k, layer in enumerate(self.layers):
             x, (h, c) = layer(x, (hs[k][None].contiguous(), cs[k][None].contiguous()))
@@ -175,18 +190,21 @@ class CoreDecoder(nn.Module):
         return (logits, (hs, cs)) if with_state else logits
 
     def steps(self, cond: Tensor, first: Tensor, count: int, choose, state=None,
-              keep_logits: bool = False) -> tuple[Tensor, Tensor | None]:
+              keep_logits: bool = False, controls: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
         """Run ``count`` steps one at a time. ``first`` (N,) is the first step's input token
         (NO_TOKEN: zeros); ``choose(t, logits)`` gives the token after step t (the next input).
-        ``state`` continues from (hs, cs) instead of tanh(dense(cond)). Returns the chosen tokens
-        (N, count) and, with ``keep_logits``, the logits (N, count, V)."""
+        ``state`` continues from (hs, cs) instead of tanh(dense(cond)); ``controls`` (N, count, K)
+        joins each step's input. Returns the chosen tokens (N, count) and, with ``keep_logits``,
+        the logits (N, count, V)."""
         first_layer = self.layers[0]
         w_ih0, w_hh0 = first_layer.weight_ih_l0, first_layer.weight_hh_l0
         b0 = first_layer.bias_ih_l0 + first_layer.bias_hh_l0
         v = self.output_depth
         # the token's share of layer 0's gates, by lookup; row v (for NO_TOKEN) is zero
         token_rows = torch.cat([w_ih0[:, :v].t(), w_ih0.new_zeros(1, w_ih0.shape[0])])  # (V+1, 4H)
-        cond_gates = F.linear(cond, w_ih0[:, v:], b0)  # (N, 4H), the same at every step
+        c = self.cond_size
+        cond_gates = F.linear(cond, w_ih0[:, v : v + c], b0)  # (N, 4H), the same at every step
+        ctrl_gates = F.linear(controls.to(cond.dtype), w_ih0[:, v + c :]) if controls is not None else None
         hs, cs = state if state is not None else _initial_state(self.z_to_initial_state, cond, self.sizes)
         hs, cs = list(hs), list(cs)
         proj_w, proj_b = self.output_projection.weight, self.output_projection.bias
@@ -195,6 +213,8 @@ class CoreDecoder(nn.Module):
         layers = self.layers
         for t in range(count):
             x = cond_gates + token_rows[prev]
+            if ctrl_gates is not None:
+                x = x + ctrl_gates[:, t]
             hs[0], cs[0] = lstm_step(x, hs[0], cs[0], w_hh0)
             for k in range(1, len(layers)):  # the fused ATen cell: one call per layer
                 layer = layers[k]
@@ -208,19 +228,11 @@ class CoreDecoder(nn.Module):
         return torch.stack(tokens, dim=1), torch.stack(all_logits, dim=1) if keep_logits else None
 
     def sample(self, cond: Tensor, start: Tensor, steps: int, temperature: float,
-               noise: Tensor | None = None) -> Tensor:
+               noise: Tensor | None = None, controls: Tensor | None = None) -> Tensor:
         """Autoregressive decode of ``steps`` tokens from cond (N, C) and start tokens (N,):
         argmax(logits / T + noise) (Gumbel-max: sampling at temperature T), or argmax(logits)
         when temperature is 0 or there is no noise."""
-        if temperature > 0 and noise is not None:
-            scaled = noise * temperature  # argmax(l / T + g) = argmax(l + T * g) for T > 0
-
-            def choose(t: int, logits: Tensor) -> Tensor:
-                return torch.argmax(logits + scaled[:, t], dim=-1)
-        else:
-            def choose(t: int, logits: Tensor) -> Tensor:
-                return torch.argmax(logits, dim=-1)
-        return self.steps(cond, start, steps, choose)[0]
+        return self.steps(cond, start, steps, self.choose_fn(temperature, noise), controls=controls)[0]
 
     def scheduled(self, cond: Tensor, prev: Tensor, use_sample: Tensor,
                   generator: torch.Generator | None) -> Tensor:
@@ -252,10 +264,24 @@ class CoreDecoder(nn.Module):
         return torch.cat([head_logits, tail_logits], dim=1)
 
 
+def _head(output: str, depth: int, cond_size: int, sizes: tuple[int, ...], control_size: int, nade_hidden: int):
+    """The decoder of one output head (categorical: a class of ``depth``; bits / NADE: log2(depth)
+    bits; groove: ``depth`` values, a third each hits, velocities and offsets)."""
+    if output == "categorical":
+        return CoreDecoder(depth, cond_size, sizes, control_size)
+    if output == "groove":
+        return GrooveHead(depth // 3, cond_size, sizes, control_size)
+    bits = depth.bit_length() - 1
+    if output == "bits":
+        return BitsHead(bits, cond_size, sizes, control_size)
+    return NadeHead(bits, nade_hidden, cond_size, sizes, control_size)
+
+
 class Decoder(nn.Module):
     """Flat (one segment conditioned on z) or hierarchical (a conductor makes one embedding per
-    segment); one CoreDecoder per output head (trio: melody, bass, drums, each seeing only its own
-    previous token)."""
+    segment); one head per output head (trio: melody, bass, drums, each seeing only its own
+    previous output). With controls, every head reads them too (after a bidirectional LSTM over
+    the segment's controls when ``controls.preprocess`` is set; the conductor reads none)."""
 
     def __init__(self, config: MusicVAEConfig, output_depths: tuple[int, ...]):
         super().__init__()
@@ -274,8 +300,16 @@ class Decoder(nn.Module):
             cond_size = sizes[-1]
         else:
             cond_size = config.z_size
-        self.heads = nn.ModuleList(CoreDecoder(d, cond_size, sizes) for d in output_depths)
+        controls = ControlSpec.of(config.controls)
+        self.control_lstm = None
+        if controls.preprocess:
+            self.control_lstm = nn.LSTM(controls.depth, controls.preprocess, batch_first=True, bidirectional=True)
+        self.output = config.output
+        self.heads = nn.ModuleList(_head(config.output, d, cond_size, sizes, controls.decoder_depth, config.nade_hidden)
+                                   for d in output_depths)
         self.sizes = sizes
+        self.noise_depth = sum(h.noise_depth for h in self.heads)
+        self.token_width = sum(h.token_width for h in self.heads)
 
     def conduct(self, z: Tensor) -> Tensor:
         """Segment embeddings (B, S, C). For a flat decoder this is z itself, as one segment."""
@@ -287,36 +321,61 @@ class Decoder(nn.Module):
             x, _ = layer(x, (h[None].contiguous(), c[None].contiguous()))
         return x
 
+    def segment_controls(self, controls: Tensor | None) -> Tensor | None:
+        """What the heads read of a segment's controls (N, L, K): the controls, or the control
+        LSTM's outputs over them (Magenta.js runs it over each segment on its own)."""
+        if controls is None or self.control_lstm is None:
+            return controls
+        return self.control_lstm(controls.to(self.control_lstm.weight_ih_l0.dtype))[0]
+
     def forward(self, z: Tensor, targets: Tensor, sampling_prob: float = 0.0,
-                generator: torch.Generator | None = None) -> list[Tensor]:
+                generator: torch.Generator | None = None, controls: Tensor | None = None) -> list[Tensor]:
         """Training pass. targets (B, T, heads) -> logits per head (B, T, V_h).
 
         Inputs are the targets shifted right by one step over the whole window, so a segment's
         first input is the previous segment's last target (none for the first segment). With
         ``sampling_prob`` p > 0 (scheduled sampling), each step's input is, independently per
         sequence and with probability p, a sample from the previous step's logits instead."""
+        if self.output != "categorical":
+            raise ModelError(f"training a {self.output} decoder is not supported: Segue trains categorical "
+                             "decoders (Magenta.js checkpoints of other kinds load and run)")
         b, t, _ = targets.shape
         s, length = self.num_segments, self.segment_steps
         flat = self.conduct(z).reshape(b * s, -1)  # (B*S, C)
+        ctrl = None if controls is None else self.segment_controls(controls.reshape(b * s, length, -1))
         prev = torch.cat([targets.new_full((b, 1, targets.shape[2]), NO_TOKEN), targets[:, :-1]], 1)
         prev = prev.reshape(b * s, length, -1)
         if sampling_prob <= 0:  # teacher forcing: the fused whole-sequence LSTM
-            return [head(flat, prev[..., k]).reshape(b, t, -1) for k, head in enumerate(self.heads)]
+            return [head(flat, prev[..., k], controls=ctrl).reshape(b, t, -1) for k, head in enumerate(self.heads)]
+        if ctrl is not None:
+            raise ModelError("scheduled sampling with controls is not supported")
         use = torch.rand(b, t, generator=generator, device=targets.device) < sampling_prob
         use = use.reshape(b * s, length)
         return [head.scheduled(flat, prev[..., k], use, generator).reshape(b, t, -1)
                 for k, head in enumerate(self.heads)]
 
+    def head_starts(self, start: Tensor) -> list[Tensor]:
+        """Split start tokens (B, token columns) by head: (B,) for a class or bits, (B, W) for groove."""
+        out, col = [], 0
+        for head in self.heads:
+            w = head.token_width
+            out.append(start[:, col] if w == 1 else start[:, col : col + w])
+            col += w
+        return out
+
     def decode_segment(self, emb: Tensor, start: Tensor, temperature: float,
-                       noise: Tensor | None) -> Tensor:
-        """One segment. emb (B, C), start tokens (B, heads) -> tokens (B, L, heads).
-        ``noise`` is (B, L, sum of output depths) Gumbel noise, or None for argmax."""
+                       noise: Tensor | None, controls: Tensor | None = None) -> Tensor:
+        """One segment. emb (B, C), start tokens (B, columns) -> tokens (B, L, columns).
+        ``noise`` is (B, L, noise_depth) Gumbel noise, or None for argmax; ``controls`` the
+        segment's (B, L, K)."""
+        ctrl = self.segment_controls(controls)
         out, offset = [], 0
-        for k, head in enumerate(self.heads):
-            head_noise = None if noise is None else noise[..., offset : offset + head.output_depth]
-            offset += head.output_depth
-            out.append(head.sample(emb, start[:, k], self.segment_steps, temperature, head_noise))
-        return torch.stack(out, dim=-1)
+        for head, first in zip(self.heads, self.head_starts(start)):
+            head_noise = None if noise is None else noise[..., offset : offset + head.noise_depth]
+            offset += head.noise_depth
+            tokens = head.sample(emb, first, self.segment_steps, temperature, head_noise, controls=ctrl)
+            out.append(tokens[..., None] if tokens.dim() == 2 else tokens)
+        return torch.cat(out, dim=-1)
 
 
 # --- the model -----------------------------------------------------------------------------------
@@ -327,54 +386,107 @@ class MusicVAE(nn.Module):
         self.config = config
         self.representation: Representation = representation_from_dict(config.representation)
         rep = self.representation
-        self.encoder = Encoder(config, rep.input_depth)
+        if (config.output == "groove") != (rep.kind == "groove"):
+            raise ValueError(f"{config.name}: a groove representation needs the groove output, and only it")
+        if config.output in ("bits", "nade") and any(d & (d - 1) for d in rep.output_depths):
+            raise ValueError(f"{config.name}: a bits output needs heads whose depth is a power of 2, "
+                             f"got {rep.output_depths}")
+        self.controls = ControlSpec.of(config.controls)
+        self.encoder = Encoder(config, rep.input_depth + self.controls.depth)
         self.decoder = Decoder(config, tuple(rep.output_depths))
 
     @property
     def device(self) -> torch.device:
         return self.encoder.mu.weight.device
 
-    def encode(self, indices: Tensor) -> tuple[Tensor, Tensor]:
-        """indices (B, T, heads) -> mu (B, Z), sigma (B, Z)."""
-        return self.encoder(self.representation.to_input(indices).to(self.encoder.mu.weight.dtype))
+    @property
+    def float_tokens(self) -> bool:
+        """Whether decoding gives float vectors (groove) rather than integer tokens."""
+        return self.config.output == "groove"
+
+    def start_tokens(self, batch: int, device=None) -> Tensor:
+        """What the first step of a window reads: no previous token (zeros for groove)."""
+        width = self.decoder.token_width
+        if self.float_tokens:
+            return torch.zeros(batch, width, device=device)
+        return torch.full((batch, width), NO_TOKEN, dtype=torch.long, device=device)
+
+    def segment_lengths(self, indices: Tensor) -> Tensor | None:
+        """(B, S) steps of each segment up to and including its end token, for representations
+        whose segments end early (multitrack); None otherwise."""
+        end = getattr(self.representation, "end_token", None)
+        if end is None or self.config.encoder != "hierarchical":
+            return None
+        b, t = indices.shape[:2]
+        s = self.config.num_segments
+        is_end = (indices[..., 0] == end).reshape(b, s, t // s)
+        if not bool(is_end.any(-1).all()):
+            raise ModelError("every segment of a multitrack window needs its end token")
+        return is_end.float().argmax(-1) + 1
+
+    def encode(self, indices: Tensor, controls: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """indices (B, T, heads) and controls (B, T, K) -> mu (B, Z), sigma (B, Z)."""
+        x = self.representation.to_input(indices).to(self.encoder.mu.weight.dtype)
+        if self.controls:
+            if controls is None:
+                raise ModelError(f"this model is conditioned on {', '.join(self.controls.describe())}: "
+                                 "give its controls")
+            x = torch.cat([x, controls.to(x.dtype).to(x.device).expand(x.shape[0], -1, -1)], dim=-1)
+        return self.encoder(x, self.segment_lengths(indices))
 
     def forward(self, indices: Tensor, sampling_prob: float = 0.0,
-                generator: torch.Generator | None = None):
+                generator: torch.Generator | None = None, controls: Tensor | None = None):
         """Training pass: z = mu + sigma * eps, then decode with teacher forcing (p = 0) or
         scheduled sampling (p > 0). Returns (logits per head, mu, sigma, z)."""
-        mu, sigma = self.encode(indices)
+        mu, sigma = self.encode(indices, controls)
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
         z = mu + sigma * eps
-        return self.decoder(z, indices, sampling_prob, generator), mu, sigma, z
+        return self.decoder(z, indices, sampling_prob, generator, controls), mu, sigma, z
+
+    def _check_controls(self, controls: Tensor | None, batch: int) -> Tensor | None:
+        if not self.controls:
+            return None
+        if controls is None:
+            raise ModelError(f"this model is conditioned on {', '.join(self.controls.describe())}: "
+                             "give its controls")
+        controls = torch.as_tensor(controls, dtype=torch.float32)
+        controls = controls[None] if controls.dim() == 2 else controls
+        want = (self.config.max_seq_len, self.controls.depth)
+        if tuple(controls.shape[1:]) != want:
+            raise ModelError(f"expected controls of shape (B, {want[0]}, {want[1]}), got {tuple(controls.shape)}")
+        return controls.expand(batch, -1, -1)
 
     @torch.no_grad()
     def decode_bars(self, emb: Tensor, start: Tensor, segment: int, temperature: float,
-                    seed: int, bar_offset: int = 0) -> Tensor:
+                    seed: int, bar_offset: int = 0, controls: Tensor | None = None) -> Tensor:
         """Decode one segment (hierarchical: one bar) from precomputed conductor embeddings.
 
-        emb (B, S, C) from ``decoder.conduct``; start (B, heads) previous tokens (NO_TOKEN at the
-        window's start). Noise is keyed by (seed, item, bar_offset + bar index in the window)."""
+        emb (B, S, C) from ``decoder.conduct``; start (B, columns) previous tokens
+        (``start_tokens`` at the window's start); controls (B, T, K) of the whole window. Noise is
+        keyed by (seed, item, bar_offset + bar index in the window)."""
         dec = self.decoder
-        spb = STEPS_PER_BAR
-        first_bar = bar_offset + segment * dec.segment_steps // spb
+        spb, length = STEPS_PER_BAR, dec.segment_steps
+        first_bar = bar_offset + segment * length // spb
         noise = None
         if temperature > 0:
-            bars = range(first_bar, first_bar + max(1, dec.segment_steps // spb))
-            depth = sum(self.representation.output_depths)
-            noise = gumbel_noise(seed, emb.shape[0], bars, min(spb, dec.segment_steps), depth)
+            bars = range(first_bar, first_bar + max(1, -(-length // spb)))
+            noise = gumbel_noise(seed, emb.shape[0], bars, min(spb, length), dec.noise_depth)[:, :length]
             noise = noise.to(emb.device)
-        return dec.decode_segment(emb[:, segment], start, temperature, noise)
+        ctrl = self._check_controls(controls, emb.shape[0])
+        if ctrl is not None:
+            ctrl = ctrl[:, segment * length : (segment + 1) * length].to(emb.device)
+        return dec.decode_segment(emb[:, segment], start, temperature, noise, ctrl)
 
     @torch.no_grad()
     def decode(self, z: Tensor, temperature: float = 0.0, seed: int = 0,
-               bar_offset: int = 0) -> Tensor:
-        """z (B, Z) -> tokens (B, T, heads); temperature 0 is argmax."""
+               bar_offset: int = 0, controls: Tensor | None = None) -> Tensor:
+        """z (B, Z) -> tokens (B, T, columns); temperature 0 is argmax. Groove models give float
+        vectors (B, T, 3 * drums)."""
         emb = self.decoder.conduct(z)
-        start = torch.full((z.shape[0], self.representation.n_heads), NO_TOKEN,
-                           dtype=torch.long, device=z.device)
+        start = self.start_tokens(z.shape[0], z.device)
         segments = []
         for s in range(self.decoder.num_segments):
-            tokens = self.decode_bars(emb, start, s, temperature, seed, bar_offset)
+            tokens = self.decode_bars(emb, start, s, temperature, seed, bar_offset, controls)
             segments.append(tokens)
             start = tokens[:, -1]
         return torch.cat(segments, dim=1)

@@ -7,7 +7,9 @@ shape ``[T, n_heads]`` (int64, T a whole number of bars); each decoder head pred
 Over 700 lines on purpose: validation, quantisation and the three converters follow one set of
 rules (listed below) and are read side by side with Magenta's converters, so they stay together
 (the structure review of 2026-11-29 found the file cohesive). The clip windows at the end
-(``split_windows``, ``join_windows``) are the part that could leave first.
+(``split_windows``, ``join_windows``) are the part that could leave first. The converters added
+for Magenta.js's other models live in their own modules and register here
+(``segue.models.groove``, ``segue.models.rhythm``, ``segue.models.multitrack``).
 
 ==========  =======================  ======================  ============
 kind        heads (output_depths)    encoder input           rest value
@@ -589,19 +591,23 @@ class DrumsRepresentation(Representation):
     """Nine drum classes per step as a 512-way index (Magenta's ``DrumsConverter``, roll input).
 
     ``pitch_table="current"`` is note_seq's table; ``"legacy"`` is the pre-2019 one Magenta.js
-    still uses (and the 2018 checkpoints were most likely trained with).
+    still uses (and the 2018 checkpoints were most likely trained with). ``input="one_hot"``
+    reads the 512-way index as a one-hot instead of the roll (Magenta.js's DrumsOneHotConverter).
     """
 
     kind = "drums"
-    input_depth = N_DRUM_CLASSES + 1
     output_depths = (2**N_DRUM_CLASSES,)
 
-    def __init__(self, pitch_table: str = "current") -> None:
+    def __init__(self, pitch_table: str = "current", input: str = "roll") -> None:
         _check_table(pitch_table)
-        self.pitch_table = pitch_table
+        if input not in ("roll", "one_hot"):
+            raise ValueError(f"drum input must be 'roll' or 'one_hot', got {input!r}")
+        self.pitch_table, self.input = pitch_table, input
+        self.input_depth = N_DRUM_CLASSES + 1 if input == "roll" else 2**N_DRUM_CLASSES
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "pitch_table": self.pitch_table}
+        extra = {"input": self.input} if self.input != "roll" else {}
+        return {"kind": self.kind, "pitch_table": self.pitch_table, **extra}
 
     def _encode(self, seq: NoteSequence, n_steps: int) -> ToIndicesResult:
         notes, n_tracks = _tracks_where(seq, lambda t: t.is_drum)
@@ -617,6 +623,8 @@ class DrumsRepresentation(Representation):
         return ToIndicesResult(part.column[:, None], part.out_of_range, 0, messages)
 
     def _input(self, indices: torch.Tensor) -> torch.Tensor:
+        if self.input == "one_hot":
+            return _one_hot(indices[..., 0], self.input_depth)
         return _drum_roll(indices[..., 0])
 
     def _decode(self, arr: NDArray[np.int64], velocity: int, start_beat: float) -> list[Track]:
@@ -709,12 +717,28 @@ _KINDS: dict[str, type[Representation]] = {
 }
 
 
+# Kinds defined in their own modules (each registers itself on import).
+_MODULES = {"groove": "segue.models.groove", "melody_rhythm": "segue.models.rhythm",
+            "melody_shape": "segue.models.rhythm", "trio_rhythm": "segue.models.rhythm",
+            "multitrack": "segue.models.multitrack"}
+
+
+def register_kind(cls: type[Representation]) -> type[Representation]:
+    """Make ``representation_from_dict`` know a representation class (its ``kind``)."""
+    _KINDS[cls.kind] = cls
+    return cls
+
+
 def representation_from_dict(d: dict[str, Any]) -> Representation:
     """Rebuilds a representation from ``to_dict()`` output (as stored in a checkpoint)."""
     args = dict(d)
     kind = args.pop("kind", None)
+    if kind not in _KINDS and kind in _MODULES:
+        import importlib
+
+        importlib.import_module(_MODULES[kind])
     if kind not in _KINDS:
-        raise ValueError(f"unknown representation kind {kind!r}; known: {sorted(_KINDS)}")
+        raise ValueError(f"unknown representation kind {kind!r}; known: {sorted(set(_KINDS) | set(_MODULES))}")
     try:
         return _KINDS[kind](**args)
     except TypeError as e:
@@ -729,7 +753,7 @@ def representation_from_dict(d: dict[str, Any]) -> Representation:
 class ClipWindows:
     """A clip cut into model-sized windows (see ``split_windows``)."""
 
-    windows: NDArray[np.int64]  # [W, window_bars * 16, heads]
+    windows: NDArray[np.int64]  # [W, window_bars * 16, heads] (float32 features for groove)
     clip_bars: int  # the clip's own length
     padded_bars: int  # rest bars added at the end to fill the last window
     messages: list[str] = field(default_factory=list)
@@ -770,7 +794,8 @@ def split_windows(
         )
     n_windows = -(-clip_bars // window_bars)
     padded_bars = n_windows * window_bars - clip_bars
-    padded = np.zeros((n_windows * window_bars * STEPS_PER_BAR, arr.shape[1]), np.int64)
+    dtype = np.float32 if np.issubdtype(arr.dtype, np.floating) else np.int64  # groove features stay float
+    padded = np.zeros((n_windows * window_bars * STEPS_PER_BAR, arr.shape[1]), dtype)
     padded[: arr.shape[0]] = arr
     if padded_bars:
         for head in melodic_heads:
@@ -799,7 +824,8 @@ def join_windows(windows: ArrayLike, keep_bars: int | None = None) -> NDArray[np
     arr = np.asarray(windows)
     if arr.ndim != 3 or arr.shape[1] % STEPS_PER_BAR:
         raise ValueError(f"expected windows [W, S, heads] with S a multiple of 16, got {arr.shape}")
-    joined = arr.reshape(-1, arr.shape[2]).astype(np.int64)
+    joined = arr.reshape(-1, arr.shape[2])
+    joined = joined.astype(np.float32 if np.issubdtype(joined.dtype, np.floating) else np.int64)
     if keep_bars is None:
         return joined
     total_bars = joined.shape[0] // STEPS_PER_BAR

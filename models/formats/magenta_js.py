@@ -15,14 +15,9 @@ checkpoints (``magenta_tf``).
 
 What maps onto Segue (``load_magenta_js``):
 
-- converters: MelodyConverter (numSteps, minPitch, maxPitch), DrumsConverter (roll input;
-  Magenta.js's pitch table is note_seq's pre-2019 one, Segue's ``"legacy"``), TrioConverter
-  (melody and bass 21..108, one-hot drums); ``numSegments`` gives the two-level hierarchical
-  encoder and the conductor decoder, as in Magenta.js;
-- anything else raises ``CheckpointError`` naming what Segue lacks: chord conditioning
-  (``chordEncoder``), key conditioning, extra controls, MultitrackConverter, GrooVAE
-  (GrooveConverter), DrumsOneHotConverter / DrumRollConverter / the rhythm and shape converters,
-  boolean and NADE decoders;
+- every converter, decoder and control of Magenta.js's MusicVAE: ``config.json`` is read by
+  ``segue.models.formats.magenta_spec`` (which also lists what stays refused); ``numSegments``
+  gives the two-level hierarchical encoder and the conductor decoder, as in Magenta.js;
 - Magenta.js never reads ``encoder/sigma``; when a checkpoint leaves it out, Segue's sigma layer
   gets zero weights (sigma = softplus(0) = 0.693 for every input) and the training facts say so;
 - Magenta.js 1.23.1's DrumsConverter sets the "nothing hit" bit one step early (docs/magenta.md);
@@ -30,7 +25,7 @@ What maps onto Segue (``load_magenta_js``):
 
 ``export_magenta_js`` writes the same layout for models Magenta.js can load: a single-layer
 bidirectional encoder with a flat decoder, or the two-level hierarchical encoder (one layer per
-level) with the conductor decoder.
+level) with the conductor decoder; any representation, decoder and controls.
 """
 
 from __future__ import annotations
@@ -46,18 +41,12 @@ import numpy as np
 import torch
 
 from segue.models.checkpoint import CheckpointMeta
-from segue.models.configs import STEPS_PER_BAR, MusicVAEConfig
+from segue.models.configs import MusicVAEConfig
 from segue.models.errors import CheckpointError
+from segue.models.formats.magenta_spec import read_spec, spec_for
 from segue.models.formats.tf_names import SIGMA_MISSING, config_from_weights, layout, map_weights, to_tf
 from segue.models.inference import LatentModel
 from segue.models.musicvae import MusicVAE
-from segue.models.representation import (
-    DRUM_PITCH_TABLES,
-    DrumsRepresentation,
-    MelodyRepresentation,
-    Representation,
-    TrioRepresentation,
-)
 
 __all__ = ["SHARD_BYTES", "export_magenta_js", "is_magenta_js_dir", "load_magenta_js"]
 
@@ -68,26 +57,6 @@ SHARD_BYTES = 4 * 1024 * 1024  # tensorflowjs's default shard size
 # bytes per value for the dtypes tfjs writes (io_utils DTYPE_VALUE_SIZE_MAP)
 _DTYPE_BYTES = {"float32": 4, "int32": 4, "bool": 1, "uint8": 1, "uint16": 2, "float16": 2}
 _NUMPY = {"float32": "<f4", "int32": "<i4", "bool": "u1", "uint8": "u1", "uint16": "<u2", "float16": "<f2"}
-
-# Magenta.js config features Segue cannot run, and what to say about each
-_UNSUPPORTED_SPEC = {
-    "chordEncoder": "chord conditioning (config.json has a chordEncoder)",
-    "conditionOnKey": "key conditioning (config.json sets conditionOnKey)",
-    "extraControls": "extra control signals (config.json lists extraControls)",
-    "useBooleanDecoder": "a boolean (multi-label) decoder (config.json sets useBooleanDecoder)",
-}
-_UNSUPPORTED_CONVERTERS = {
-    "GrooveConverter": "GrooVAE (GrooveConverter: velocities and timing offsets)",
-    "MultitrackConverter": "multitrack models (MultitrackConverter)",
-    "DrumsOneHotConverter": "drum models with one-hot input (DrumsOneHotConverter; Segue's drums "
-                            "read the 10-dimension roll of DrumsConverter)",
-    "DrumRollConverter": "drum-roll models with a boolean decoder (DrumRollConverter)",
-    "MelodyRhythmConverter": "melody-rhythm models (MelodyRhythmConverter)",
-    "MelodyShapeConverter": "melody-shape models (MelodyShapeConverter)",
-    "TrioRhythmConverter": "trio-rhythm models (TrioRhythmConverter)",
-}
-_TRIO_LINE = (21, 108)  # Segue's trio melody and bass range
-
 
 # --- reading -------------------------------------------------------------------------------------
 
@@ -177,101 +146,6 @@ def read_weights(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return weights, stored
 
 
-# --- config.json <-> MusicVAEConfig --------------------------------------------------------------
-
-def _check_spec(spec: Any, where: Path) -> dict[str, Any]:
-    if not isinstance(spec, dict):
-        raise CheckpointError(f"{where}: expected a JSON object")
-    if spec.get("type") != "MusicVAE":
-        raise CheckpointError(f"{where}: model type {spec.get('type')!r}; Segue loads only MusicVAE checkpoints")
-    for key, feature in _UNSUPPORTED_SPEC.items():
-        if spec.get(key):
-            raise CheckpointError(f"{where}: unsupported: {feature}. Segue has no such input; "
-                                  "use a checkpoint without it")
-    conv = spec.get("dataConverter")
-    if not isinstance(conv, dict) or not isinstance(conv.get("args", {}), dict):
-        raise CheckpointError(f"{where}: no dataConverter {{type, args}}")
-    kind = conv.get("type")
-    if kind in _UNSUPPORTED_CONVERTERS:
-        raise CheckpointError(f"{where}: unsupported: {_UNSUPPORTED_CONVERTERS[kind]}. Segue loads "
-                              "MelodyConverter, DrumsConverter and TrioConverter models")
-    if kind not in ("MelodyConverter", "DrumsConverter", "TrioConverter"):
-        raise CheckpointError(f"{where}: unknown dataConverter type {kind!r}; Segue loads MelodyConverter, "
-                              "DrumsConverter and TrioConverter models")
-    return conv
-
-
-def _pitch_table(args: dict[str, Any], where: Path) -> str:
-    classes = args.get("pitchClasses")
-    if classes is None:
-        return "legacy"  # Magenta.js's DEFAULT_DRUM_PITCH_CLASSES
-    as_tuple = tuple(tuple(int(p) for p in c) for c in classes)
-    for name, table in DRUM_PITCH_TABLES.items():
-        if as_tuple == table:
-            return name
-    raise CheckpointError(f"{where}: unsupported: a custom drum pitch table (pitchClasses {classes}); "
-                          f"Segue knows note_seq's 'current' and Magenta.js's 'legacy' tables")
-
-
-def _int_arg(args: dict[str, Any], key: str, where: Path) -> int:
-    value = args.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise CheckpointError(f"{where}: dataConverter args need an integer {key!r}, got {value!r}")
-    return value
-
-
-def _representation(conv: dict[str, Any], where: Path) -> Representation:
-    args = conv.get("args", {})
-    kind = conv["type"]
-    if kind == "MelodyConverter":
-        lo, hi = _int_arg(args, "minPitch", where), _int_arg(args, "maxPitch", where)
-        try:
-            return MelodyRepresentation(lo, hi)
-        except ValueError as e:
-            raise CheckpointError(f"{where}: {e}") from None
-    if kind == "DrumsConverter":
-        return DrumsRepresentation(_pitch_table(args, where))
-    # TrioConverter
-    for part in ("melArgs", "bassArgs"):
-        sub = args.get(part) or {}
-        got = (sub.get("minPitch"), sub.get("maxPitch"))
-        if got != _TRIO_LINE:
-            raise CheckpointError(f"{where}: unsupported: trio {part} pitch range {got}; Segue's trio uses "
-                                  f"{_TRIO_LINE[0]}..{_TRIO_LINE[1]} for melody and bass")
-    return TrioRepresentation(_pitch_table(args.get("drumsArgs") or {}, where))
-
-
-def _spec_for(config: MusicVAEConfig, rep: Representation) -> dict[str, Any]:
-    args: dict[str, Any] = {"numSteps": config.max_seq_len}
-    if config.decoder == "hierarchical":
-        args["numSegments"] = config.num_segments
-    table = getattr(rep, "pitch_table", "legacy")
-    classes = {} if table == "legacy" else {"pitchClasses": [list(c) for c in DRUM_PITCH_TABLES[table]]}
-    if isinstance(rep, MelodyRepresentation):
-        conv = {"type": "MelodyConverter", "args": {**args, "minPitch": rep.min_pitch, "maxPitch": rep.max_pitch}}
-    elif isinstance(rep, DrumsRepresentation):
-        conv = {"type": "DrumsConverter", "args": {**args, **classes}}
-    elif isinstance(rep, TrioRepresentation):
-        line = {"minPitch": _TRIO_LINE[0], "maxPitch": _TRIO_LINE[1]}
-        conv = {"type": "TrioConverter",
-                "args": {**args, "melArgs": dict(line), "bassArgs": dict(line), "drumsArgs": classes}}
-    else:  # pragma: no cover - every Segue representation is handled above
-        raise CheckpointError(f"no Magenta.js converter for a {rep.kind} representation")
-    return {"type": "MusicVAE", "dataConverter": conv}
-
-
-def _infer_config(name: str, conv: dict[str, Any], rep: Representation,
-                  weights: dict[str, np.ndarray], where: Path) -> MusicVAEConfig:
-    args = conv.get("args", {})
-    steps = _int_arg(args, "numSteps", where)
-    segments = args.get("numSegments") or 0
-    if not isinstance(segments, int) or isinstance(segments, bool) or segments < 0:
-        raise CheckpointError(f"{where}: numSegments must be a whole number, got {segments!r}")
-    if steps % STEPS_PER_BAR:
-        raise CheckpointError(f"{where}: numSteps {steps} is not whole 4/4 bars of {STEPS_PER_BAR} steps")
-    return config_from_weights(name, rep, weights, where, steps, segments)
-
-
 # --- load ----------------------------------------------------------------------------------------
 
 def load_magenta_js(path: str | Path, device: str | torch.device | None = None) -> LatentModel:
@@ -282,11 +156,11 @@ def load_magenta_js(path: str | Path, device: str | torch.device | None = None) 
         raise CheckpointError(f"{folder}: not a folder; a Magenta.js checkpoint is a folder with "
                               f"{CONFIG_FILE}, {MANIFEST_FILE} and shard files")
     spec = _read_json(folder / CONFIG_FILE, "the model spec")
-    conv = _check_spec(spec, folder / CONFIG_FILE)
-    rep = _representation(conv, folder / CONFIG_FILE)
     weights, stored = read_weights(folder)
+    info = read_spec(spec, folder / CONFIG_FILE, weights)
+    rep = info.representation
     name = f"magenta-js/{folder.resolve().name}"
-    config = _infer_config(name, conv, rep, weights, folder)
+    config = config_from_weights(name, rep, weights, folder, info.steps, info.segments, **info.features)
 
     model, used, sigma_missing = map_weights(config, rep, weights, folder)
     quant = sorted({stored[k] for k in used})
@@ -356,12 +230,12 @@ def export_magenta_js(model: LatentModel | MusicVAE, path: str | Path, quantize:
         raise CheckpointError(f"shard_bytes must be positive, got {shard_bytes}")
     config, rep = net.config, net.representation
     _check_exportable(config)
-    spec = _spec_for(config, rep)
+    spec = spec_for(config, rep)
     state = {k: v.detach().cpu().float() for k, v in net.state_dict().items()}
 
     entries, chunks = [], []
     for var in layout(config, rep.n_heads):
-        for part, tensor in zip(("kernel", "bias"), to_tf(var, state)):
+        for part, tensor in zip(var.parts, to_tf(var, state)):
             values = tensor.numpy().astype(np.float32)
             entry: dict[str, Any] = {"name": var.tf + part, "shape": list(values.shape), "dtype": "float32"}
             if quantize:

@@ -29,15 +29,20 @@ __all__ = ["SIGMA_MISSING", "config_from_weights", "layout", "map_weights", "tf_
 
 @dataclass(frozen=True)
 class _Var:
-    """One TF layer (kernel + bias) and where it lives in Segue's state dict."""
+    """One TF layer (kernel + bias, or a NADE's two weights) and where it lives in Segue's state dict."""
 
     tf: str  # TF scope, ending in "/": the variables are tf + "kernel" and tf + "bias"
     torch: str  # module path, ending in "."
     lstm: bool  # an LSTM layer (else a dense layer)
     reverse: bool = False  # the backward direction of a bidirectional nn.LSTM
+    nade: bool = False  # a NADE: tf + "w_enc" [bits, 1, hidden] and tf + "w_dec_t" [bits, hidden, 1]
 
     def suffix(self) -> str:
         return "_l0_reverse" if self.reverse else "_l0"
+
+    @property
+    def parts(self) -> tuple[str, str]:
+        return ("w_enc", "w_dec_t") if self.nade else ("kernel", "bias")
 
 
 def _bidi(tf_scope: str, torch_layer: str) -> Iterator[_Var]:
@@ -65,6 +70,8 @@ def layout(config: MusicVAEConfig, n_heads: int) -> list[_Var]:
             out += _bidi(f"encoder/cell_{l}/", f"encoder.core.layers.{l}.")
     out += [_Var("encoder/mu/", "encoder.mu.", False), _Var("encoder/sigma/", "encoder.sigma.", False)]
     dec_layers = range(len(config.dec_rnn_size))
+    if (config.controls or {}).get("preprocess"):
+        out += _bidi("control_preprocessing/cell_0/", "decoder.control_lstm.")
     if config.decoder == "hierarchical":
         out += [_Var(f"decoder/hierarchical_level_0/cell_{i}/lstm_cell/", f"decoder.conductor.{i}.", True)
                 for i in dec_layers]
@@ -74,11 +81,16 @@ def layout(config: MusicVAEConfig, n_heads: int) -> list[_Var]:
         out += [_Var(f"{prefix}multi_rnn_cell/cell_{i}/lstm_cell/", f"{head}layers.{i}.", True) for i in dec_layers]
         out.append(_Var(f"{prefix}z_to_initial_state/", f"{head}z_to_initial_state.", False))
         out.append(_Var(f"{prefix}output_projection/", f"{head}output_projection.", False))
+        if config.output == "nade":
+            out.append(_Var(f"{prefix}nade/", head, False, nade=True))
     return out
 
 
 def to_tf(var: _Var, state: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     p, s = var.torch, var.suffix()
+    if var.nade:
+        w_enc, w_dec_t = state[f"{p}w_enc"], state[f"{p}w_dec_t"]
+        return w_enc[:, None, :].contiguous(), w_dec_t[:, :, None].contiguous()
     if var.lstm:
         return lstm_to_tf(state[f"{p}weight_ih{s}"], state[f"{p}weight_hh{s}"],
                           state[f"{p}bias_ih{s}"], state[f"{p}bias_hh{s}"])
@@ -87,6 +99,8 @@ def to_tf(var: _Var, state: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torc
 
 def _from_tf(var: _Var, kernel: torch.Tensor, bias: torch.Tensor) -> dict[str, torch.Tensor]:
     p, s = var.torch, var.suffix()
+    if var.nade:
+        return {f"{p}w_enc": kernel.reshape(kernel.shape[0], -1), f"{p}w_dec_t": bias.reshape(bias.shape[0], -1)}
     if var.lstm:
         hidden = bias.shape[0] // 4
         w_ih, w_hh, b_ih, b_hh = lstm_from_tf(kernel, bias, kernel.shape[0] - hidden)
@@ -122,13 +136,15 @@ def _bidi_sizes(weights: dict[str, np.ndarray], cell: str) -> tuple[int, ...]:
 
 
 def config_from_weights(name: str, rep: Representation, weights: dict[str, np.ndarray], where: Path | str,
-                        steps: int, segments: int) -> MusicVAEConfig:
+                        steps: int, segments: int, **features) -> MusicVAEConfig:
     """The MusicVAEConfig whose layer sizes, z size and encoder kind fit these TF-named weights
     (only their shapes are read). ``segments`` 0: a flat decoder; else a conductor with that many
-    steps. Shared by Magenta.js and TF checkpoints (``magenta_js``, ``magenta_tf``)."""
-    if any("/nade/" in k for k in weights):
+    steps. ``features``: further config fields the caller read elsewhere (output, nade_hidden,
+    controls, window_bars). Shared by Magenta.js and TF checkpoints (``magenta_js``, ``magenta_tf``)."""
+    if any("/nade/" in k for k in weights) and features.get("output") != "nade":
         raise CheckpointError(f"{where}: unsupported: a NADE decoder (nade/* weights)")
-    if any(k.startswith("control_preprocessing/") for k in weights):
+    if any(k.startswith("control_preprocessing/") for k in weights) and \
+            not (features.get("controls") or {}).get("preprocess"):
         raise CheckpointError(f"{where}: unsupported: control preprocessing (control_preprocessing/* weights)")
     if segments:
         levels = [_bidi_sizes(weights, f"encoder/hierarchical_level_{v}/cell_{{l}}/") for v in (0, 1)]
@@ -169,7 +185,7 @@ def config_from_weights(name: str, rep: Representation, weights: dict[str, np.nd
     try:
         return MusicVAEConfig(name=name, representation=rep.to_dict(), z_size=z, enc_rnn_size=enc,
                               dec_rnn_size=dec_sizes[0], max_seq_len=steps, encoder=encoder, decoder=decoder,
-                              num_segments=segments or 1)
+                              num_segments=segments or 1, **features)
     except ValueError as e:
         raise CheckpointError(f"{where}: {e}") from None
 
@@ -182,7 +198,7 @@ SIGMA_MISSING = ("absent from the checkpoint (Magenta.js never reads it): the si
 
 def tf_variable_names(config: MusicVAEConfig, n_heads: int) -> list[str]:
     """The TF variable names (kernels and biases) a model of this config maps onto."""
-    return [var.tf + part for var in layout(config, n_heads) for part in ("kernel", "bias")]
+    return [var.tf + part for var in layout(config, n_heads) for part in var.parts]
 
 
 def map_weights(config: MusicVAEConfig, rep: Representation, weights: dict[str, np.ndarray],
@@ -201,7 +217,7 @@ def map_weights(config: MusicVAEConfig, rep: Representation, weights: dict[str, 
             kernel, bias = torch.zeros_like(want_k), torch.zeros_like(want_b)
         else:
             arrays = []
-            for part, want in (("kernel", want_k), ("bias", want_b)):
+            for part, want in zip(var.parts, (want_k, want_b)):
                 key = var.tf + part
                 if key not in weights:
                     raise CheckpointError(f"{where}: missing weight {key!r} (needed for {config.encoder} encoder / "

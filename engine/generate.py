@@ -6,20 +6,46 @@ window is slerp(A, B, morph) plus each attribute amount times its vector; with n
 a draw from the prior (keyed by the seed knob) stands in, so a device plays something at once.
 While the session's XY pad is on (its corners named), the four-corner blend (:func:`xy_blend`)
 takes the place of the A->B slerp.
+
+At the ends of the blend a producer hears their own clip, not the model's reconstruction of it: at
+morph 0 (or on a corner of the pad) the slot's clip itself plays, and over the last ``FADE`` of the
+way the clip's notes give way to the decoded ones, note by note (:func:`source_weights`). Decoded
+notes take the clip's velocities by position (``shaping.Dynamics``), unless the velocity knob is set.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import torch
 
-from segue.engine.session import Session
-from segue.engine.shaping import Groove, Shape, shape_bar
+from segue.engine.session import FromClip, Session
+from segue.engine.shaping import Dynamics, Groove, Shape, shape_bar
 from segue.models.errors import ModelError
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
 from segue.models.notes import BEATS_PER_BAR, Note
+
+FADE = 0.1  # of the morph (or of the pad's side): where a slot's own clip gives way to decoded notes
+CORNER_XY = ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0))  # the pad's a, b, c, d
+
+
+@dataclass(frozen=True)
+class SourceClip:
+    """The clip behind a slot, as it plays at its end of the blend."""
+
+    notes: tuple[Note, ...]
+    bars: int  # the clip's bars
+    period: int  # the bars its slot plays before it repeats (the clip padded to whole model windows)
+
+    def bar(self, content_bar: int) -> list[Note]:
+        k = content_bar % self.period
+        if k >= self.bars:  # the padding after a clip that does not fill its last window
+            return []
+        lo = k * BEATS_PER_BAR
+        return [Note(n.pitch, n.start - lo, n.duration, n.velocity) for n in self.notes
+                if lo <= n.start < lo + BEATS_PER_BAR]
 
 
 @dataclass(frozen=True)
@@ -37,6 +63,8 @@ class Snapshot:
     groove: Groove | None
     corners: tuple[torch.Tensor | None, ...] | None = None  # the XY pad's a, b, c, d (None: the pad is off)
     xy: tuple[float, float] = (0.0, 0.0)  # the pad's puck
+    sources: tuple[SourceClip | None, ...] = ()  # the clips at the blend's ends: A, B, or the pad's a..d
+    dynamics: Dynamics | None = None  # the velocities decoded notes take
 
     @property
     def windows(self) -> int:
@@ -94,6 +122,30 @@ def window_code(model: LatentModel, snap: Snapshot, window: int) -> torch.Tensor
     return z
 
 
+def source_weights(snap: Snapshot) -> tuple[float, ...]:
+    """How much of each end's own clip plays (aligned with ``snap.sources``): 1 at that end, 0 from
+    ``FADE`` of the way on; the decoded notes fill the rest."""
+    if snap.corners is not None:
+        x, y = snap.xy
+        return tuple(max(0.0, 1 - max(abs(x - cx), abs(y - cy)) / FADE) for cx, cy in CORNER_XY)
+    m = snap.morph
+    return (max(0.0, 1 - m / FADE), max(0.0, 1 - (1 - m) / FADE))
+
+
+def _unit(*key) -> float:
+    """A fixed number in [0, 1) for a note (which notes give way is the same each time round)."""
+    return zlib.crc32(repr(key).encode()) / 2**32
+
+
+def _blend(decoded: list[Note], snap: Snapshot, weights: tuple[float, ...], content_bar: int) -> list[Note]:
+    out = [n for n in decoded if _unit(snap.seed, content_bar, "d", n.pitch, round(n.start * 48)) >= sum(weights)]
+    for k, (w, src) in enumerate(zip(weights, snap.sources)):
+        if w > 0 and src is not None:
+            out += [n for n in src.bar(content_bar) if _unit(snap.seed, content_bar, k, n.pitch,
+                                                             round(n.start * 48)) < w]
+    return sorted(out, key=lambda n: (n.start, n.pitch))
+
+
 def _notes(model: LatentModel, tokens) -> list[Note]:
     seq = model.representation.from_indices(tokens.numpy(), velocity=100)
     return [n for track in seq.tracks for n in track.notes]
@@ -141,13 +193,35 @@ def snapshot_of(s: Session) -> Snapshot:
         corners = tuple(x.mu if x is not None else None for x in slots)
         nearest = int(xy[1] >= 0.5) * 2 + int(xy[0] >= 0.5)
         near = next((slots[k] for k in (nearest, *XY_NEIGHBOURS[nearest]) if slots[k] is not None), None)
-    groove = None
-    if near is not None and near.groove_clip in s.clips and s.knobs.shape.groove > 0:
-        groove = s.clips[near.groove_clip].groove
+    groove = dynamics = None
+    if near is not None and near.groove_clip in s.clips:
+        clip = s.clips[near.groove_clip]
+        groove = clip.groove if s.knobs.shape.groove > 0 else None
+        dynamics = clip.dynamics
+    ends = [s.slots.get(name) if name else None for name in s.xy_slots] if corners is not None else [a, b]
+    sources = [_source_clip(s, slot) for slot in ends]
+    if corners is not None:  # a corner without a slot plays its neighbour, as its code is the neighbour's
+        sources = [src if slot is not None else next((sources[k] for k in XY_NEIGHBOURS[i] if ends[k] is not None),
+                                                    None) for i, (src, slot) in enumerate(zip(sources, ends))]
+    elif a is None or b is None:
+        sources = [sources[1], sources[1]] if a is None else [sources[0], sources[0]]
+    if any(s.knobs.attributes.values()):  # shifted on purpose: the decoded notes are what was asked for
+        sources = []
     return Snapshot(version=s.version, mu_a=a.mu if a is not None else None, mu_b=b.mu if b is not None else None,
                     morph=s.knobs.morph, temperature=s.knobs.temperature, seed=s.knobs.seed,
                     attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape, groove=groove,
-                    corners=corners, xy=xy)
+                    corners=corners, xy=xy, sources=tuple(sources), dynamics=dynamics)
+
+
+def _source_clip(s: Session, slot) -> SourceClip | None:
+    """The clip a slot was encoded from, while the slot still holds it (attribute shifts change
+    what the slot plays: then the decoded notes are the truth)."""
+    if slot is None or slot.mu is None or not isinstance(slot.source, FromClip):
+        return None
+    clip = s.clips.get(slot.source.clip)
+    if clip is None:
+        return None
+    return SourceClip(tuple(clip.notes), max(1, slot.bars), max(1, slot.bars + slot.padded_bars))
 
 
 def check_clip_kind(model: LatentModel, clip_kind: str, name: str) -> None:
@@ -179,9 +253,17 @@ def bar_notes(model: LatentModel, snap: Snapshot, bar: int, cache: dict) -> list
     total_bars = snap.windows * model.window_bars
     content_bar = bar % total_bars
     window, in_window = divmod(content_bar, model.window_bars)
+    weights = source_weights(snap) if snap.sources else ()
+    whole = next((src for w, src in zip(weights, snap.sources) if w >= 1.0 and src is not None), None)
+    if whole is not None:  # at an end of the blend: the clip itself, nothing decoded
+        return shape_bar(whole.bar(content_bar), snap.shape, snap.groove, bar_index=content_bar)
     lo, hi = in_window * BEATS_PER_BAR, (in_window + 1) * BEATS_PER_BAR
     notes = [Note(n.pitch, n.start - lo, n.duration, n.velocity)
              for n in window_notes(model, snap, window, in_window, cache) if lo <= n.start < hi]
+    if snap.dynamics is not None:
+        notes = snap.dynamics.apply(notes, offset=content_bar * BEATS_PER_BAR)
+    if any(w > 0 for w, src in zip(weights, snap.sources) if src is not None):
+        notes = _blend(notes, snap, weights, content_bar)
     return shape_bar(notes, snap.shape, snap.groove, bar_index=content_bar)
 
 

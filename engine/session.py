@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from segue.bridge.addresses import ATTRIBUTE_KNOBS, KNOBS
-from segue.engine.shaping import Groove, Shape
+from segue.engine.shaping import Dynamics, Groove, Shape
 from segue.models.notes import Note
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,11 @@ class Clip:
     notes: list[Note]
     length: float
     kind: str = "notes"  # or "drums": a drum rack's clip
+
+    @cached_property
+    def dynamics(self) -> Dynamics | None:
+        """Its velocities by position (None for a clip without notes), worked out once."""
+        return Dynamics.from_notes(self.notes, self.length)
 
     @cached_property
     def groove(self) -> Groove:

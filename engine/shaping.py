@@ -18,6 +18,7 @@ Inputs are never mutated; new ``Note`` objects are returned.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
@@ -172,6 +173,41 @@ class Groove:
         bar, a 4-bar groove cycles over 4 bars.
         """
         return self.steps[(bar_index * STEPS_PER_BAR + step_in_bar) % self.length_steps]
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """A source clip's velocities by position: a generated note takes the velocity of the clip's
+    note nearest to it in time (the clip looping), so the clip's dynamics survive decoding (the
+    model itself writes one velocity for every note)."""
+
+    starts: tuple[float, ...]  # the clip's note starts, in beats, sorted
+    velocities: tuple[int, ...]
+    length: float  # the clip's length in beats
+
+    @classmethod
+    def from_notes(cls, notes: Iterable[Note], length_beats: float) -> Dynamics | None:
+        pairs = sorted((n.start % length_beats, n.velocity) for n in notes) if length_beats > 0 else []
+        if not pairs:
+            return None
+        return cls(tuple(p for p, _ in pairs), tuple(v for _, v in pairs), float(length_beats))
+
+    def velocity_at(self, beat: float) -> int:
+        """The velocity of the note nearest ``beat`` (beats from the clip's start, any multiple of
+        its length), ties to the earlier note."""
+        t = beat % self.length
+        k = bisect.bisect_left(self.starts, t)
+        candidates = [(k - 1) % len(self.starts), k % len(self.starts)]
+
+        def distance(i: int) -> float:
+            d = abs(self.starts[i] - t)
+            return min(d, self.length - d)
+
+        return self.velocities[min(candidates, key=lambda i: (distance(i), self.starts[i] > t))]
+
+    def apply(self, notes: Iterable[Note], offset: float = 0.0) -> list[Note]:
+        """``notes`` (starts in beats from ``offset`` beats into the clip) with the clip's velocities."""
+        return [Note(n.pitch, n.start, n.duration, self.velocity_at(offset + n.start)) for n in notes]
 
 
 def _int_knob(name: str, value: Any, low: int, high: int, note: str = "") -> int:

@@ -92,3 +92,77 @@ def test_a_corner_plays_exactly_what_the_end_of_a_morph_plays():
                                 corners=tuple(z[i:i + 1] for i in range(4)), xy=(float(k % 2), float(k // 2)))
         end = generate.Snapshot(0, z[k:k + 1], z[(k + 1) % 4:(k + 1) % 4 + 1], 0.0, 0.0, 0, (), Shape(), None)
         assert generate.bar_notes(model, pad, 1, {}) == generate.bar_notes(model, end, 1, {})
+
+
+# --- your own clip at the ends of the blend ------------------------------------------------------------
+def _session_with_clips():
+    """A session whose slots A and B were encoded from clips of distinct pitches and velocities."""
+    from segue.engine.session import Clip, FromClip, Session, Slot
+    from segue.models.notes import Note
+
+    model = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), seed=0, device="cpu")
+    s = Session(instance="ends")
+    s.clips["a"] = Clip([Note(60 + k % 5, k * 0.5, 0.5, 20 + 10 * (k % 8)) for k in range(16)], 8.0)
+    s.clips["b"] = Clip([Note(80 + k % 3, k * 1.0 + 0.25, 0.75, 100) for k in range(8)], 8.0)
+    for name, clip in (("A", "a"), ("B", "b")):
+        s.slots[name] = Slot(source=FromClip(clip), bars=2, groove_clip=clip, mu=model.prior(1, ord(name)))
+    s.knobs.temperature = 1.0  # an untrained model: random notes, so that they can be told apart
+    return model, s
+
+
+def _rows(notes):
+    return sorted((n.pitch, round(n.start, 6), round(n.duration, 6), n.velocity) for n in notes)
+
+
+def test_the_ends_of_the_morph_play_the_clips_themselves():
+    model, s = _session_with_clips()
+    for morph, clip in ((0.0, "a"), (1.0, "b")):
+        s.knobs.morph = morph
+        snap = generate.snapshot_of(s)
+        for bar in (0, 1, 2, 3):  # the clip loops with the song
+            got = generate.bar_notes(model, snap, bar, {})
+            lo = (bar % 2) * 4.0
+            want = [n for n in s.clips[clip].notes if lo <= n.start < lo + 4]
+            assert _rows(got) == _rows([type(n)(n.pitch, n.start - lo, n.duration, n.velocity) for n in want])
+
+
+def test_near_an_end_the_clip_gives_way_note_by_note_and_in_between_only_decoded_notes_play():
+    model, s = _session_with_clips()
+    source = set(_rows([n for n in s.clips["a"].notes if n.start < 4]))
+
+    def shared(morph: float) -> int:
+        s.knobs.morph = morph
+        return len(set(_rows(generate.bar_notes(model, generate.snapshot_of(s), 0, {}))) & source)
+
+    counts = [shared(m) for m in (0.0, 0.02, 0.05, 0.08, 0.1, 0.5)]
+    assert counts[0] == len(source) and counts[-2] == counts[-1] == 0, counts
+    assert counts[0] > counts[1] >= counts[2] >= counts[3] > 0 and counts[2] < len(source), counts
+
+
+def test_decoded_notes_take_the_clips_velocities_by_position():
+    model, s = _session_with_clips()
+    s.knobs.morph = 0.3  # the nearer end is A: its velocities
+    notes = generate.bar_notes(model, generate.snapshot_of(s), 1, {})
+    assert notes and len({n.velocity for n in notes}) > 1
+    dyn = s.clips["a"].dynamics
+    for n in notes:
+        assert n.velocity == dyn.velocity_at(4.0 + n.start)
+    s.knobs.shape = s.knobs.shape.with_knob("velocity", 90)  # the velocity knob overrides them
+    assert {n.velocity for n in generate.bar_notes(model, generate.snapshot_of(s), 1, {})} == {90}
+
+
+def test_an_attribute_shift_plays_decoded_notes_even_at_an_end():
+    model, s = _session_with_clips()
+    model.attributes["note_density"] = torch.ones(8)
+    s.knobs.attributes["note_density"] = 1.0
+    got = generate.bar_notes(model, generate.snapshot_of(s), 0, {})
+    assert _rows(got) != _rows([n for n in s.clips["a"].notes if n.start < 4])
+
+
+def test_the_corners_of_the_pad_play_their_clips():
+    model, s = _session_with_clips()
+    s.xy_slots = ("A", "B", "", "")  # c and d stand in for a and b
+    for (x, y), clip in (((0.0, 0.0), "a"), ((1.0, 0.0), "b"), ((0.0, 1.0), "a"), ((1.0, 1.0), "b")):
+        s.knobs.xy_x, s.knobs.xy_y = x, y
+        got = generate.bar_notes(model, generate.snapshot_of(s), 0, {})
+        assert _rows(got) == _rows([n for n in s.clips[clip].notes if n.start < 4]), (x, y)

@@ -42,7 +42,8 @@ bench: $(call STAMP,test)
 # own venv (build/venv); see build_spec/build.py and docs/install.md. The executable is the stamp.
 BINARY := dist/segue-engine/segue-engine
 BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/formats/*.py models/training/*.py \
-	models/examples/*.mid models/weights/* engine/*.py engine/*/*.py bridge/*.py maxpatch/build/Segue.amxd)
+	models/examples/*.mid models/weights/* engine/*.py engine/*/*.py engine/panel/static/* bridge/*.py \
+	maxpatch/build/Segue.amxd)
 
 binary: $(BINARY)
 

@@ -131,6 +131,7 @@ class PanelClient:
         self.late = 0
         self.seen_version = -1
         self.seen_views: dict[str, int] = {}
+        self.seen_slots: set[str] = set()
         self.dead = False
 
     # --- sending -------------------------------------------------------------------------------
@@ -152,7 +153,8 @@ class PanelClient:
     # --- the core's listener -----------------------------------------------------------------------
     def bar(self, s: Session, bar: Bar) -> None:
         now = time.monotonic()
-        late = bool(s.transport.playing and s.transport.beat_now(now) > bar.bar * BEATS_PER_BAR + 1e-3)
+        started = s.transport.playing and s.transport.beat_now(now) > bar.bar * BEATS_PER_BAR + 1e-3
+        late = bool(started and bar.bar not in self.bars)  # nothing of this bar had come before it began
         latency = None
         while self.moves and self.moves[0][0] <= bar.version:
             latency = now - self.moves.popleft()[1]
@@ -188,14 +190,16 @@ class PanelClient:
         ordered = sorted(self.latencies)
         return round(ordered[len(ordered) // 2] * 1000, 1)
 
-    def state(self, s: Session) -> dict[str, Any]:
+    def state(self, s: Session, slots: bool = True) -> dict[str, Any]:
+        """The session as the page shows it; ``slots`` False leaves out the slots' views (unchanged
+        since the last state: a pad move sends knobs, not piano rolls)."""
         info = self.server.engine.model_info(s)
         views = self.server.views.get(s.instance, {})
         return {"type": "state", "instance": s.instance, "kind": session_kind(s.instance), "version": s.version,
                 "knobs": knob_values(s), "xy_slots": list(s.xy_slots), "morph_slots": list(s.morph_slots),
-                "slots": {name: views.get(name) or {"name": name, "source": _source(slot.source), "bars": slot.bars,
-                                                     "pending": True}
-                          for name, slot in s.slots.items() if name in SLOTS},
+                **({"slots": {name: views.get(name) or {"name": name, "source": _source(slot.source),
+                                                         "bars": slot.bars, "pending": True}
+                              for name, slot in s.slots.items() if name in SLOTS}} if slots else {}),
                 "model": {"name": info.name, "kind": info.kind, "window_bars": info.window_bars,
                           "z_size": info.z_size, "trained": info.trained, "device": info.device,
                           "licence": info.licence, "choice": info.choice},
@@ -377,9 +381,11 @@ class PanelServer:
             now = time.monotonic()
             self._refresh_views(s)
             views = {k: id(v) for k, v in self.views.get(s.instance, {}).items()}
-            if s.version != client.seen_version or views != client.seen_views:
-                client.seen_version, client.seen_views = s.version, views
-                client.send(client.state(s))
+            slots = {k for k in s.slots if k in SLOTS}
+            if s.version != client.seen_version or views != client.seen_views or slots != client.seen_slots:
+                with_slots = client.seen_version < 0 or views != client.seen_views or slots != client.seen_slots
+                client.seen_version, client.seen_views, client.seen_slots = s.version, views, slots
+                client.send(client.state(s, slots=with_slots))
                 last_transport = now
             elif now - last_transport >= TRANSPORT_EVERY:
                 client.send(client.transport(s))

@@ -61,6 +61,15 @@ def test_frozen_engine_finds_the_models_beside_the_executable(frozen):
     assert loading.shipped_model_path() == frozen / "models" / "default.safetensors"
 
 
+def test_the_panel_page_is_package_data_and_the_spec_collects_it():
+    """The panel's page is package data (pyproject), and the spec takes it into the binary."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"segue.engine.panel" = ["static/*"]' in pyproject
+    assert 'collect_data_files("segue.engine.panel")' in (ROOT / "build_spec" / "segue-engine.spec").read_text()
+    static = sorted(p.name for p in (ROOT / "engine" / "panel" / "static").iterdir())
+    assert {"index.html", "panel.js", "pad.js", "roll.js", "synth.js", "style.css"} <= set(static)
+
+
 def test_no_command_means_serve():
     entry = _entry()
     assert entry.engine_argv([]) == ["serve"]
@@ -155,6 +164,14 @@ def test_binary_serves_morphs_streams_bars_and_stops_on_sigterm(binary, tmp_path
         match = re.match(r"segue engine ready: udp://127\.0\.0\.1:(\d+) model (\S+)", line or "")
         assert match, (line, "".join(err)[-3000:])
         print(f"binary ready in {startup:.2f} s: {line.strip()}")
+        panel = re.search(r" panel (http://127\.0\.0\.1:\d+/\?token=\S+)$", line.strip())
+        assert panel, line  # the panel's page travelled inside the binary
+        import urllib.request
+
+        with urllib.request.urlopen(panel.group(1), timeout=30) as page:
+            assert b"Segue panel" in page.read()
+        with urllib.request.urlopen(panel.group(1).replace("/?token=", "/static/panel.js?token="), timeout=30) as js:
+            assert b"seguePanel" in js.read()
 
         client = EngineClient(int(match.group(1)))
         hello = client.hello(timeout=30)

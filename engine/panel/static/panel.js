@@ -96,6 +96,8 @@ function receive(m) {
       break;
     }
     case "state":
+      if (!m.slots) m.slots = app.state && app.state.instance === m.instance ? app.state.slots : {};
+      else m.slotsChanged = true;
       app.state = m;
       setClock(m);
       showState(m);
@@ -111,6 +113,8 @@ function receive(m) {
       if (m.latency_ms != null) app.latency = m.latency_ms;
       if (m.late) app.late += 1;
       for (const b of app.bars.keys()) if (b < m.bar - 48) app.bars.delete(b);
+      for (const b of app.missing) if (b < m.bar - 48) app.missing.delete(b);
+      if (app.problems.length > 50) app.problems.splice(0, app.problems.length - 50);
       dirty = true;
       break;
     case "problem":
@@ -291,7 +295,7 @@ async function upload(slot, file, track) {
 
 // --- state from the engine -------------------------------------------------------------------------
 function showState(s) {
-  for (const name of app.vocab.slots) {
+  for (const name of s.slotsChanged ? app.vocab.slots : []) {
     const el = slotEls[name];
     const view = s.slots[name];
     const f1 = el.querySelector(".f1");

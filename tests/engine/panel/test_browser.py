@@ -180,7 +180,12 @@ def expected_bar(service, s, corner: str, bar: int) -> list[tuple]:
     """The bar as the end of an A->B morph with ``corner``'s slot at the A end plays it."""
     def make():
         base = generate.snapshot_of(s)
-        return dataclasses.replace(base, corners=None, mu_a=s.slots[corner].mu, mu_b=None, morph=0.0)
+        morph_end = dataclasses.replace(base, corners=None, mu_a=s.slots[corner].mu, mu_b=None, morph=0.0)
+        sources = getattr(base, "sources", ())  # the clips the blend's ends play, where the engine has them
+        if sources:
+            k = "ABCD".index(corner)
+            morph_end = dataclasses.replace(morph_end, sources=(sources[k], sources[k]))
+        return morph_end
 
     snap = service.call(make)
     notes = generate.bar_notes(service.engine.model_of(s), snap, bar, {})

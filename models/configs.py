@@ -40,6 +40,8 @@ OUTPUTS = ("categorical", "bits", "nade", "groove")
 MELODY = {"kind": "melody", "min_pitch": 21, "max_pitch": 108, "programs": [0, 31]}
 DRUMS = {"kind": "drums", "pitch_table": "current"}
 TRIO = {"kind": "trio"}
+GROOVE = {"kind": "groove", "mode": "humanize", "pitch_table": "legacy"}
+TAP = {"kind": "groove", "mode": "tap", "pitch_table": "legacy"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,18 @@ CONFIGS: dict[str, MusicVAEConfig] = {
             enc_rnn_size=(1024,), dec_rnn_size=(1024, 1024),
             max_seq_len=256, encoder="hierarchical", decoder="hierarchical", num_segments=16,
             free_bits=256.0, max_beta=0.2,
+        ),
+        # GrooVAE (magenta's groovae_2bar_humanize and its tap variant): Segue cannot train these
+        # (its trainer takes categorical decoders); they are here for untrained runs and shapes.
+        MusicVAEConfig(
+            name="groovae_2bar_humanize", representation=GROOVE, z_size=256, enc_rnn_size=(512,),
+            dec_rnn_size=(256, 256), max_seq_len=32, output="groove", free_bits=48.0, max_beta=0.2,
+            dropout_keep_prob=0.3,
+        ),
+        MusicVAEConfig(
+            name="groovae_2bar_tap", representation=TAP, z_size=256, enc_rnn_size=(512,),
+            dec_rnn_size=(256, 256), max_seq_len=32, output="groove", free_bits=48.0, max_beta=0.2,
+            dropout_keep_prob=0.3,
         ),
         # Shaped like Magenta.js's mel_4bar_* checkpoints: 4 bars, 4 segments of one bar each,
         # with the two-level hierarchical encoder Magenta.js requires when there are segments.

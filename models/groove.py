@@ -46,7 +46,7 @@ from segue.models.representation import (
     register_kind,
 )
 
-__all__ = ["GROOVE_MODES", "TAP_CLASS", "GrooveRepresentation", "blend"]
+__all__ = ["GROOVE_MODES", "TAP_CLASS", "GrooveRepresentation", "blend", "regroove"]
 
 GROOVE_MODES = ("full", "humanize", "tap")
 TAP_CLASS = 3  # Magenta.js's TAPIFY_CHANNEL
@@ -196,3 +196,28 @@ def blend(rep: GrooveRepresentation, grooved: NDArray[np.float32], source: NDArr
     out[:, n : 2 * n] = (1 - amount) * base + amount * out[:, n : 2 * n]
     out[:, 2 * n :] *= amount
     return out
+
+
+def regroove(model, seq: NoteSequence, bars: int | None = None, amount: float = 1.0, temperature: float = 0.0,
+             seed: int = 0, tap: bool = False) -> tuple[NoteSequence, list[str]]:
+    """Groove a drum clip (``tap=False``: a humanize or full GrooVAE model) or drumify a tapped
+    rhythm (``tap=True``: a tap model; any clip, its notes are the taps): encode the clip, decode
+    the model's groove, and blend it with the clip by ``amount`` (``blend``). ``model`` is a
+    ``LatentModel``. Returns the grooved clip (at the clip's tempo, cut to its bars) and what was
+    dropped or padded on the way."""
+    from segue.models.errors import ModelError
+    from segue.models.representation import split_windows
+
+    rep = model.representation
+    if rep.kind != "groove" or (rep.mode == "tap") != tap:
+        action = "drumify" if tap else "groove"
+        use = "a GrooVAE tap model (tap2drum_*)" if tap else "a GrooVAE humanize model (groovae_2bar_humanize)"
+        what = f"a GrooVAE {rep.mode} model" if rep.kind == "groove" else f"a {rep.kind} model"
+        raise ModelError(f"{action} needs {use}; {model.config.name} is {what}")
+    win = model.clip_windows(seq, bars)
+    mu, _ = model.encode(win.windows)
+    grooved = model.decode(mu, temperature, seed).numpy()
+    source = split_windows(rep.features(seq, win.clip_bars * 16)[0], model.window_bars).windows
+    mixed = np.stack([blend(rep, g, s, amount) for g, s in zip(grooved, source)])
+    out = model.windows_to_clip(mixed, qpm=seq.qpm, bars=win.clip_bars)
+    return out, list(win.messages)

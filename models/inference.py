@@ -115,6 +115,25 @@ class LatentModel:
 
     # --- tensors in, tensors out ----------------------------------------------------------------
     @property
+    def capabilities(self) -> tuple[str, ...]:
+        """What the model can do beyond morphs and samples, for clients to offer or grey out:
+        ``groove`` (groove a drum clip), ``drumify`` (a tapped rhythm becomes drums), ``velocity``
+        and ``timing`` (its notes carry their own velocities and micro-timing), ``chords`` (takes
+        a chord progression), ``key`` (takes a key: the scale_root knob), ``extra_controls`` (needs
+        controls only the Python API can give)."""
+        rep, spec = self.representation, self.model.controls
+        out = []
+        if rep.kind == "groove":
+            out += ["drumify"] if rep.mode == "tap" else ["groove"]
+            out += ["velocity", "timing"]
+        elif rep.kind == "multitrack":
+            out += ["velocity"]
+        out += ["chords"] if spec.chords else []
+        out += ["key"] if spec.key else []
+        out += ["extra_controls"] if spec.extra else []
+        return tuple(out)
+
+    @property
     def conditioning(self) -> list[str]:
         """What the model is conditioned on, for people ([] for none)."""
         return self.model.controls.describe()

@@ -9,6 +9,8 @@
   segue interpolate a.mid b.mid --steps 8 -o out/
   segue attribute clip.mid --name note_density --amount 1.0
   segue render a.mid [b.mid] -o out/       piano rolls, and a GIF of the morph from A to B
+  segue groove beat.mid -o out.mid         a drum clip played with a GrooVAE model's feel
+  segue drumify taps.mid -o out.mid        a tapped rhythm becomes a drum part (GrooVAE tap models)
   segue demo -o demo-out/                  morph between the two example clips
   segue info                               the model, its licence and attributes
 
@@ -32,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from segue.engine.cli import data, magenta, offline, serve, train
+from segue.engine.cli import data, groove, magenta, offline, serve, train
 from segue.models.checkpoint import package_version
 from segue.models.errors import SegueError
 from segue.models.inference import LatentModel
@@ -71,6 +73,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             offline.add_attribute, offline.attribute, needs_model=True),
     Command("render", "piano-roll PNGs and a morph GIF",
             offline.add_render, offline.render, needs_model=True),
+    Command("groove", "play a drum clip with a GrooVAE model's velocities and timing (humanize)",
+            groove.add_groove, groove.groove, needs_model=True),
+    Command("drumify", "turn a tapped rhythm into a drum part (GrooVAE tap models)",
+            groove.add_drumify, groove.drumify, needs_model=True),
     Command("demo", "morph between the two example clips",
             offline.add_demo, offline.demo, needs_model=True),
     Command("info", "describe the model",

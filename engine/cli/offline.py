@@ -42,6 +42,49 @@ def _clip_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--track", type=int, help="read only this instrument (0-based index)")
 
 
+def _control_args(p: argparse.ArgumentParser) -> None:
+    """Chords and key, for models conditioned on them (docs/magenta.md, Controls)."""
+    p.add_argument("--chords", help='a chord progression, one chord per bar ("C G Am F"; "C G | Am" puts two '
+                                    "in a bar), looped over the clip: for chord-conditioned models")
+    p.add_argument("--chords-from", type=Path, metavar="MIDI", help="read the progression off a MIDI file, a chord "
+                                                                    "per bar")
+    p.add_argument("--key", help="the key of a key-conditioned model: C, F#, Bb ... or 0..11 (0 = C major / A minor)")
+
+
+def controls_of(args: argparse.Namespace, model: LatentModel) -> dict[str, Any]:
+    """``chords`` and ``key`` for ``encode_clip`` / ``decode_clip`` from the options, checked
+    against what the model takes (a chord or key given to a model without one is an error)."""
+    from segue.models.chords import MINOR, chords_from_notes, format_progression, parse_chord, parse_progression
+
+    chords = getattr(args, "chords", None)
+    source = getattr(args, "chords_from", None)
+    key = getattr(args, "key", None)
+    spec = model.model.controls
+    if (chords or source) and not spec.chords:
+        raise InputError(f"--chords: {model.config.name} is not conditioned on chords")
+    if key is not None and not spec.key:
+        raise InputError(f"--key: {model.config.name} is not conditioned on a key")
+    if chords and source:
+        raise InputError("give --chords or --chords-from, not both")
+    bars = None
+    if chords:
+        bars = parse_progression(chords)
+    elif source:
+        seq = read_clip(source)
+        notes = [n for t in seq.tracks if not t.is_drum for n in t.notes]
+        bars = [[c] for c in chords_from_notes(notes, max(1, int(-(-seq.end // seq.beats_per_bar))))]
+        log.info("%s: chords %s", source.name, format_progression(bars))
+    elif spec.chords:
+        log.info("%s is chord-conditioned and no --chords were given: no chord throughout", model.config.name)
+    if key is not None:  # a number, or a key's name (Am: its relative major, C)
+        tonic = None if str(key).isdigit() else parse_chord(str(key))
+        key = int(key) % 12 if tonic is None else (tonic.root + 3 * (tonic.quality == MINOR)) % 12
+    elif spec.key:
+        key = 0
+        log.info("%s is key-conditioned and no --key was given: C major / A minor", model.config.name)
+    return {"chords": bars, "key": key} if spec else {}
+
+
 # --- clips and files -----------------------------------------------------------------------------
 
 def _output(path: Path, inputs: list[Path]) -> Path:
@@ -60,8 +103,8 @@ def read_clip(path: Path, program: int | None = None, track: int | None = None) 
     return seq
 
 
-def encode_clip(model: LatentModel, path: Path, program=None, track=None) -> EncodedClip:
-    clip = model.encode_clip(read_clip(path, program, track))
+def encode_clip(model: LatentModel, path: Path, program=None, track=None, controls=None) -> EncodedClip:
+    clip = model.encode_clip(read_clip(path, program, track), **(controls or {}))
     for message in clip.messages:
         log.info("%s: %s", path.name, message)
     return clip
@@ -105,15 +148,17 @@ def concatenate(seqs: list[NoteSequence], bars_each: int) -> NoteSequence:
 
 
 def morph_files(model: LatentModel, a: Path, b: Path, steps: int, out_dir: Path, temperature: float,
-                seed: int, velocity: int, program=None, track=None, gif: bool = False) -> list[Path]:
-    """A MIDI file per step of the morph from A to B, the steps joined, and with ``gif`` the GIF."""
+                seed: int, velocity: int, program=None, track=None, gif: bool = False,
+                controls=None) -> list[Path]:
+    """A MIDI file per step of the morph from A to B, the steps joined, and with ``gif`` the GIF.
+    ``controls``: chords and key for a conditioned model (``controls_of``)."""
     if steps < 2:
         raise InputError(f"--steps must be at least 2 (both endpoints), got {steps}")
-    enc_a = encode_clip(model, a, program, track)
-    enc_b = encode_clip(model, b, program, track)
+    enc_a = encode_clip(model, a, program, track, controls)
+    enc_b = encode_clip(model, b, program, track, controls)
     path_z = morph_codes(enc_a, enc_b, steps, model)
     bars = path_z.shape[1] * model.window_bars
-    frames = [model.decode_clip(path_z[i], temperature, seed, qpm=enc_a.qpm, velocity=velocity)
+    frames = [model.decode_clip(path_z[i], temperature, seed, qpm=enc_a.qpm, velocity=velocity, **(controls or {}))
               for i in range(steps)]
     written = []
     for i, seq in enumerate(frames):
@@ -170,13 +215,15 @@ def add_sample(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", type=Path, default=Path("samples"))
     p.add_argument("--qpm", type=float, default=120.0)
     _gen_args(p, temperature=0.5)
+    _control_args(p)
 
 
 def sample(args: argparse.Namespace, model: LatentModel) -> list[Path]:
-    _, tokens = model.sample(args.n, args.temperature, args.seed)
+    controls = controls_of(args, model)
+    _, tokens = model.sample(args.n, args.temperature, args.seed, controls=model.controls(1, **controls))
     paths = []
     for i in range(args.n):
-        seq = model.representation.from_indices(tokens[i].numpy(), qpm=args.qpm, velocity=args.velocity)
+        seq = model.windows_to_clip(tokens[i : i + 1], qpm=args.qpm, velocity=args.velocity)
         path = _output(args.out / f"sample_{i + 1:02d}.mid", [])
         write_midi(seq, path)
         paths.append(path)
@@ -191,11 +238,12 @@ def add_interpolate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gif", action="store_true", help="also draw the morph as an animated GIF")
     _gen_args(p)
     _clip_args(p)
+    _control_args(p)
 
 
 def interpolate(args: argparse.Namespace, model: LatentModel) -> list[Path]:
     return morph_files(model, args.a, args.b, args.steps, args.out, args.temperature, args.seed,
-                       args.velocity, args.program, args.track, gif=args.gif)
+                       args.velocity, args.program, args.track, gif=args.gif, controls=controls_of(args, model))
 
 
 def add_attribute(p: argparse.ArgumentParser) -> None:
@@ -207,17 +255,19 @@ def add_attribute(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", type=Path, help="default: CLIP.NAME+AMOUNT.mid here")
     _gen_args(p)
     _clip_args(p)
+    _control_args(p)
 
 
 def attribute(args: argparse.Namespace, model: LatentModel) -> list[Path]:
+    controls = controls_of(args, model)
     key = resolve_attribute(args.name)
     if key not in model.attributes:
         log.warning("the model has no %r vector; fitting one from 512 of its own samples", key)
         if key not in model.fit_attributes_from_prior(names=[key]):
             raise SegueError(f"{key!r} does not vary in this model's samples, so it has no direction")
-    enc = encode_clip(model, args.clip, args.program, args.track)
+    enc = encode_clip(model, args.clip, args.program, args.track, controls)
     seq = model.decode_clip(model.shift(enc.mu, key, args.amount), args.temperature, args.seed, qpm=enc.qpm,
-                            velocity=args.velocity, bars=enc.clip_bars)
+                            velocity=args.velocity, bars=enc.clip_bars, **controls)
     out = _output(args.out or Path(f"{args.clip.stem}.{key}{args.amount:+g}.mid"), [args.clip])
     write_midi(seq, out)
     return [out]

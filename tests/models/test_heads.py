@@ -52,3 +52,14 @@ def test_training_other_decoders_is_refused():
     model = _model(DRUMS, "bits")
     with pytest.raises(ModelError, match="training a bits decoder"):
         model.model(torch.zeros(1, 32, 1, dtype=torch.long))
+
+
+@pytest.mark.parametrize("name", ["groovae_2bar_humanize", "groovae_2bar_tap"])
+def test_the_groovae_configs_save_and_load(tmp_path, name):
+    from segue.models.configs import CONFIGS
+
+    model = LatentModel.fresh(CONFIGS[name].scaled(8), seed=2, device="cpu")
+    back = LatentModel.load(model.save(tmp_path / "g.safetensors"), device="cpu")
+    z = model.prior(2, seed=1)
+    assert torch.equal(back.decode(z, 0.5, seed=3), model.decode(z, 0.5, seed=3))
+    assert back.capabilities == (("drumify" if "tap" in name else "groove"), "velocity", "timing")

@@ -221,3 +221,48 @@ def test_console_script(ckpt, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(list(tmp_path.glob("sample_*.mid"))) == 2
+
+
+@pytest.fixture(scope="module")
+def chord_ckpt(tmp_path_factory):
+    from dataclasses import replace
+
+    cfg = replace(CONFIGS["cat-mel_2bar_small"].scaled(16), controls={"chords": "PitchChordEncoder"})
+    model = LatentModel.fresh(cfg, seed=3, device="cpu")
+    with torch.no_grad():  # weights large enough that chords change the notes
+        gen = torch.Generator().manual_seed(3)
+        for p in model.model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.4)
+    model.fit_attributes_from_prior(n=64, temperature=1.0)
+    return model.save(tmp_path_factory.mktemp("chords") / "chords.safetensors")
+
+
+def _notes(path):
+    return [(n.pitch, n.start) for t in read_midi(path).tracks for n in t.notes]
+
+
+def test_chords_condition_sample_interpolate_and_attribute(chord_ckpt, clips, tmp_path, caplog):
+    caplog.set_level("INFO")
+    a, b = clips
+    for chords in ("C G", "Am | F E7"):
+        out = tmp_path / chords.replace(" ", "").replace("|", "-")
+        assert run("sample", "-n", 2, "--temperature", 0, "--chords", chords, "-o", out, "--model", chord_ckpt)[0] == 0
+    assert _notes(tmp_path / "CG" / "sample_01.mid") != _notes(tmp_path / "Am-FE7" / "sample_01.mid")
+    song = tmp_path / "song.mid"
+    chords = [Note(p, 0, 4, 70) for p in (57, 60, 64)] + [Note(p, 4, 4, 70) for p in (53, 57, 60)]
+    write_midi(NoteSequence([Track(chords)]), song)
+    assert run("interpolate", a, b, "--steps", 3, "--chords-from", song, "-o", tmp_path / "i", "--model",
+               chord_ckpt)[0] == 0
+    assert "song.mid: chords Am F" in caplog.text
+    assert run("attribute", a, "--name", "denser", "--amount", 1, "--chords", "C G", "-o", tmp_path / "x.mid",
+               "--model", chord_ckpt)[0] == 0
+    assert (tmp_path / "x.mid").is_file()
+
+
+def test_chords_for_a_model_without_them_or_bad_symbols_are_refused(ckpt, chord_ckpt, clips, tmp_path, capsys):
+    assert run("sample", "--chords", "C G", "-o", tmp_path, "--model", ckpt)[0] == 2
+    assert "not conditioned on chords" in capsys.readouterr().err
+    assert run("sample", "--chords", "C Hm", "-o", tmp_path, "--model", chord_ckpt)[0] == 2
+    assert "no root" in capsys.readouterr().err
+    assert run("sample", "--key", "C", "-o", tmp_path, "--model", chord_ckpt)[0] == 2
+    assert "not conditioned on a key" in capsys.readouterr().err

@@ -14,6 +14,7 @@ Engine state belongs to the event loop. From another thread, go through :meth:`E
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import time
@@ -28,7 +29,7 @@ from segue.engine import generate, scheduler
 from segue.engine.api import Bar, EngineConfig, Listener, ModelInfo
 from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session, Slot
 from segue.engine.store import Saver, SessionStore, restore
-from segue.engine.worker import DEFAULT, ModelCache, Worker, cpu_threads
+from segue.engine.worker import DEFAULT, ONE_THREAD_DECODER, ModelCache, Worker, cpu_threads
 from segue.models.errors import InputError, ModelError
 from segue.models.inference import LatentModel
 from segue.models.loading import shipped_models_dir
@@ -41,6 +42,9 @@ PRUNE_EVERY = 3600.0  # seconds between sweeps of abandoned session files
 REQUEST_SLACK = 1.0  # seconds: a requested bar queues behind every bar due within this
 MAX_REQUESTED = 8  # requested bars a session may have waiting at once
 MAX_CLIPS, MAX_SESSION_NOTES, MAX_SLOTS = 64, 50_000, 64  # per session (docs/engine.md, Limits)
+RENDER_FIDELITY = 8  # candidates per window in renders (models/fidelity.py; docs/model.md has the figures)
+LIVE_FIDELITY = 4  # in live bars, when the time allows: a flat small model, the bar a second away, no backlog
+FIDELITY_SLACK, FIDELITY_BACKLOG = 1.0, 2
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Render:
 
     async def step(self, k: int) -> list[Note]:
         snap = generate.Snapshot(**{**self.base.__dict__, "morph": k / (self.steps - 1), "version": -1,
+                                    "fidelity": RENDER_FIDELITY,
                                     "corners": None})  # the A->B morph, also while the XY pad is on
         return await self.engine.run(BULK_PRIORITY, generate.render_step, self.model, snap)
 
@@ -401,6 +406,8 @@ class Engine:
         pending.newest[bar] = max(pending.newest.get(bar, -1), s.version)
         snap = generate.snapshot_of(s)
         model = self.model_of(s)
+        if self._time_for_fidelity(model, priority - time.monotonic()):
+            snap = dataclasses.replace(snap, fidelity=LIVE_FIDELITY)
         cache = self.caches.setdefault(s.instance, {})
         future = self.worker.submit(priority, generate.bar_job, s, model, snap, bar, cache, pending.newest,
                                     threads=self.threads(model))
@@ -410,6 +417,12 @@ class Engine:
             loop.call_soon_threadsafe(self._bar_done, s, bar, snap, f)
 
         future.add_done_callback(done)
+
+    def _time_for_fidelity(self, model: LatentModel, slack: float) -> bool:
+        """A live bar is decoded faithfully (several candidates) when that costs no bar its time:
+        a small flat model, the bar at least FIDELITY_SLACK away, and the worker all but idle."""
+        return (model.config.decoder == "flat" and model.decoder_parameters <= ONE_THREAD_DECODER
+                and slack >= FIDELITY_SLACK and self.worker.backlog() <= FIDELITY_BACKLOG)
 
     def _bar_done(self, s: Session, bar: int, snap: generate.Snapshot, future) -> None:
         self.pending.get(s.instance, _Pending()).bars.pop((bar, snap.version), None)

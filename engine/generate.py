@@ -23,6 +23,7 @@ import torch
 from segue.engine.session import FromClip, Session
 from segue.engine.shaping import Dynamics, Groove, Shape, shape_bar
 from segue.models.errors import ModelError
+from segue.models.fidelity import faithful_decode
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
 from segue.models.notes import BEATS_PER_BAR, Note
@@ -65,6 +66,7 @@ class Snapshot:
     xy: tuple[float, float] = (0.0, 0.0)  # the pad's puck
     sources: tuple[SourceClip | None, ...] = ()  # the clips at the blend's ends: A, B, or the pad's a..d
     dynamics: Dynamics | None = None  # the velocities decoded notes take
+    fidelity: int = 1  # candidates decoded per window, the most faithful kept (models.fidelity)
 
     @property
     def windows(self) -> int:
@@ -165,11 +167,11 @@ def window_notes(model: LatentModel, snap: Snapshot, window: int, upto_bar: int,
     by bar), but a bar's last note ends at the bar line until the next bar is decoded."""
     key = (snap.version, window)
     bar_offset = window * model.window_bars
-    if not _by_bar(model):
+    if not _by_bar(model) or snap.fidelity > 1:
         if key not in cache:
             z = window_code(model, snap, window)
-            cache[key] = _notes(model, model.decode(z[None], snap.temperature, seed=snap.seed,
-                                                    bar_offset=bar_offset)[0])
+            tokens = faithful_decode(model, z[None], snap.fidelity, snap.temperature, snap.seed, bar_offset)
+            cache[key] = _notes(model, tokens[0].cpu())
         return cache[key]
     entry = cache.get(key)
     if entry is None:

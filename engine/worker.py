@@ -58,6 +58,10 @@ class Worker:
         self._queue.put((priority, next(self._count), future, fn, args, threads))
         return future
 
+    def backlog(self) -> int:
+        """Jobs waiting (roughly: read without a lock)."""
+        return self._queue.qsize()
+
     def _run(self) -> None:
         while True:
             _, _, future, fn, args, threads = self._queue.get()

@@ -75,6 +75,7 @@ class ModelInfo:
     device: str
     licence: str
     choice: str  # the session's choice, as named in model_names()
+    capabilities: tuple[str, ...] = ()  # LatentModel.capabilities: groove, drumify, chords, key, velocity, timing ...
 
 
 class EngineAPI(Protocol):

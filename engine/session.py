@@ -166,6 +166,7 @@ class Session:
     slots: dict[str, Slot] = field(default_factory=dict)
     morph_slots: tuple[str, str] = ("A", "B")
     xy_slots: tuple[str, str, str, str] = ("", "", "", "")  # the XY pad's corners; all empty: the pad is off
+    chords: list[list[str]] = field(default_factory=list)  # chord models' progression, bar by bar (looped)
     knobs: Knobs = field(default_factory=Knobs)
     version: int = 0  # bumped by every change that alters generated bars
     transport: Transport = field(default_factory=Transport)
@@ -192,7 +193,8 @@ class Session:
             "model": self.model, "clips": {k: c.to_json() for k, c in self.clips.items()},
             "slots": {k: {"source": source_to_json(s.source), "bars": s.bars, "groove_clip": s.groove_clip}
                       for k, s in self.slots.items()},
-            "morph_slots": list(self.morph_slots), "xy_slots": list(self.xy_slots), "knobs": self.knobs.to_json(),
+            "morph_slots": list(self.morph_slots), "xy_slots": list(self.xy_slots), "chords": self.chords,
+            "knobs": self.knobs.to_json(),
             "version": self.version,
             "transport": {"tempo": self.transport.tempo, "loop_start": self.transport.loop_start,
                           "loop_end": self.transport.loop_end},

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_FILES = 2000  # session files kept; the least recently saved go first
 MAX_AGE_DAYS = 90.0  # a session file not saved for this long is deleted
 MAX_NAME = 1024  # characters in a slot name (as the OSC adapter takes them)
+MAX_CHORD_BARS = 256  # bars in a session's chord progression
 
 _CLIP_BEGIN = {a.name: a for a in BY_PATH[PREFIX + "/clip/begin"].args}
 _TRANSPORT = {a.name: a for a in BY_PATH[PREFIX + "/transport/set"].args}
@@ -87,6 +88,21 @@ def _knobs(d: Any, problems: list[str]) -> Knobs:
     return knobs
 
 
+def _chords(d: Any, problems: list[str]) -> list[list[str]]:
+    """A saved chord progression (bars of chord symbols), or none with a line in ``problems``."""
+    from segue.models.chords import ChordError, parse_progression
+
+    if d == []:
+        return []
+    try:
+        if not isinstance(d, list) or len(d) > MAX_CHORD_BARS or not all(isinstance(b, list) for b in d):
+            raise ChordError("not a list of bars")
+        return parse_progression(" | ".join(" ".join(str(c) for c in bar) for bar in d))
+    except ChordError as e:
+        problems.append(f"chords: {e}; none restored")
+        return []
+
+
 def restore(d: Any, instance: str) -> tuple[Session, list[str]]:
     """A session from its saved form, with a line for every field that could not be restored.
     Raises Bad when the file is no session of ``instance`` at all."""
@@ -139,6 +155,7 @@ def restore(d: Any, instance: str) -> tuple[Session, list[str]]:
         s.xy_slots = tuple(corners)
     else:
         problems.append("xy_slots: not four slot names; the XY pad is off")
+    s.chords = _chords(d.get("chords", []), problems)
     s.knobs = _knobs(d.get("knobs", {}), problems)
     version = d.get("version", 0)  # bars sent before a restart must not outrank new ones
     if isinstance(version, int) and not isinstance(version, bool) and 0 <= version < 2**31 - 2**20:

@@ -127,6 +127,8 @@ def test_an_unreadable_file_starts_afresh_and_is_kept(tmp_path, content):
     ({"knobs": {"xy_x": 1.5}}, "xy", "knob xy_x"),
     ({"slots": {"A": {"source": {"kind": "sample", "bars": 2, "seed": "x"}}}}, "slots", "slot 'A'"),
     ({"model": 5}, "model", "model"),
+    ({"chords": [["C"], ["Hm7"]]}, "chords", "chords"),
+    ({"chords": "C G"}, "chords", "chords"),
 ])
 def test_a_damaged_field_loses_only_itself(tmp_path, change, lost, complaint):
     """One bad value drops that value (or item), never the session: the rest is restored, the
@@ -317,3 +319,13 @@ def test_the_xy_pad_and_slot_seeds_are_saved_and_restored(tmp_path):
     assert (back.knobs.xy_x, back.knobs.xy_y) == (0.25, 1.0)
     assert back.slots["B"].source == FromSample(2, seed=77) and back.slots["C"].source == FromVariation("A", 0.5, 5)
     assert "seed" not in json.dumps(full_session().to_json()["slots"])  # no seed: saved as before
+
+
+def test_a_chord_progression_is_saved_and_restored(tmp_path):
+    store = SessionStore(tmp_path)
+    s = full_session("ch")
+    s.chords = [["C", "G"], ["Am"], ["F"]]
+    store.save(s)
+    back, problems = store.load("ch")
+    assert problems == [] and back.chords == [["C", "G"], ["Am"], ["F"]]
+    assert full_session("none").to_json()["chords"] == []

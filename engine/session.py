@@ -180,7 +180,7 @@ class Session:
     def is_blank(self) -> bool:
         """Nothing a client made: no clips, no slots, every knob at its default (no file is kept)."""
         return (not self.clips and not self.slots and self.knobs == Knobs() and not self.model
-                and self.morph_slots == ("A", "B"))
+                and self.morph_slots == ("A", "B") and not any(self.xy_slots))
 
     def changed(self) -> None:
         """Generated bars depend on what changed: newer version, and save soon."""

@@ -207,7 +207,7 @@ def test_sessions_are_per_instance(connect, running):
 # --- models ---------------------------------------------------------------------------------------
 def test_model_info(client):
     assert ok(client, "/segue/model/info")[1:] == ["cat-mel_2bar_small", "melody", 2, 8, 0, "cpu",
-                                                   "untrained weights", "default"]
+                                                   "untrained weights", "default", ""]  # no capabilities
 
 
 def test_model_list(client):
@@ -687,8 +687,24 @@ def requests(draw) -> bytes:
     return raw_message(path, *args)
 
 
+def raw_bundle(elements: list[bytes], lie: int = 0) -> bytes:
+    """An OSC bundle (time tag "now") of raw elements; ``lie`` is added to the last element's size."""
+    out = b"#bundle\x00" + struct.pack(">II", 0, 1)
+    for k, e in enumerate(elements):
+        out += struct.pack(">i", len(e) + (lie if k == len(elements) - 1 else 0)) + e
+    return out
+
+
+odd_tags = st.builds(  # type tags the engine does not take (and some it does), over a random body
+    lambda address, tags, body: _padded(address.encode()) + _padded(("," + tags).encode()) + body,
+    fuzz_addresses, st.text(st.sampled_from("ifsbTFNIhdtcrm[]S X"), max_size=8), st.binary(max_size=24))
+bundles = st.recursive(  # nested (deeper than the engine takes, at times), sizes that lie at times
+    st.one_of(osc_messages, requests(), odd_tags),
+    lambda inner: st.builds(raw_bundle, st.lists(inner, max_size=3), st.sampled_from([0, 0, 0, 4, -4, 1 << 20])),
+    max_leaves=10)
 packets = st.one_of(st.binary(max_size=600), osc_messages, osc_messages.map(lambda m: m[: len(m) // 2]),
-                    osc_messages.map(lambda m: m + b"\x00\x00\x00"), requests(), requests(), requests())
+                    osc_messages.map(lambda m: m + b"\x00\x00\x00"), requests(), requests(), requests(),
+                    odd_tags, bundles, bundles)
 
 
 @pytest.fixture(scope="module")
@@ -709,7 +725,7 @@ def fuzz_engine(model, tmp_path_factory, running_engine):
         r.close()
 
 
-@settings(max_examples=100, deadline=None,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=packets)
 def test_fuzz_packets(fuzz_engine, data):
@@ -1080,4 +1096,111 @@ def test_a_session_streams_nothing_until_its_client_shows_it_reads(connect):
     assert reply == "/segue/render/begin"
     end = c.wait_for(values[0], 10)
     assert end[0] == "/segue/render/end" and len(end[1]) == 3 and all(n >= 1 for n in end[1][1:])
+    stop(c)
+
+
+
+# --- GrooVAE and chord models ---------------------------------------------------------------------
+def _loud_model(config, seed: int = 4, hit_bias: float = 0.0) -> LatentModel:
+    """A tiny model with weights large enough to play varied notes (untrained ones are near-silent)."""
+    import torch
+
+    model = LatentModel.fresh(config, seed=seed, device="cpu")
+    with torch.no_grad():
+        gen = torch.Generator().manual_seed(seed)
+        for p in model.model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+        if hit_bias:
+            model.model.decoder.heads[0].output_projection.bias[:9] += hit_bias
+    return model
+
+
+def result_of(client: EngineClient, rid: int, timeout: float = 20.0) -> tuple[list, list[Note], list]:
+    """A /segue/clip/result: (begin's arguments, the notes, end's arguments)."""
+    address, begin = client.wait_for(rid, timeout)
+    assert address == "/segue/clip/result/begin", (address, begin)
+    notes, chunks = [], 0
+    while True:
+        address, values = client.wait_for(rid, timeout)
+        if address == "/segue/clip/result/end":
+            assert values[1] == chunks
+            return begin, notes, values
+        assert address == "/segue/clip/result/notes" and values[1] == chunks
+        notes += osc.unflat_notes(values[2:])
+        chunks += 1
+
+
+@pytest.fixture(scope="module")
+def groove_models(dirs):
+    from segue.models.configs import CONFIGS
+
+    _loud_model(CONFIGS["groovae_2bar_humanize"].scaled(8), hit_bias=1.5).save(dirs["models"] / "grooveh.safetensors")
+    _loud_model(CONFIGS["groovae_2bar_tap"].scaled(8), hit_bias=1.5).save(dirs["models"] / "groovet.safetensors")
+    return "grooveh", "groovet"
+
+
+def test_groove_and_drumify_a_clip(connect, groove_models):
+    humanize, tap = groove_models
+    c = connect()
+    c.upload("beat", DRUMS, 8.0, "drums")
+    c.upload("mel", MELODY, 12.0)
+    assert "groove needs a GrooVAE humanize model" in err(c, "/segue/clip/groove", "beat", 1.0)
+    ok(c, "/segue/model/choose", humanize)
+    assert ok(c, "/segue/model/info")[2] == "groove" and ok(c, "/segue/model/info")[9] == "groove,velocity,timing"
+    begin, notes, _ = result_of(c, c.send("/segue/clip/groove", "beat", 1.0))
+    assert begin[1:] == ["beat", len(notes), 8.0] and notes
+    assert len({n.velocity for n in notes}) > 2, "the model's velocities"
+    assert any(abs(n.start * 4 - round(n.start * 4)) > 0.01 for n in notes), "the model's timing"
+    _, grid, _ = result_of(c, c.send("/segue/clip/groove", "beat", 0.0, 0.0))
+    assert all(abs(n.start * 4 - round(n.start * 4)) < 1e-3 for n in grid) and {n.velocity for n in grid} == {110}
+    assert "melodic clip" in err(c, "/segue/clip/groove", "mel", 1.0)
+    assert "drumify needs a GrooVAE tap model" in err(c, "/segue/clip/drumify", "mel", 1.0)
+    assert "no clip 'nope'" in err(c, "/segue/clip/groove", "nope", 1.0)
+    ok(c, "/segue/model/choose", tap)
+    begin, drums, _ = result_of(c, c.send("/segue/clip/drumify", "mel", 0.7, 0.5))
+    assert begin[1:] == ["mel", len(drums), 12.0] and drums
+    assert "amount" in err(c, "/segue/clip/drumify", "mel", 1.5)
+
+
+def test_a_groove_model_plays_bars_with_its_own_feel(connect, groove_models):
+    c = connect()
+    c.upload("beat", DRUMS, 8.0, "drums")
+    ok(c, "/segue/model/choose", groove_models[0])
+    ok(c, "/segue/slot/encode", "A", "beat")
+    version = ok(c, "/segue/knob/set/groove", 0.0)[2]
+    play(c, tempo=240.0)
+    got: dict[int, Bar] = {}
+    while len(got) < 2:
+        bar = next_bar(c, lambda b: b.version >= version and b.bar in (0, 1))
+        got[bar.bar] = bar
+    stop(c)
+    notes = [n for b in got.values() for n in b.notes]
+    assert notes and len({n.velocity for n in notes}) > 1, "the model's velocities, not a clip's or a default"
+    assert any(abs(n.start * 4 - round(n.start * 4)) > 0.01 for n in notes), "the model's timing"
+
+
+def test_chord_progressions(connect, dirs):
+    from dataclasses import replace
+
+    from segue.models.configs import CONFIGS
+
+    cfg = replace(CONFIGS["cat-mel_2bar_small"].scaled(8), controls={"chords": "MajorMinorChordEncoder"})
+    _loud_model(cfg).save(dirs["models"] / "chordmel.safetensors")
+    c = connect()
+    assert ok(c, "/segue/chords/set", "C G | Am")[1] == "C G | Am"  # kept for a chord model later
+    ok(c, "/segue/model/choose", "chordmel")
+    assert ok(c, "/segue/model/info")[9] == "chords"
+    c.upload("mel", MELODY, 12.0)
+    ok(c, "/segue/slot/encode", "A", "mel")
+    _, text, version = ok(c, "/segue/chords/set", "C G Am F")
+    assert text == "C G Am F" and isinstance(version, int)
+    assert "no root" in err(c, "/segue/chords/set", "C Hm")
+    assert "not major or minor" in err(c, "/segue/chords/set", "C Cdim")  # this model's encoder cannot
+    assert ok(c, "/segue/chords/set", "G")[1] == "G"
+    harmony = [Note(p, 0, 4, 80) for p in (57, 60, 64)] + [Note(p, 4, 4, 80) for p in (55, 59, 62)]
+    c.upload("harmony", harmony, 8.0)
+    assert ok(c, "/segue/chords/from_clip", "harmony")[1] == "Am G"
+    assert ok(c, "/segue/chords/set", "")[1] == ""
+    play(c, tempo=240.0)
+    assert next_bar(c).complete
     stop(c)

@@ -115,6 +115,18 @@ def _range(a: Arg) -> str:
     return f"{_num(a.lo, '-inf')}..{_num(a.hi, 'inf')}"
 
 
+# What a model can do beyond morphs and samples (/segue/model/info's capabilities; models.inference
+# LatentModel.capabilities says which a model has).
+CAPABILITIES = {
+    "groove": "grooves a drum clip (/segue/clip/groove): a GrooVAE humanize model",
+    "drumify": "makes drums of a tapped rhythm (/segue/clip/drumify): a GrooVAE tap model",
+    "velocity": "its notes carry their own velocities",
+    "timing": "its notes carry their own micro-timing (off the 16th grid)",
+    "chords": "plays to a chord progression (/segue/chords/set, /segue/chords/from_clip)",
+    "key": "plays in a key: the scale_root and scale knobs",
+    "extra_controls": "needs controls the engine cannot give: only the Python API plays it",
+}
+
 RID = Arg("rid", "i", 0, 2**31 - 1, doc="request id, echoed in the reply")
 NOTES = (Arg("pitch", "i", 0, 127, repeats=True), Arg("start", "f", 0, 4096), Arg("duration", "f", 0, 4096),
          Arg("velocity", "i", 1, 127))
@@ -185,7 +197,10 @@ TABLE: tuple[Address, ...] = (
     a("/ping", reply="/segue/pong rid engine_time:f", doc="Health check and round-trip timing."),
     a("/goodbye", reply="/segue/goodbye rid", doc="Close the session (its saved state is kept for resuming)."),
     a("/model/info", reply="/segue/model/info rid name:s kind:s window_bars:i z_size:i trained:i device:s licence:s "
-      "choice:s", doc="The session's model (choice: its name in /segue/model/list).", errors="no session"),
+      "choice:s capabilities:s", doc="The session's model (choice: its name in /segue/model/list). capabilities: "
+      f"what it can do beyond morphs and samples, comma-separated: {', '.join(CAPABILITIES)} (see "
+      "CAPABILITIES); a client offers /segue/clip/groove, /segue/clip/drumify, /segue/chords/* by them.",
+      errors="no session"),
     a("/model/list", reply="/segue/model/list rid name:s ...", doc="Models the engine can load."),
     a("/model/choose", Arg("name", "s"),
       reply="/segue/model/choose rid name:s", doc="Switch this session's model (loaded off the inference "
@@ -241,6 +256,30 @@ TABLE: tuple[Address, ...] = (
       doc="Ask for one bar now, whatever the transport."),
     a("/render", Arg("steps", "i", 2, 64), reply="/segue/render/begin, /segue/render/notes ..., /segue/render/end",
       doc="Render `steps` steps of the morph from A to B (for writing clips); each step is the slots' length."),
+    a("/clip/groove", Arg("clip", "s"), Arg("amount", "f", 0.0, 1.0, doc="0 = the grid at the clip's velocities, "
+                                             "1 = the model's timing and velocities"),
+      Arg("temperature", "f", 0.0, 4.0, optional=True, doc="0 (default) = the most likely hits"),
+      reply="/segue/clip/result/begin, /segue/clip/result/notes ..., /segue/clip/result/end",
+      doc="Groove an uploaded drum clip (Magenta Studio's Groove): the session's GrooVAE humanize model plays it "
+      "with its velocities and micro-timing; the result comes back as a new clip. Needs the groove capability "
+      "and a confirmed hello.", errors="no such clip; the model cannot groove (a melody, drums or tap model); "
+      "a melodic clip; hello not confirmed"),
+    a("/clip/drumify", Arg("clip", "s"), Arg("amount", "f", 0.0, 1.0, doc="as for /segue/clip/groove"),
+      Arg("temperature", "f", 0.0, 4.0, optional=True),
+      reply="/segue/clip/result/begin, /segue/clip/result/notes ..., /segue/clip/result/end",
+      doc="Drumify an uploaded clip (Magenta Studio's Drumify): every note of any clip is a tap; the session's "
+      "GrooVAE tap model makes a drum part of the rhythm. Needs the drumify capability and a confirmed hello.",
+      errors="no such clip; the model cannot drumify; hello not confirmed"),
+    a("/chords/set", Arg("progression", "s", doc='"C G Am F": one chord per bar, looped with the song; "C G | Am": '
+                                                 'two chords in a bar; "" for none'),
+      reply="/segue/chords/set rid progression:s version:i",
+      doc="The session's chord progression. Chord models (the chords capability) read it bar by bar in every "
+      "bar, sample, morph and shift, and slots encoded from clips are encoded again with it; other models keep "
+      "it for later. The reply gives it as the engine read it.",
+      errors="an unknown chord symbol (named); more than 256 bars"),
+    a("/chords/from_clip", Arg("clip", "s"), reply="/segue/chords/from_clip rid progression:s version:i",
+      doc="Read a chord per bar off an uploaded clip's harmony and make it the progression (as /segue/chords/set).",
+      errors="no such clip"),
     a("/bar/begin", Arg("bar", "i"), Arg("version", "i"), Arg("notes", "i"), Arg("chunks", "i"),
       Arg("morph", "f"), Arg("temperature", "f"), Arg("seed", "i"), *(Arg(name, "f") for name in ATTRIBUTE_KNOBS),
       kind="push",
@@ -256,6 +295,14 @@ TABLE: tuple[Address, ...] = (
     a("/render/end", Arg("rid", "i"), Arg("chunks", "i", repeats=True), kind="push", reply="-",
       doc="The render is complete; then how many /render/notes chunks each step had, in step order "
       "(a missing one is detected and the render asked again)."),
+    a("/clip/result/begin", Arg("rid", "i"), Arg("clip", "s"), Arg("notes", "i"), Arg("length", "f"), kind="push",
+      reply="-", doc="The result of /segue/clip/groove or /segue/clip/drumify follows: a new clip of `notes` notes "
+      "and `length` beats (the source clip's bars)."),
+    a("/clip/result/notes", Arg("rid", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",
+      doc="One chunk of the result's notes: start in beats from the clip's start, off the 16th grid by the "
+      "model's timing, with the model's velocities."),
+    a("/clip/result/end", Arg("rid", "i"), Arg("chunks", "i"), kind="push", reply="-",
+      doc="The result is complete; `chunks` /segue/clip/result/notes chunks were sent."),
     a("/error", Arg("rid", "i"), Arg("address", "s"), Arg("message", "s"), kind="push", reply="-",
       doc="Something a request asked for went wrong; rid is -1 when the packet could not be read."),
 )
@@ -305,6 +352,8 @@ def markdown() -> str:
                 lines.append(f"| `{e.path}` | {args} | `{e.reply}` | {errors} | {e.doc} |")
             else:
                 lines.append(f"| `{e.path}` | {args} | {e.doc} |")
+    lines += ["", "## Model capabilities (`/segue/model/info`)", "", "| capability | the model |", "|---|---|"]
+    lines += [f"| `{name}` | {doc} |" for name, doc in CAPABILITIES.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -359,10 +408,13 @@ def javascript() -> str:
         f"var LIVE_SCALES = {js(LIVE_SCALES)};",
         "// the arguments of /segue/bar/begin, in wire order",
         f"var BAR_BEGIN = {js(list(BAR_BEGIN))};",
+        "// what a model can do (/segue/model/info's comma-separated capabilities): offer an action only then",
+        f"var CAPABILITIES = {js(list(CAPABILITIES))};",
         "",
         "module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES,",
         "                   MAX_CHUNK_BYTES: MAX_CHUNK_BYTES, NOTE_FIELDS: NOTE_FIELDS, KNOBS: KNOBS,",
-        "                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN };",
+        "                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN,",
+        "                   CAPABILITIES: CAPABILITIES };",
     ]
     return "\n".join(lines) + "\n"
 

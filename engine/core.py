@@ -28,9 +28,11 @@ from segue.bridge.addresses import KNOBS
 from segue.engine import generate, scheduler
 from segue.engine.api import Bar, EngineConfig, Listener, ModelInfo
 from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session, Slot
-from segue.engine.store import Saver, SessionStore, restore
+from segue.engine.store import MAX_CHORD_BARS, Saver, SessionStore, restore
 from segue.engine.worker import DEFAULT, ONE_THREAD_DECODER, ModelCache, Worker, cpu_threads
+from segue.models.chords import chords_from_notes, encode_chord, format_progression, parse_progression
 from segue.models.errors import InputError, ModelError
+from segue.models.groove import regroove
 from segue.models.inference import LatentModel
 from segue.models.loading import shipped_models_dir
 from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
@@ -220,7 +222,7 @@ class Engine:
     def model_info(self, s: Session) -> ModelInfo:
         m = self.model_of(s)
         return ModelInfo(m.config.name, m.representation.kind, m.window_bars, m.config.z_size, not m.untrained,
-                         m.device.type, m.meta.licence, s.model or DEFAULT)
+                         m.device.type, m.meta.licence, s.model or DEFAULT, m.capabilities)
 
     def model_card(self, s: Session) -> str | None:
         """The model card of the session's model (``NAME.md`` beside ``NAME.safetensors`` in the
@@ -309,7 +311,8 @@ class Engine:
             generate.check_clip_kind(model, clip.kind, f"clip {src.clip!r}")
             seq = NoteSequence([Track(list(clip.notes), is_drum=clip.kind == "drums")], qpm=s.transport.tempo)
             bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
-            enc = await self.run(BULK_PRIORITY, lambda m: m.encode_clip(seq, bars=bars), model)
+            controls = self.clip_controls(s, model)
+            enc = await self.run(BULK_PRIORITY, lambda m: m.encode_clip(seq, bars=bars, **controls), model)
             slot.mu, slot.bars, slot.padded_bars = enc.mu.cpu(), enc.clip_bars, enc.padded_bars
         elif isinstance(src, FromSample):
             windows = max(1, math.ceil(src.bars / model.window_bars))
@@ -395,6 +398,59 @@ class Engine:
 
     def render(self, s: Session, steps: int) -> Render:
         return Render(self, s, steps)
+
+    # --- chords, groove, drumify (for the models that take them: ModelInfo.capabilities) -------------
+    def clip_controls(self, s: Session, model: LatentModel) -> dict:
+        """What a conditioned model reads beside a clip: the session's chords and key."""
+        if not model.model.controls:
+            return {}
+        key = generate.key_of(s.knobs.shape)
+        return {"chords": s.chords or None, "key": 0 if key is None else key}
+
+    async def set_chords(self, s: Session, progression: str) -> str:
+        """The session's chord progression: a chord per bar, looped with the song ("C G Am F"; "C G |
+        Am" puts two in a bar; "" for none). Chord models read it bar by bar in every bar, sample,
+        morph and shift; slots encoded from clips are encoded again with it. Returns it as read."""
+        bars = parse_progression(progression) if progression.strip() else []
+        if len(bars) > MAX_CHORD_BARS:
+            raise InputError(f"a progression holds at most {MAX_CHORD_BARS} bars, got {len(bars)}")
+        model = self.model_of(s)
+        encoder = model.model.controls.chords
+        for chord in (c for bar in bars for c in bar) if encoder else ():
+            encode_chord(chord, encoder)  # one this model's encoder cannot take is refused before anything changes
+        s.chords = bars
+        if encoder:
+            for name, slot in list(s.slots.items()):
+                if isinstance(slot.source, FromClip):
+                    await self._fill_slot(s, name, slot)
+        s.changed()
+        return format_progression(bars)
+
+    async def chords_from_clip(self, s: Session, clip_name: str) -> str:
+        """Read a chord per bar off an uploaded clip (its harmony) and make it the progression."""
+        clip = s.clips.get(clip_name)
+        if clip is None:
+            raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
+        bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
+        return await self.set_chords(s, " ".join(chords_from_notes(clip.notes, bars)))
+
+    async def regroove_clip(self, s: Session, clip_name: str, amount: float, temperature: float = 0.0,
+                            tap: bool = False) -> tuple[list[Note], float]:
+        """Groove an uploaded drum clip (``tap``: drumify any clip) with the session's GrooVAE model,
+        ``amount`` blending the grid and the model's timing and velocities: the new clip's notes
+        (beats from its start, velocities and micro-timing kept) and its length in beats."""
+        clip = s.clips.get(clip_name)
+        if clip is None:
+            raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
+        model = self.model_of(s)
+        if not tap and model.representation.kind == "groove":
+            generate.check_clip_kind(model, clip.kind, f"clip {clip_name!r}")
+        seq = NoteSequence([Track(list(clip.notes), is_drum=clip.kind == "drums")], qpm=s.transport.tempo)
+        bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
+        out, _ = await self.run(BULK_PRIORITY, lambda m: regroove(m, seq, bars, float(amount), float(temperature),
+                                                                  s.knobs.seed, tap), model)
+        notes = sorted((n for t in out.tracks for n in t.notes), key=lambda n: (n.start, n.pitch))
+        return notes, bars * BEATS_PER_BAR
 
     # --- bars -------------------------------------------------------------------------------------
     def _queue_bar(self, s: Session, bar: int, priority: float, requested: bool = False) -> None:

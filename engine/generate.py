@@ -16,7 +16,7 @@ notes take the clip's velocities by position (``shaping.Dynamics``), unless the 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -67,6 +67,8 @@ class Snapshot:
     sources: tuple[SourceClip | None, ...] = ()  # the clips at the blend's ends: A, B, or the pad's a..d
     dynamics: Dynamics | None = None  # the velocities decoded notes take
     fidelity: int = 1  # candidates decoded per window, the most faithful kept (models.fidelity)
+    chords: tuple[tuple[str, ...], ...] = ()  # chord models: the session's progression, bar by bar (looped)
+    key: int | None = None  # key models: the scale knobs' key signature, 0..11 (None: C)
 
     @property
     def windows(self) -> int:
@@ -154,8 +156,37 @@ def _notes(model: LatentModel, tokens) -> list[Note]:
 
 
 def _by_bar(model: LatentModel) -> bool:
-    """Hierarchical models whose segments are bars decode only the bars that are due."""
-    return model.config.decoder == "hierarchical" and model.config.segment_steps == 16
+    """Hierarchical models whose segments are bars decode only the bars that are due (not GrooVAE's:
+    a hit played early belongs to the bar before, which must not have gone out without it)."""
+    return model.config.decoder == "hierarchical" and model.config.segment_steps == 16 and not _own_feel(model)
+
+
+def _own_feel(model: LatentModel) -> bool:
+    """A model whose notes carry their own velocities and micro-timing (GrooVAE): a bar plays them
+    as decoded, not with a source clip's dynamics or the clip itself at an end of the blend."""
+    return "timing" in model.capabilities
+
+
+# Semitones from a scale's root up to its relative major's tonic: a key-conditioned model's key (0 = C
+# major / A minor) is the key signature, so D dorian and A minor are both key 0.
+_TO_MAJOR = {"minor": 3, "harmonic_minor": 3, "melodic_minor": 3, "pentatonic_minor": 3, "blues": 3, "dorian": -2,
+             "phrygian": -4, "lydian": -5, "mixolydian": -7, "locrian": 1}
+
+
+def key_of(shape) -> int | None:
+    """The key a key-conditioned model reads for the scale knobs (None while no root is set)."""
+    if shape.scale_root < 0:
+        return None
+    return (shape.scale_root + _TO_MAJOR.get(shape.scale, 0)) % 12
+
+
+def window_controls(model: LatentModel, snap: Snapshot, window: int):
+    """A conditioned model's controls for one window (1, T, K): the progression's chords for the
+    window's bars, the key; None for other models."""
+    if not model.model.controls:
+        return None
+    return model.controls(1, [list(bar) for bar in snap.chords] or None,
+                          snap.key if snap.key is not None else 0, first_bar=window * model.window_bars)
 
 
 def window_notes(model: LatentModel, snap: Snapshot, window: int, upto_bar: int, cache: dict) -> list[Note]:
@@ -170,17 +201,19 @@ def window_notes(model: LatentModel, snap: Snapshot, window: int, upto_bar: int,
     if not _by_bar(model) or snap.fidelity > 1:
         if key not in cache:
             z = window_code(model, snap, window)
-            tokens = faithful_decode(model, z[None], snap.fidelity, snap.temperature, snap.seed, bar_offset)
+            tokens = faithful_decode(model, z[None], snap.fidelity, snap.temperature, snap.seed, bar_offset,
+                                     controls=window_controls(model, snap, window))
             cache[key] = _notes(model, tokens[0].cpu())
         return cache[key]
     entry = cache.get(key)
     if entry is None:
-        entry = cache[key] = {"emb": model.conduct(window_code(model, snap, window)[None]), "segments": []}
+        entry = cache[key] = {"emb": model.conduct(window_code(model, snap, window)[None]), "segments": [],
+                              "controls": window_controls(model, snap, window)}
     segments = entry["segments"]
     while len(segments) <= upto_bar:
         start = segments[-1][:, -1] if segments else model.start_tokens(1)
         segments.append(model.decode_segment(entry["emb"], len(segments), start, snap.temperature,
-                                             seed=snap.seed, bar_offset=bar_offset))
+                                             seed=snap.seed, bar_offset=bar_offset, controls=entry["controls"]))
     return _notes(model, torch.cat(segments, dim=1)[0].cpu())
 
 
@@ -212,7 +245,9 @@ def snapshot_of(s: Session) -> Snapshot:
     return Snapshot(version=s.version, mu_a=a.mu if a is not None else None, mu_b=b.mu if b is not None else None,
                     morph=s.knobs.morph, temperature=s.knobs.temperature, seed=s.knobs.seed,
                     attributes=tuple(sorted(s.knobs.attributes.items())), shape=s.knobs.shape, groove=groove,
-                    corners=corners, xy=xy, sources=tuple(sources), dynamics=dynamics)
+                    corners=corners, xy=xy, sources=tuple(sources), dynamics=dynamics,
+                    chords=tuple(tuple(bar) for bar in s.chords),
+                    key=key_of(s.knobs.shape))
 
 
 def _source_clip(s: Session, slot) -> SourceClip | None:
@@ -232,6 +267,12 @@ def check_clip_kind(model: LatentModel, clip_kind: str, name: str) -> None:
     if clip_kind == "drums" and rep == "melody":
         raise ModelError(f"{name} is a drum clip, but the model ({model.config.name}) is a melody model: "
                          "choose a drums model or a melodic clip")
+    mode = getattr(model.representation, "mode", "")
+    if clip_kind == "drums" and rep in ("melody_rhythm", "melody_shape"):
+        raise ModelError(f"{name} is a drum clip, but the model ({model.config.name}) reads melodies")
+    if clip_kind == "notes" and rep == "groove" and mode != "tap":
+        raise ModelError(f"{name} is a melodic clip, but the model ({model.config.name}) is a GrooVAE drums model "
+                         "(a tap model drumifies any clip)")
     if clip_kind == "notes" and rep == "drums":
         raise ModelError(f"{name} is a melodic clip, but the model ({model.config.name}) is a drums model")
 
@@ -252,6 +293,8 @@ def bar_notes(model: LatentModel, snap: Snapshot, bar: int, cache: dict) -> list
     past the bar's end), shaped. ``cache`` keeps decoded windows per (version, window)."""
     if len(cache) > 64:
         cache.clear()
+    if _own_feel(model):  # GrooVAE: the model's velocities and timing are the point
+        snap = replace(snap, sources=(), dynamics=None)
     total_bars = snap.windows * model.window_bars
     content_bar = bar % total_bars
     window, in_window = divmod(content_bar, model.window_bars)

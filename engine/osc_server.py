@@ -39,7 +39,8 @@ MAX_SESSIONS_PER_HOST = 128  # OSC sessions open from one source host
 MAX_OPEN_UPLOADS = 8  # clip uploads a client may have begun and not ended
 UPLOAD_TIMEOUT = 60.0  # seconds: an upload with no chunk for this long is dropped
 MAX_NAME = 1024  # characters in an instance id, clip or slot name
-NAMES = {"instance", "clip", "slot", "source", "a", "b", "c", "d", "name"}  # the arguments that name something kept
+NAMES = {"instance", "clip", "slot", "source", "a", "b", "c", "d", "name",
+         "progression"}  # the arguments that name something kept
 
 
 def plain_host(host: str) -> str:
@@ -156,6 +157,8 @@ class OscServer:
             "/segue/transport/set": self.on_transport_set, "/segue/transport/loop": self.on_transport_loop,
             "/segue/transport/seek": self.on_transport_seek, "/segue/bar/request": self.on_bar_request,
             "/segue/render": self.on_render, "/segue/xy/slots": self.on_xy_slots, "/segue/xy/set": self.on_xy_set,
+            "/segue/clip/groove": self.on_clip_groove, "/segue/clip/drumify": self.on_clip_drumify,
+            "/segue/chords/set": self.on_chords_set, "/segue/chords/from_clip": self.on_chords_from_clip,
             **{f"/segue/knob/set/{name}": self.on_knob for name in KNOBS},
         }
 
@@ -361,7 +364,7 @@ class OscServer:
     def on_model_info(self, r, client: OscClient, addr) -> None:
         m = self.engine.model_info(self._session(client))
         client.reply("/segue/model/info", r.rid, m.name, m.kind, m.window_bars, m.z_size, int(m.trained), m.device,
-                     m.licence, m.choice)
+                     m.licence, m.choice, ",".join(m.capabilities))
 
     def on_model_list(self, r, client: OscClient, addr) -> None:
         client.reply("/segue/model/list", r.rid, *self.engine.model_names())
@@ -475,3 +478,28 @@ class OscServer:
         counts = [client.send_notes("/segue/render/notes", (r.rid, step), await render.step(step))
                   for step in range(steps)]
         client.reply("/segue/render/end", r.rid, *counts)
+
+    async def _regroove(self, r, client: OscClient, tap: bool) -> None:
+        if not client.confirmed:
+            raise InputError("confirm the hello first (/segue/hello/confirm token): the result is many "
+                             "datagrams, sent only to a client that reads its reply port")
+        clip, amount = r.args[0], r.args[1]
+        temperature = r.args[2] if len(r.args) > 2 else 0.0
+        notes, length = await self.engine.regroove_clip(self._session(client), clip, amount, temperature, tap)
+        client.reply("/segue/clip/result/begin", r.rid, clip, len(notes), float(length))
+        chunks = client.send_notes("/segue/clip/result/notes", (r.rid,), notes)
+        client.reply("/segue/clip/result/end", r.rid, chunks)
+
+    async def on_clip_groove(self, r, client: OscClient, addr) -> None:
+        await self._regroove(r, client, tap=False)
+
+    async def on_clip_drumify(self, r, client: OscClient, addr) -> None:
+        await self._regroove(r, client, tap=True)
+
+    async def on_chords_set(self, r, client: OscClient, addr) -> None:
+        s = self._session(client)
+        client.reply("/segue/chords/set", r.rid, await self.engine.set_chords(s, r.args[0]), s.version)
+
+    async def on_chords_from_clip(self, r, client: OscClient, addr) -> None:
+        s = self._session(client)
+        client.reply("/segue/chords/from_clip", r.rid, await self.engine.chords_from_clip(s, r.args[0]), s.version)

@@ -33,7 +33,10 @@ var SCALES = ["major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "l
 var LIVE_SCALES = {"Major": "major", "Minor": "minor", "Dorian": "dorian", "Mixolydian": "mixolydian", "Lydian": "lydian", "Phrygian": "phrygian", "Locrian": "locrian", "Harmonic Minor": "harmonic_minor", "Melodic Minor": "melodic_minor", "Major Pentatonic": "pentatonic_major", "Minor Pentatonic": "pentatonic_minor", "Blues": "blues", "Minor Blues": "blues", "Chromatic": "chromatic"};
 // the arguments of /segue/bar/begin, in wire order
 var BAR_BEGIN = ["bar", "version", "notes", "chunks", "morph", "temperature", "seed", "note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th"];
+// what a model can do (/segue/model/info's comma-separated capabilities): offer an action only then
+var CAPABILITIES = ["groove", "drumify", "velocity", "timing", "chords", "key", "extra_controls"];
 
 module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES,
                    MAX_CHUNK_BYTES: MAX_CHUNK_BYTES, NOTE_FIELDS: NOTE_FIELDS, KNOBS: KNOBS,
-                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN };
+                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN,
+                   CAPABILITIES: CAPABILITIES };

@@ -166,3 +166,56 @@ def test_the_corners_of_the_pad_play_their_clips():
         s.knobs.xy_x, s.knobs.xy_y = x, y
         got = generate.bar_notes(model, generate.snapshot_of(s), 0, {})
         assert _rows(got) == _rows([n for n in s.clips[clip].notes if n.start < 4]), (x, y)
+
+
+def _loud(model: LatentModel, seed: int = 3) -> LatentModel:
+    with torch.no_grad():  # random weights large enough that controls change what is decoded
+        gen = torch.Generator().manual_seed(seed)
+        for p in model.model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    return model
+
+
+def test_chord_models_read_the_progression_bar_by_bar():
+    from dataclasses import replace
+
+    cfg = replace(CONFIGS["hier-mel_4bar_small"].scaled(16), controls={"chords": "TriadChordEncoder"})
+    model = _loud(LatentModel.fresh(cfg, seed=0, device="cpu"))
+    z = model.prior(2, 0)
+
+    def bars(chords):
+        snap = replace(snapshot(z, temperature=0.0), chords=chords)
+        return [[(n.pitch, n.start) for n in generate.bar_notes(model, snap, b, {})] for b in range(4)]
+
+    c_g = bars((("C",), ("G",)))
+    assert c_g != bars((("Am",), ("Dm",)))
+    # the progression loops: bars 0-3 read C G C G, as a window decoded whole with those chords
+    whole = model.decode(generate.window_code(model, replace(snapshot(z), temperature=0.0), 0)[None],
+                         controls=model.controls(1, "C G C G"))[0]
+    notes = generate._notes(model, whole)
+    assert c_g == [[(n.pitch, n.start - 4 * b) for n in notes if 4 * b <= n.start < 4 * b + 4] for b in range(4)]
+    assert bars(()) == bars((("N.C.",),))  # no progression: no chord
+
+
+def test_the_key_is_the_scale_knobs_key_signature():
+    assert generate.key_of(Shape()) is None
+    assert generate.key_of(Shape(scale_root=2, scale="major")) == 2
+    assert generate.key_of(Shape(scale_root=9, scale="minor")) == 0  # A minor: C major's signature
+    assert generate.key_of(Shape(scale_root=2, scale="dorian")) == 0
+
+
+def test_grooves_play_the_models_own_velocities_and_timing():
+    from dataclasses import replace
+
+    from segue.engine.session import Clip
+
+    model = _loud(LatentModel.fresh(CONFIGS["groovae_2bar_humanize"].scaled(16), seed=0, device="cpu"))
+    with torch.no_grad():
+        model.model.decoder.heads[0].output_projection.bias[:9] += 2.0
+    clip = Clip([generate.Note(36, float(b), 0.25, 127) for b in range(8)], 8.0, "drums")
+    snap = replace(snapshot(model.prior(2, 0), temperature=0.0), dynamics=clip.dynamics)
+    notes = [n for b in range(2) for n in generate.bar_notes(model, snap, b, {})]
+    assert notes and len({n.velocity for n in notes}) > 2  # not the clip's 127 everywhere
+    assert any(abs(n.start * 4 - round(n.start * 4)) > 0.01 for n in notes)  # off the grid
+    assert not generate._by_bar(model)
+    assert "timing" in model.capabilities

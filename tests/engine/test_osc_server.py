@@ -224,7 +224,7 @@ def test_model_choose(client, dirs, running, tiny_model):
     before = session_of(running, client.instance).slots["A"].mu.clone()
     assert ok(client, "/segue/model/choose", "second")[1:] == ["second"]
     info = ok(client, "/segue/model/info")
-    assert info[7:] == ["test licence: second", "second"]
+    assert info[7:] == ["test licence: second", "second", ""]
     s = session_of(running, client.instance)
     assert s.model == "second"
     assert not (s.slots["A"].mu == before).all()  # re-encoded with the new model

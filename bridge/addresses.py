@@ -182,6 +182,48 @@ KNOBS = {  # /segue/knob/set/<name> rid value
     "scale": Arg("value", "s", default="major", choices=tuple(SCALES), doc=", ".join(SCALES)),
 }
 
+# The MIDI Tools (Segue Transform and Segue Generate, engine/cliptools.py): every operation ends with where
+# its result lands, and answers /segue/tool/result/*. The notes of a range travel as an uploaded clip.
+TOOL_LOOK = (
+    Arg("root", "i", -1, 11, doc="the scale's root pitch class; -1 = no snapping (Live's Scale Mode off)"),
+    Arg("scale", "s", doc="a scale by our name or Live's (see the scale knob)"),
+    Arg("grid", "f", 0.0, 4.0, doc="the clip's grid in beats; 0 = the model's own 16ths"),
+    Arg("numerator", "i", 1, 32, doc="the song's meter"), Arg("denominator", "i", 1, 32),
+)
+TOOL_REPLY = "/segue/tool/result/begin, /segue/tool/result/notes ..., /segue/tool/result/end"
+TOOL_ERRORS = ("no such clip; a meter other than 4/4; an unknown scale; an empty range; no session or slot of that "
+               "name; hello not confirmed; too many operations waiting")
+_TEMPERATURE, _SEED = KNOBS["temperature"], KNOBS["seed"]
+TOOL_REQUESTS = (
+    a("/tool/shift", Arg("clip", "s", doc="the range's notes, uploaded"), Arg("amount", "f", 0.0, 1.0),
+      *(Arg(name, "f", -3.0, 3.0) for name in ATTRIBUTE_KNOBS), *TOOL_LOOK, reply=TOOL_REPLY,
+      doc="Segue Transform's Shift: the clip (a range of a Live clip, starting at its first beat) with amount x each "
+      "attribute amount added to its codes, window by window. Amount 0 gives the notes back as they were.",
+      errors=TOOL_ERRORS + "; an attribute the model has no vector for"),
+    a("/tool/morph", Arg("clip", "s"), Arg("target_instance", "s", doc="a session's instance id; empty: this session"),
+      Arg("target", "s", doc="a slot of that session, or (empty instance) a clip uploaded to this one"),
+      Arg("amount", "f", 0.0, 1.0), *TOOL_LOOK, reply=TOOL_REPLY,
+      doc="Segue Transform's Morph: the clip toward a target by amount (slerp of the codes, window by window; the "
+      "target looped when shorter). 0 is the clip as it was, 1 the target clip itself over the range.",
+      errors=TOOL_ERRORS),
+    a("/tool/vary", Arg("clip", "s"), Arg("temperature", "f", _TEMPERATURE.lo, _TEMPERATURE.hi),
+      Arg("seed", "i", _SEED.lo, _SEED.hi), *TOOL_LOOK, reply=TOOL_REPLY,
+      doc="Segue Transform's Vary: a variation around the clip, its codes plus temperature x noise keyed by seed. "
+      "Temperature 0 gives the notes back as they were.", errors=TOOL_ERRORS),
+    a("/tool/sample", Arg("length", "f", 0.25, 256.0, doc="the range in beats"), Arg("bars", "i", 1, 64),
+      Arg("temperature", "f", _TEMPERATURE.lo, _TEMPERATURE.hi), Arg("seed", "i", _SEED.lo, _SEED.hi), *TOOL_LOOK,
+      reply=TOOL_REPLY, doc="Segue Generate's Sample: bars bars from the prior at a temperature (seed), looped over "
+      "a range of length beats.", errors=TOOL_ERRORS),
+    a("/tool/between", Arg("length", "f", 0.25, 256.0), Arg("a_instance", "s"), Arg("a", "s"), Arg("b_instance", "s"),
+      Arg("b", "s"), Arg("step", "i", 1, 64), Arg("steps", "i", 2, 64), *TOOL_LOOK, reply=TOOL_REPLY,
+      doc="Segue Generate's Between: step of steps from clip A to clip B (each a slot of a session, or with an "
+      "empty instance a clip uploaded to this one) over a range of length beats; step 1 is A itself, the last B.",
+      errors=TOOL_ERRORS),
+    a("/tool/targets", reply="/segue/tool/targets rid {instance:s slot:s bars:i}*",
+      doc="The filled slots of the other open sessions (streaming devices, the panel): what Morph and Between "
+      "can take besides a clip."),
+)
+
 TABLE: tuple[Address, ...] = (
     a("/hello", Arg("instance", "s", doc="persistent client instance id (saved with the Live set)"),
       Arg("reply_port", "i", 1, 65535, doc="the client's receiving UDP port"),
@@ -239,6 +281,7 @@ TABLE: tuple[Address, ...] = (
       "A->B morph. Four empty names turn the pad off."),
     a("/xy/set", Arg("x", "f", 0.0, 1.0), Arg("y", "f", 0.0, 1.0), reply="/segue/xy/set rid x y version:i",
       doc="Move the XY pad's puck: the xy_x and xy_y knobs at once, one new version."),
+    *TOOL_REQUESTS,
     *(a(f"/knob/set/{name}", arg, reply=f"/segue/knob/set/{name} rid value version:i",
         doc=f"Set the {name} knob. {arg.doc}".strip())
       for name, arg in KNOBS.items()),
@@ -303,6 +346,14 @@ TABLE: tuple[Address, ...] = (
       "model's timing, with the model's velocities."),
     a("/clip/result/end", Arg("rid", "i"), Arg("chunks", "i"), kind="push", reply="-",
       doc="The result is complete; `chunks` /segue/clip/result/notes chunks were sent."),
+    a("/tool/result/begin", Arg("rid", "i"), Arg("notes", "i"), Arg("length", "f"), Arg("message", "s"), kind="push",
+      reply="-", doc="The result of a /segue/tool/* operation follows: `notes` new notes for a range of `length` "
+      "beats, and what the tool should say besides done (a range read as whole bars, notes the model dropped; "
+      "often empty)."),
+    a("/tool/result/notes", Arg("rid", "i"), Arg("seq", "i"), *NOTES, kind="push", reply="-",
+      doc="One chunk of the result's notes: start in beats from the range's start, inside the range."),
+    a("/tool/result/end", Arg("rid", "i"), Arg("chunks", "i"), kind="push", reply="-",
+      doc="The result is complete; `chunks` /segue/tool/result/notes chunks were sent."),
     a("/error", Arg("rid", "i"), Arg("address", "s"), Arg("message", "s"), kind="push", reply="-",
       doc="Something a request asked for went wrong; rid is -1 when the packet could not be read."),
 )

@@ -24,6 +24,7 @@ from pythonosc.osc_server import AsyncIOOSCUDPServer
 
 from segue.bridge import osc
 from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, DEFAULT_CHUNK_BYTES, KNOBS, MAX_CLIP_NOTES
+from segue.engine import cliptools
 from segue.engine.api import Bar
 from segue.engine.core import Engine
 from segue.engine.session import Clip, Session
@@ -160,6 +161,8 @@ class OscServer:
             "/segue/clip/groove": self.on_clip_groove, "/segue/clip/drumify": self.on_clip_drumify,
             "/segue/chords/set": self.on_chords_set, "/segue/chords/from_clip": self.on_chords_from_clip,
             **{f"/segue/knob/set/{name}": self.on_knob for name in KNOBS},
+            **{f"/segue/tool/{op}": self.on_tool for op in cliptools.OPERATIONS},
+            "/segue/tool/targets": self.on_tool_targets,
         }
 
     async def start(self) -> tuple[str, int]:
@@ -503,3 +506,17 @@ class OscServer:
     async def on_chords_from_clip(self, r, client: OscClient, addr) -> None:
         s = self._session(client)
         client.reply("/segue/chords/from_clip", r.rid, await self.engine.chords_from_clip(s, r.args[0]), s.version)
+
+    async def on_tool(self, r, client: OscClient, addr) -> None:
+        """A MIDI Tool's operation (engine/cliptools.py): its new notes come back as one result."""
+        if not client.confirmed:
+            raise InputError("confirm the hello first (/segue/hello/confirm token): a result is many datagrams, "
+                             "sent only to a client that reads its reply port")
+        result = await cliptools.run(self.engine, self._session(client), r.address.rsplit("/", 1)[1], r.args)
+        client.reply("/segue/tool/result/begin", r.rid, len(result.notes), float(result.length), result.message[:1000])
+        chunks = client.send_notes("/segue/tool/result/notes", (r.rid,), result.notes)
+        client.reply("/segue/tool/result/end", r.rid, chunks)
+
+    def on_tool_targets(self, r, client: OscClient, addr) -> None:
+        rows = cliptools.targets(self.engine, self._session(client))
+        client.reply("/segue/tool/targets", r.rid, *(v for row in rows for v in row))

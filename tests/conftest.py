@@ -11,6 +11,7 @@
 - ``fake_engine(instance)``: what a MIDI session needs of the engine, with no model;
 - ``recording_listener(keep_open=False)``: a listener of the core that keeps its bars and problems;
 - ``fake_rtmidi(...)``: python-rtmidi replaced by one whose backends fail as asked;
+- ``small_filesystem``: a 128 KB tmpfs mounted at a fresh folder (a disk that fills);
 - ``chromium(downloads=None)``: headless Debian Chromium driven by Selenium through the system
   chromedriver (nothing downloaded), a fresh profile each time; ``running_panel(model, ...)``: an
   engine with its OSC adapter and the web panel.
@@ -359,3 +360,24 @@ def running_panel() -> Callable:
     ``BackgroundService`` with the web panel; ``service.service.panel`` is the ``PanelServer`` (its
     ``url`` holds the token)."""
     return _running_panel
+
+
+# --- a disk that fills ----------------------------------------------------------------------------
+@pytest.fixture
+def small_filesystem(tmp_path, require_tool):
+    """A 128 KB tmpfs mounted at a fresh folder (needs root; in CI a missing permission fails)."""
+    import subprocess
+
+    mount = require_tool("mount")
+    folder = tmp_path / "small"
+    folder.mkdir()
+    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        if REQUIRE_TOOLS:
+            pytest.fail(f"cannot mount a tmpfs: {done.stderr.strip()}")
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)

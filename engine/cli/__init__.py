@@ -13,6 +13,7 @@
   segue drumify taps.mid -o out.mid        a tapped rhythm becomes a drum part (GrooVAE tap models)
   segue demo -o demo-out/                  morph between the two example clips
   segue info                               the model, its licence and attributes
+  segue models list                        Magenta's official checkpoints; segue models pull NAME gets one
 
 Training (see docs/training.md):
   segue data build SOURCE -o data/         training windows from MIDI files or music21's corpus
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from segue.engine.cli import data, groove, magenta, offline, serve, train
+from segue.engine.cli import data, groove, magenta, models, offline, serve, train
 from segue.models.checkpoint import package_version
 from segue.models.errors import SegueError
 from segue.models.inference import LatentModel
@@ -97,6 +98,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             train.add_sweep, train.sweep, needs_model=False),
     Command("export-magenta", "write the model as a Magenta.js checkpoint folder",
             magenta.add_export, magenta.export_magenta, needs_model=True),
+    Command("models", "Magenta's official checkpoints: segue models list, segue models pull NAME",
+            models.add_arguments, models.run, needs_model=False),
     Command("import-magenta", "convert a Magenta.js checkpoint folder or a Python Magenta .tar into a Segue checkpoint",
             magenta.add_import, magenta.import_magenta, needs_model=False),
 )}

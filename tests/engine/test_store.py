@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -204,24 +203,6 @@ def test_a_state_folder_that_vanishes_and_comes_back(tmp_path):
     assert saver.unsaved == {}
     assert store.load("x")[0].version == 18  # what changed while it was gone was written when it came back
     assert not (tmp_path / "state").with_name("away").exists()
-
-
-@pytest.fixture
-def small_filesystem(tmp_path, require_tool):
-    """A 128 KB tmpfs mounted at a fresh folder (needs root; in CI a missing permission fails)."""
-    mount = require_tool("mount")
-    folder = tmp_path / "small"
-    folder.mkdir()
-    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(folder)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        if os.environ.get("SEGUE_REQUIRE_TOOLS") == "1":
-            pytest.fail(f"cannot mount a tmpfs: {done.stderr.strip()}")
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
 
 
 def test_a_filesystem_that_fills_and_frees(small_filesystem):

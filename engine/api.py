@@ -17,7 +17,7 @@ from segue.bridge.addresses import DEFAULT_PORT
 from segue.models.notes import Note
 
 if TYPE_CHECKING:
-    from segue.engine.core import Render
+    from segue.engine.pipeline import Render
     from segue.engine.session import Clip, Session, Slot
     from segue.models.inference import LatentModel
 

@@ -6,7 +6,8 @@ panel) calls the same public methods of :class:`Engine` and receives bars throug
 python-osc or of ``segue.bridge.osc``.
 
     adapter --> Engine.set_knob / set_transport / encode_into_slot ... --> session state
-    tick --> scheduler (due bars) --> worker (generate: models, shaping) --> listeners' bar()
+    tick --> BarPipeline (engine/pipeline.py): scheduler (due bars) --> worker (generate: models,
+             shaping) --> listeners' bar()
 
 Engine state belongs to the event loop. From another thread, go through :meth:`Engine.call`.
 """
@@ -14,61 +15,31 @@ Engine state belongs to the event loop. From another thread, go through :meth:`E
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 
 import torch
 
 from segue.bridge.addresses import KNOBS
-from segue.engine import generate, scheduler
-from segue.engine.api import Bar, EngineConfig, Listener, ModelInfo
+from segue.engine import generate
+from segue.engine.api import EngineConfig, Listener, ModelInfo
+from segue.engine.pipeline import BULK_PRIORITY, BarPipeline, Render
 from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session, Slot
 from segue.engine.store import MAX_CHORD_BARS, Saver, SessionStore, restore
-from segue.engine.worker import DEFAULT, ONE_THREAD_DECODER, ModelCache, Worker, cpu_threads
+from segue.engine.worker import DEFAULT, ModelCache, Worker, cpu_threads
 from segue.models.chords import chords_from_notes, encode_chord, format_progression, parse_progression
 from segue.models.errors import InputError, ModelError
 from segue.models.groove import regroove
 from segue.models.inference import LatentModel
 from segue.models.loading import shipped_models_dir
-from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
+from segue.models.notes import BEATS_PER_BAR, Note
 
 log = logging.getLogger(__name__)
-BULK_PRIORITY = 1e9  # encodes and renders wait for due bars
-PRIMING_DELAY = 0.5  # seconds: a stopped session's next bars queue behind bars due this soon
 PRUNE_EVERY = 3600.0  # seconds between sweeps of abandoned session files
-REQUEST_SLACK = 1.0  # seconds: a requested bar queues behind every bar due within this
-MAX_REQUESTED = 8  # requested bars a session may have waiting at once
 MAX_CLIPS, MAX_SESSION_NOTES, MAX_SLOTS = 64, 50_000, 64  # per session (docs/engine.md, Limits)
-RENDER_FIDELITY = 8  # candidates per window in renders (models/fidelity.py; docs/model.md has the figures)
-LIVE_FIDELITY = 4  # in live bars, when the time allows: a flat small model, the bar a second away, no backlog
-FIDELITY_SLACK, FIDELITY_BACKLOG = 1.0, 2
-
-
-@dataclass
-class _Pending:
-    bars: dict[tuple[int, int], bool] = field(default_factory=dict)  # (bar, version) in flight -> requested
-    newest: dict[int, int] = field(default_factory=dict)  # bar -> the newest version queued for it
-
-
-class Render:
-    """Steps of the morph from A to B for writing clips: ``bars`` bars per step."""
-
-    def __init__(self, engine: Engine, s: Session, steps: int):
-        self.engine, self.steps = engine, steps
-        self.model = engine.model_of(s)
-        self.base = generate.snapshot_of(s)
-        self.bars = self.base.windows * self.model.window_bars
-
-    async def step(self, k: int) -> list[Note]:
-        snap = generate.Snapshot(**{**self.base.__dict__, "morph": k / (self.steps - 1), "version": -1,
-                                    "fidelity": RENDER_FIDELITY,
-                                    "corners": None})  # the A->B morph, also while the XY pad is on
-        return await self.engine.run(BULK_PRIORITY, generate.render_step, self.model, snap)
 
 
 class Engine:
@@ -80,8 +51,7 @@ class Engine:
         self.saver = Saver(self.store, self._save_trouble)
         self.sessions: dict[str, Session] = {}
         self.listeners: dict[str, list[Listener]] = {}
-        self.caches: dict[str, dict] = {}
-        self.pending: dict[str, _Pending] = {}
+        self.bars = BarPipeline(self)
         self._tasks: list[asyncio.Task] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -111,6 +81,12 @@ class Engine:
             return await result if asyncio.iscoroutine(result) else result
 
         return asyncio.run_coroutine_threadsafe(inside(), self._loop)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise RuntimeError("the engine has not started")
+        return self._loop
 
     def on_loop(self) -> bool:
         """Whether the caller runs on the engine's event loop (then call engine methods directly)."""
@@ -157,11 +133,11 @@ class Engine:
         if listener not in listeners:
             listeners.append(listener)
         if problems:
-            self._problem(s, "/segue/hello", "the saved session was damaged: " + "; ".join(problems))
+            self.problem(s, "/segue/hello", "the saved session was damaged: " + "; ".join(problems))
         s.touch()
         s.sent.clear()  # a client may have restarted: send its bars again
         if any(slot.mu is None for slot in s.slots.values()):
-            self.spawn(self._restore(s), lambda e: self._problem(s, "/segue/hello", e))
+            self.spawn(self._restore(s), lambda e: self.problem(s, "/segue/hello", e))
         return s, resumed
 
     def detach(self, instance: str, listener: Listener) -> None:
@@ -182,19 +158,19 @@ class Engine:
     def resend(self, s: Session) -> None:
         """Send the session's coming bars again (a client that could not take them before)."""
         s.sent.clear()
-        self.tick_session(s, time.monotonic())
+        self.bars.tick_session(s, time.monotonic())
 
     def _forget(self, instance: str, notify: bool = True) -> None:
         """Drop a closed session and what the engine kept for it (its versions restart if it returns)."""
         s = self.sessions.pop(instance, None)
         listeners = self.listeners.pop(instance, [])
-        self.caches.pop(instance, None)
-        self.pending.pop(instance, None)
+        self.bars.forget(instance)
         if notify and s is not None:
             for x in listeners:
                 x.closed(s)
 
-    def _problem(self, s: Session, where: str, error: Exception | str) -> None:
+    def problem(self, s: Session, where: str, error: Exception | str) -> None:
+        """Tell the session's listeners what went wrong (an unexpected error is logged too)."""
         message = str(error.args[0] if isinstance(error, Exception) and error.args else error)
         if isinstance(error, Exception) and not isinstance(error, (InputError, ModelError)):
             log.error("%s for %s: %s", where, s.instance, error)
@@ -273,8 +249,7 @@ class Engine:
         s.dirty = True
 
     async def encode_into_slot(self, s: Session, slot: str, clip_name: str) -> Slot:
-        if clip_name not in s.clips:
-            raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
+        s.clip(clip_name)
         return await self._set_slot(s, slot, Slot(source=FromClip(clip_name), groove_clip=clip_name))
 
     async def sample_into_slot(self, s: Session, slot: str, bars: int, seed: int | None = None) -> Slot:
@@ -291,7 +266,7 @@ class Engine:
         """Empty a slot (no error when it is empty already)."""
         if s.slots.pop(name, None) is not None:
             s.changed()
-            self.tick_session(s, time.monotonic())
+            self.bars.tick_session(s, time.monotonic())
 
     async def _set_slot(self, s: Session, name: str, slot: Slot) -> Slot:
         if name not in s.slots and len(s.slots) >= MAX_SLOTS:
@@ -309,10 +284,8 @@ class Engine:
             if clip is None:
                 raise InputError(f"slot {name}: its clip {src.clip!r} is gone")
             generate.check_clip_kind(model, clip.kind, f"clip {src.clip!r}")
-            seq = NoteSequence([Track(list(clip.notes), is_drum=clip.kind == "drums")], qpm=s.transport.tempo)
-            bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
-            controls = self.clip_controls(s, model)
-            enc = await self.run(BULK_PRIORITY, lambda m: m.encode_clip(seq, bars=bars, **controls), model)
+            seq, controls = clip.sequence(s.transport.tempo), self.clip_controls(s, model)
+            enc = await self.run(BULK_PRIORITY, lambda m: m.encode_clip(seq, bars=clip.bars, **controls), model)
             slot.mu, slot.bars, slot.padded_bars = enc.mu.cpu(), enc.clip_bars, enc.padded_bars
         elif isinstance(src, FromSample):
             windows = max(1, math.ceil(src.bars / model.window_bars))
@@ -337,7 +310,7 @@ class Engine:
         turns the pad off and the morph knob moves between the morph slots again."""
         s.xy_slots = (a, b, c, d)
         s.changed()
-        self.tick_session(s, time.monotonic())
+        self.bars.tick_session(s, time.monotonic())
 
     def set_xy(self, s: Session, x: float, y: float) -> int:
         """Move the XY pad's puck (the xy_x and xy_y knobs at once): one new version."""
@@ -348,7 +321,7 @@ class Engine:
         s.knobs.set("xy_x", x)
         s.knobs.set("xy_y", y)
         s.changed()
-        self.tick_session(s, time.monotonic())
+        self.bars.tick_session(s, time.monotonic())
         return s.version
 
     def set_knob(self, s: Session, name: str, value) -> int:
@@ -365,7 +338,7 @@ class Engine:
         except ValueError as e:
             raise InputError(str(e)) from None
         s.changed()
-        self.tick_session(s, time.monotonic())
+        self.bars.tick_session(s, time.monotonic())
         return s.version
 
     def set_transport(self, s: Session, playing: bool, tempo: float, beat: float, numerator: int = 4,
@@ -388,13 +361,8 @@ class Engine:
         s.sent.clear()
 
     def request_bar(self, s: Session, bar: int) -> None:
-        """Generate one bar, whatever the transport: as soon as every bar due within
-        ``REQUEST_SLACK`` has gone, so that no client's requests make another's bars late. A
-        session may have ``MAX_REQUESTED`` requested bars waiting; one asked again is not redone."""
-        pending = self.pending.setdefault(s.instance, _Pending())
-        if (bar, s.version) not in pending.bars and sum(pending.bars.values()) >= MAX_REQUESTED:
-            raise InputError(f"{MAX_REQUESTED} requested bars are still being made: ask again when they arrive")
-        self._queue_bar(s, bar, priority=time.monotonic() + REQUEST_SLACK, requested=True)
+        """Generate one bar, whatever the transport (``BarPipeline.request``: behind every due bar)."""
+        self.bars.request(s, bar)
 
     def render(self, s: Session, steps: int) -> Render:
         return Render(self, s, steps)
@@ -428,105 +396,27 @@ class Engine:
 
     async def chords_from_clip(self, s: Session, clip_name: str) -> str:
         """Read a chord per bar off an uploaded clip (its harmony) and make it the progression."""
-        clip = s.clips.get(clip_name)
-        if clip is None:
-            raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
-        bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
-        return await self.set_chords(s, " ".join(chords_from_notes(clip.notes, bars)))
+        clip = s.clip(clip_name)
+        return await self.set_chords(s, " ".join(chords_from_notes(clip.notes, clip.bars)))
 
     async def regroove_clip(self, s: Session, clip_name: str, amount: float, temperature: float = 0.0,
                             tap: bool = False) -> tuple[list[Note], float]:
         """Groove an uploaded drum clip (``tap``: drumify any clip) with the session's GrooVAE model,
         ``amount`` blending the grid and the model's timing and velocities: the new clip's notes
         (beats from its start, velocities and micro-timing kept) and its length in beats."""
-        clip = s.clips.get(clip_name)
-        if clip is None:
-            raise InputError(f"no clip {clip_name!r} has been uploaded (have: {', '.join(s.clips) or 'none'})")
-        model = self.model_of(s)
+        clip, model = s.clip(clip_name), self.model_of(s)
         if not tap and model.representation.kind == "groove":
             generate.check_clip_kind(model, clip.kind, f"clip {clip_name!r}")
-        seq = NoteSequence([Track(list(clip.notes), is_drum=clip.kind == "drums")], qpm=s.transport.tempo)
-        bars = max(1, math.ceil(clip.length / BEATS_PER_BAR - 1e-9))
+        seq, bars = clip.sequence(s.transport.tempo), clip.bars
         out, _ = await self.run(BULK_PRIORITY, lambda m: regroove(m, seq, bars, float(amount), float(temperature),
                                                                   s.knobs.seed, tap), model)
         notes = sorted((n for t in out.tracks for n in t.notes), key=lambda n: (n.start, n.pitch))
         return notes, bars * BEATS_PER_BAR
 
-    # --- bars -------------------------------------------------------------------------------------
-    def _queue_bar(self, s: Session, bar: int, priority: float, requested: bool = False) -> None:
-        pending = self.pending.setdefault(s.instance, _Pending())
-        key = (bar, s.version)
-        if key in pending.bars:
-            return
-        pending.bars[key] = requested
-        pending.newest[bar] = max(pending.newest.get(bar, -1), s.version)
-        snap = generate.snapshot_of(s)
-        model = self.model_of(s)
-        if self._time_for_fidelity(model, priority - time.monotonic()):
-            snap = dataclasses.replace(snap, fidelity=LIVE_FIDELITY)
-        cache = self.caches.setdefault(s.instance, {})
-        future = self.worker.submit(priority, generate.bar_job, s, model, snap, bar, cache, pending.newest,
-                                    threads=self.threads(model))
-        loop = self._loop
-
-        def done(f) -> None:
-            loop.call_soon_threadsafe(self._bar_done, s, bar, snap, f)
-
-        future.add_done_callback(done)
-
-    def _time_for_fidelity(self, model: LatentModel, slack: float) -> bool:
-        """A live bar is decoded faithfully (several candidates) when that costs no bar its time:
-        a small flat model, the bar at least FIDELITY_SLACK away, and the worker all but idle."""
-        return (model.config.decoder == "flat" and model.decoder_parameters <= ONE_THREAD_DECODER
-                and slack >= FIDELITY_SLACK and self.worker.backlog() <= FIDELITY_BACKLOG)
-
-    def _bar_done(self, s: Session, bar: int, snap: generate.Snapshot, future) -> None:
-        self.pending.get(s.instance, _Pending()).bars.pop((bar, snap.version), None)
-        if self.sessions.get(s.instance) is not s:
-            return  # the session left meanwhile
-        exc = future.exception()
-        if exc is not None:
-            log.error("bar %d for %s failed: %s", bar, s.instance, exc)
-            self._problem(s, "/segue/bar/begin", f"bar {bar} could not be generated: {exc}")
-            return
-        notes = future.result()
-        if notes is None or s.sent.get(bar, -1) > snap.version:
-            return  # superseded: a newer version is (or will be) sent instead
-        out = Bar(bar, snap.version, notes, float(snap.morph), float(snap.temperature), int(snap.seed),
-                  dict(snap.attributes), xy=snap.xy if snap.corners is not None else None)
-        for x in list(self.listeners.get(s.instance, ())):
-            try:
-                x.bar(s, out)
-            except Exception:
-                log.exception("bar listener of %s", s.instance)
-        s.sent[bar] = snap.version
-
+    # --- bars (engine/pipeline.py) ---------------------------------------------------------------
     def tick(self, now: float) -> None:
         """Queue every bar that is due and not yet sent at its session's current version."""
-        for s in list(self.sessions.values()):
-            self.tick_session(s, now)
-
-    def tick_session(self, s: Session, now: float) -> None:
-        """Queue the session's bars that need generating: while playing, the bar under the playhead
-        and the next ``lookahead`` bars; while stopped, the bar at the playhead and the next one, so
-        that Play finds them ready (the downbeat is never lost)."""
-        if not self.listeners.get(s.instance):
-            return
-        if not s.transport.playing:
-            bar = scheduler.bar_of(s.transport.beat)
-            primed = [scheduler.Due(b, PRIMING_DELAY, False) for b in (bar, bar + 1)]
-            for d in scheduler.needs_generation(primed, s.sent, s.version):
-                self._queue_bar(s, d.bar, priority=now + d.starts_in)
-            return
-        due = scheduler.upcoming(s.transport, now, self.config.lookahead_bars)
-        for d in scheduler.needs_generation(due, s.sent, s.version):
-            self._queue_bar(s, d.bar, priority=now + d.starts_in)
-        if len(s.sent) > 256:  # forget bars far behind the playhead
-            current = due[0].bar
-            newest = self.pending.get(s.instance, _Pending()).newest
-            for bar in [b for b in s.sent if b < current - 8]:
-                del s.sent[bar]
-                newest.pop(bar, None)
+        self.bars.tick(now)
 
     async def _tick_loop(self) -> None:
         while True:
@@ -569,5 +459,5 @@ class Engine:
         for instance in list(self.saver.unsaved):
             s = self.sessions.get(instance)
             if s is not None:
-                self._problem(s, "/segue/save", f"your session cannot be saved ({error}); it is kept in "
+                self.problem(s, "/segue/save", f"your session cannot be saved ({error}); it is kept in "
                               "memory and saved as soon as the disk allows")

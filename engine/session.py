@@ -7,6 +7,7 @@ page): the adapters keep that."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -14,7 +15,8 @@ from typing import Any
 
 from segue.bridge.addresses import ATTRIBUTE_KNOBS, KNOBS
 from segue.engine.shaping import Dynamics, Groove, Shape
-from segue.models.notes import Note
+from segue.models.errors import InputError
+from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
 
 log = logging.getLogger(__name__)
 STATE_VERSION = 1
@@ -73,6 +75,15 @@ class Clip:
     notes: list[Note]
     length: float
     kind: str = "notes"  # or "drums": a drum rack's clip
+
+    @property
+    def bars(self) -> int:
+        """Whole bars it spans (a length a hair over a bar line, float noise, is on the line)."""
+        return max(1, math.ceil(self.length / BEATS_PER_BAR - 1e-6))
+
+    def sequence(self, qpm: float) -> NoteSequence:
+        """Its notes as a one-track NoteSequence (a drum track for a drum clip)."""
+        return NoteSequence([Track(list(self.notes), is_drum=self.kind == "drums")], qpm=qpm)
 
     @cached_property
     def dynamics(self) -> Dynamics | None:
@@ -181,6 +192,13 @@ class Session:
         """Nothing a client made: no clips, no slots, every knob at its default (no file is kept)."""
         return (not self.clips and not self.slots and self.knobs == Knobs() and not self.model
                 and self.morph_slots == ("A", "B") and not any(self.xy_slots))
+
+    def clip(self, name: str) -> Clip:
+        """The uploaded clip ``name``, or an InputError that lists the session's clips."""
+        clip = self.clips.get(name)
+        if clip is None:
+            raise InputError(f"no clip {name!r} has been uploaded (have: {', '.join(self.clips) or 'none'})")
+        return clip
 
     def changed(self) -> None:
         """Generated bars depend on what changed: newer version, and save soon."""

@@ -31,8 +31,8 @@ from aiohttp import WSMsgType, web
 from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, KNOBS, PREFIX, SCALES
 from segue.engine import generate
 from segue.engine.api import Bar, EngineAPI, EngineConfig
-from segue.engine.core import BULK_PRIORITY
 from segue.engine.panel import clips, security
+from segue.engine.pipeline import BULK_PRIORITY
 from segue.engine.session import FromClip, FromSample, FromVariation, Session
 from segue.models.errors import InputError, SegueError
 from segue.models.loading import example_clips

@@ -80,7 +80,7 @@ def test_bars_flow_to_listeners_while_playing_and_newer_versions_follow_a_knob(m
         engine.set_transport(s, False, 120.0, 0.0)
         # stopped at beat 0: bars 0 and 1 at the current version, ready for Play, then nothing more
         assert await until(lambda: {b.bar for b in rec.bars if b.version == version} >= {0, 1})
-        assert await until(lambda: not engine.pending["player"].bars)
+        assert await until(lambda: not engine.bars.pending["player"].bars)
         count = len(rec.bars)
         await asyncio.sleep(0.1)
         assert len(rec.bars) == count
@@ -113,9 +113,9 @@ def test_a_session_without_listeners_generates_nothing(model, recording_listener
         assert await until(lambda: rec.bars)
         engine.listeners["quiet"].remove(rec)
         await asyncio.sleep(0.05)
-        pending = dict(engine.pending.get("quiet").bars)
+        pending = dict(engine.bars.pending.get("quiet").bars)
         engine.tick(time.monotonic() + 10)  # ten seconds on: many bars due, none queued
-        assert engine.pending.get("quiet").bars == pending
+        assert engine.bars.pending.get("quiet").bars == pending
     run(model, body)
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from segue.engine.shaping import Dynamics
 from segue.models.attributes import resolve_attribute
 from segue.models.errors import InputError, SegueError
+from segue.models.fidelity import DEFAULT_CANDIDATES, faithful_decode
 from segue.models.inference import EncodedClip, LatentModel
 from segue.models.loading import example_clips
 from segue.models.midifile import read_midi, select_tracks, write_midi
@@ -27,14 +30,54 @@ from segue.models.render import morph_gif, piano_roll_png
 log = logging.getLogger(__name__)
 
 LATENT_FORMAT = "segue-latent"
+DEFAULT_VELOCITY = 80  # for notes with no source clip to take velocities from
 
 
 # --- argument groups -----------------------------------------------------------------------------
 
-def _gen_args(p: argparse.ArgumentParser, temperature: float = 0.0) -> None:
+def _gen_args(p: argparse.ArgumentParser, temperature: float = 0.0, source: bool = True) -> None:
     p.add_argument("--temperature", type=float, default=temperature, help="0 = argmax")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--velocity", type=int, default=80, help="velocity of the notes written")
+    p.add_argument("--velocity", type=int, help="one velocity for every note written (default: "
+                   + ("the source clip's velocities by position: each note takes its nearest source note's)"
+                      if source else f"{DEFAULT_VELOCITY})"))
+    p.add_argument("--fidelity", type=int, default=DEFAULT_CANDIDATES, metavar="N",
+                   help="decode N candidates per window and keep the one that encodes back nearest the code "
+                        f"(default {DEFAULT_CANDIDATES}; 1 = a plain decode, the fastest; docs/model.md: the cost)")
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How codes become notes: ``fidelity`` candidates per window (models/fidelity.py), and one
+    ``velocity`` for every note or (None) the source clip's velocities by position."""
+
+    temperature: float = 0.0
+    seed: int = 0
+    velocity: int | None = None
+    fidelity: int = DEFAULT_CANDIDATES
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Decoding:
+        if args.velocity is not None and not 1 <= args.velocity <= 127:
+            raise InputError(f"--velocity must be 1..127, got {args.velocity}")
+        if not 1 <= args.fidelity <= 64:
+            raise InputError(f"--fidelity must be 1..64 candidates, got {args.fidelity}")
+        return cls(args.temperature, args.seed, args.velocity, args.fidelity)
+
+    def clip(self, model: LatentModel, z, qpm: float, bars: int | None = None, controls=None,
+             source: NoteSequence | None = None) -> NoteSequence:
+        """Codes (W, Z) -> one NoteSequence, the windows joined and cut to ``bars``; with no
+        ``velocity``, the notes take ``source``'s velocities by position (the nearest source note)."""
+        z = torch.as_tensor(z, dtype=torch.float32)
+        z = z[None] if z.dim() == 1 else z
+        ctrl = model.controls(z.shape[0], **controls) if controls else None
+        tokens = faithful_decode(model, z, self.fidelity, self.temperature, self.seed, controls=ctrl)
+        seq = model.windows_to_clip(tokens, qpm=qpm, velocity=self.velocity or DEFAULT_VELOCITY, bars=bars)
+        dynamics = dynamics_of(source) if self.velocity is None and source is not None else None
+        if dynamics is not None:
+            for track in seq.tracks:
+                track.notes = dynamics.apply(track.notes)
+        return seq
 
 
 def _clip_args(p: argparse.ArgumentParser) -> None:
@@ -103,11 +146,34 @@ def read_clip(path: Path, program: int | None = None, track: int | None = None) 
     return seq
 
 
-def encode_clip(model: LatentModel, path: Path, program=None, track=None, controls=None) -> EncodedClip:
-    clip = model.encode_clip(read_clip(path, program, track), **(controls or {}))
+def encode_clip(model: LatentModel, path: Path, program=None, track=None, controls=None,
+                seq: NoteSequence | None = None) -> EncodedClip:
+    """The clip at ``path`` (or ``seq``, read from it already) as codes; what was changed is logged."""
+    clip = model.encode_clip(seq if seq is not None else read_clip(path, program, track), **(controls or {}))
     for message in clip.messages:
         log.info("%s: %s", path.name, message)
     return clip
+
+
+def dynamics_of(seq: NoteSequence) -> Dynamics | None:
+    """A clip's velocities by position (over its whole bars), or None for a clip without notes."""
+    notes = [n for t in seq.tracks for n in t.notes]
+    bars = max(1, -(-seq.end // seq.beats_per_bar)) if notes else 1
+    return Dynamics.from_notes(notes, bars * seq.beats_per_bar)
+
+
+def as_frame(seq: NoteSequence, bars: int) -> NoteSequence:
+    """A source clip as one step of a morph ``bars`` bars long: looped when shorter (as its codes
+    are), cut when longer; its own notes, velocities and timing."""
+    length = bars * seq.beats_per_bar
+    clip_bars = max(1, int(-(-seq.end // seq.beats_per_bar)))
+    period = clip_bars * seq.beats_per_bar
+    out = NoteSequence(qpm=seq.qpm)
+    for track in seq.tracks:
+        notes = [Note(n.pitch, n.start + k * period, min(n.duration, length - n.start - k * period), n.velocity)
+                 for k in range(-(-bars // clip_bars)) for n in track.notes if n.start + k * period < length]
+        out.tracks.append(Track(notes, program=track.program, is_drum=track.is_drum, name=track.name))
+    return out
 
 
 def read_latent(path: Path, model: LatentModel) -> dict[str, Any]:
@@ -147,19 +213,35 @@ def concatenate(seqs: list[NoteSequence], bars_each: int) -> NoteSequence:
     return out
 
 
-def morph_files(model: LatentModel, a: Path, b: Path, steps: int, out_dir: Path, temperature: float,
-                seed: int, velocity: int, program=None, track=None, gif: bool = False,
-                controls=None) -> list[Path]:
-    """A MIDI file per step of the morph from A to B, the steps joined, and with ``gif`` the GIF.
-    ``controls``: chords and key for a conditioned model (``controls_of``)."""
+def morph_frames(model: LatentModel, a: Path, b: Path, steps: int, dec: Decoding, program=None, track=None,
+                 controls=None, decode_ends: bool = False) -> tuple[list[NoteSequence], int]:
+    """The steps of the morph from A to B and the bars of each. The first and last steps are the
+    clips themselves (their own notes; ``decode_ends``: the model's reconstructions instead); the
+    steps between are decoded, with the velocities of the nearer clip unless ``dec.velocity``."""
     if steps < 2:
         raise InputError(f"--steps must be at least 2 (both endpoints), got {steps}")
-    enc_a = encode_clip(model, a, program, track, controls)
-    enc_b = encode_clip(model, b, program, track, controls)
+    seq_a, seq_b = read_clip(a, program, track), read_clip(b, program, track)
+    enc_a = encode_clip(model, a, controls=controls, seq=seq_a)
+    enc_b = encode_clip(model, b, controls=controls, seq=seq_b)
     path_z = morph_codes(enc_a, enc_b, steps, model)
     bars = path_z.shape[1] * model.window_bars
-    frames = [model.decode_clip(path_z[i], temperature, seed, qpm=enc_a.qpm, velocity=velocity, **(controls or {}))
-              for i in range(steps)]
+    frames = []
+    for i in range(steps):
+        near = seq_a if i <= (steps - 1) / 2 else seq_b
+        if i in (0, steps - 1) and not decode_ends:
+            frame = as_frame(near, bars)
+            frame.qpm = enc_a.qpm
+        else:
+            frame = dec.clip(model, path_z[i], enc_a.qpm, controls=controls, source=near)
+        frames.append(frame)
+    return frames, bars
+
+
+def morph_files(model: LatentModel, a: Path, b: Path, steps: int, out_dir: Path, dec: Decoding,
+                program=None, track=None, gif: bool = False, controls=None, decode_ends: bool = False) -> list[Path]:
+    """A MIDI file per step of the morph from A to B (``morph_frames``), the steps joined, and with
+    ``gif`` the GIF. ``controls``: chords and key for a conditioned model (``controls_of``)."""
+    frames, bars = morph_frames(model, a, b, steps, dec, program, track, controls, decode_ends)
     written = []
     for i, seq in enumerate(frames):
         written.append(_output(out_dir / f"step_{i + 1:02d}_of_{steps:02d}.mid", [a, b]))
@@ -198,14 +280,13 @@ def add_decode(p: argparse.ArgumentParser) -> None:
     p.add_argument("codes", type=Path, help="a file written by `segue encode`")
     p.add_argument("-o", "--out", type=Path, required=True)
     p.add_argument("--qpm", type=float, help="tempo; default: the encoded clip's")
-    _gen_args(p)
+    _gen_args(p, source=False)
 
 
 def decode(args: argparse.Namespace, model: LatentModel) -> list[Path]:
     doc = read_latent(args.codes, model)
-    seq = model.decode_clip(torch.tensor(doc["mu"]), args.temperature, args.seed,
-                            qpm=args.qpm or doc.get("qpm", 120.0), velocity=args.velocity,
-                            bars=doc.get("clip_bars"))
+    seq = Decoding.of(args).clip(model, torch.tensor(doc["mu"]), args.qpm or doc.get("qpm", 120.0),
+                                 bars=doc.get("clip_bars"))
     write_midi(seq, _output(args.out, [args.codes]))
     return [args.out]
 
@@ -214,16 +295,16 @@ def add_sample(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", type=int, default=4)
     p.add_argument("-o", "--out", type=Path, default=Path("samples"))
     p.add_argument("--qpm", type=float, default=120.0)
-    _gen_args(p, temperature=0.5)
+    _gen_args(p, temperature=0.5, source=False)
     _control_args(p)
 
 
 def sample(args: argparse.Namespace, model: LatentModel) -> list[Path]:
-    controls = controls_of(args, model)
-    _, tokens = model.sample(args.n, args.temperature, args.seed, controls=model.controls(1, **controls))
+    controls, dec = controls_of(args, model), Decoding.of(args)
+    z = model.prior(args.n, args.seed)
     paths = []
     for i in range(args.n):
-        seq = model.windows_to_clip(tokens[i : i + 1], qpm=args.qpm, velocity=args.velocity)
+        seq = dec.clip(model, z[i : i + 1], args.qpm, controls=controls)
         path = _output(args.out / f"sample_{i + 1:02d}.mid", [])
         write_midi(seq, path)
         paths.append(path)
@@ -236,14 +317,16 @@ def add_interpolate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("-o", "--out", type=Path, default=Path("interpolation"))
     p.add_argument("--gif", action="store_true", help="also draw the morph as an animated GIF")
+    p.add_argument("--decode-ends", action="store_true",
+                   help="the first and last steps as the model's reconstructions (default: the clips themselves)")
     _gen_args(p)
     _clip_args(p)
     _control_args(p)
 
 
 def interpolate(args: argparse.Namespace, model: LatentModel) -> list[Path]:
-    return morph_files(model, args.a, args.b, args.steps, args.out, args.temperature, args.seed,
-                       args.velocity, args.program, args.track, gif=args.gif, controls=controls_of(args, model))
+    return morph_files(model, args.a, args.b, args.steps, args.out, Decoding.of(args), args.program, args.track,
+                       gif=args.gif, controls=controls_of(args, model), decode_ends=args.decode_ends)
 
 
 def add_attribute(p: argparse.ArgumentParser) -> None:
@@ -265,9 +348,10 @@ def attribute(args: argparse.Namespace, model: LatentModel) -> list[Path]:
         log.warning("the model has no %r vector; fitting one from 512 of its own samples", key)
         if key not in model.fit_attributes_from_prior(names=[key]):
             raise SegueError(f"{key!r} does not vary in this model's samples, so it has no direction")
-    enc = encode_clip(model, args.clip, args.program, args.track, controls)
-    seq = model.decode_clip(model.shift(enc.mu, key, args.amount), args.temperature, args.seed, qpm=enc.qpm,
-                            velocity=args.velocity, bars=enc.clip_bars, **controls)
+    source = read_clip(args.clip, args.program, args.track)
+    enc = encode_clip(model, args.clip, controls=controls, seq=source)
+    seq = Decoding.of(args).clip(model, model.shift(enc.mu, key, args.amount), enc.qpm, bars=enc.clip_bars,
+                                 controls=controls, source=source)
     out = _output(args.out or Path(f"{args.clip.stem}.{key}{args.amount:+g}.mid"), [args.clip])
     write_midi(seq, out)
     return [out]
@@ -277,6 +361,8 @@ def add_render(p: argparse.ArgumentParser) -> None:
     p.add_argument("clips", type=Path, nargs="+", help="one clip, or two to morph A -> B")
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("-o", "--out", type=Path, default=Path("render"))
+    p.add_argument("--decode-ends", action="store_true",
+                   help="the first and last steps as the model's reconstructions (default: the clips themselves)")
     _gen_args(p)
     _clip_args(p)
 
@@ -289,9 +375,8 @@ def render(args: argparse.Namespace, model: LatentModel) -> list[Path]:
         return [piano_roll_png(seq, _output(out_dir / f"{clips[0].stem}.png", clips), title=clips[0].name)]
     if len(clips) != 2:
         raise InputError(f"render takes one clip (a picture) or two (a morph), got {len(clips)}")
-    enc_a, enc_b = (encode_clip(model, clip, args.program, args.track) for clip in clips)
-    path_z = morph_codes(enc_a, enc_b, steps, model)
-    frames = [model.decode_clip(path_z[i], args.temperature, args.seed, qpm=enc_a.qpm) for i in range(steps)]
+    frames, _ = morph_frames(model, clips[0], clips[1], steps, Decoding.of(args), args.program, args.track,
+                             decode_ends=args.decode_ends)
     labels = [f"A → B {i + 1}/{steps}" for i in range(steps)]
     written = [piano_roll_png(f, _output(out_dir / f"step_{i + 1:02d}.png", clips), title=labels[i])
                for i, f in enumerate(frames)]
@@ -308,7 +393,7 @@ def demo(args: argparse.Namespace, model: LatentModel) -> list[Path]:
     """Morph between the two example clips that ship with Segue: MIDI per step, the joined
     morph, piano rolls of A and B, and the GIF."""
     a, b = example_clips()
-    written = morph_files(model, a, b, args.steps, args.out, temperature=0.0, seed=0, velocity=90, gif=True)
+    written = morph_files(model, a, b, args.steps, args.out, Decoding(), gif=True)
     for clip in (a, b):
         written.append(piano_roll_png(read_midi(clip), _output(args.out / f"source_{clip.stem}.png", []),
                                       title=f"example clip {clip.stem.upper()}"))

@@ -93,12 +93,44 @@ def test_interpolate_writes_steps_and_a_joined_file(ckpt, clips, tmp_path, capsy
     assert sum(len(p.tracks[0].notes) if p.tracks else 0 for p in parts) == \
         (len(joined.tracks[0].notes) if joined.tracks else 0)
     assert image_facts(tmp_path / "m" / "morph.gif")[1] == 4
-    # the first step is A's reconstruction: decode(mu_A)
+    # the ends are the clips themselves: their own notes and velocities, not the model's reconstructions
+    for end, clip in ((steps[0], a), (steps[-1], b)):
+        own = sorted((n.pitch, round(n.start, 3), n.velocity) for t in read_midi(clip).tracks for n in t.notes)
+        got = sorted((n.pitch, round(n.start, 3), n.velocity) for t in read_midi(end).tracks for n in t.notes)
+        assert got == own
+
+
+def test_interpolate_decode_ends_gives_the_reconstructions_with_the_clips_velocities(ckpt, clips, tmp_path):
+    _, b = clips
+    a = tmp_path / "accented.mid"  # loud downbeats, soft offbeats
+    write_midi(NoteSequence([Track([Note(60 + k % 7, k * 0.5, 0.5, 120 if k % 4 == 0 else 35 + k)
+                                    for k in range(16)])], qpm=100.0), a)
+    code, _ = run("interpolate", a, b, "--steps", 3, "--decode-ends", "--fidelity", 1, "-o", tmp_path / "m",
+                  "--model", ckpt)
+    assert code == 0
     model = LatentModel.load(ckpt, device="cpu")
-    enc = model.encode_clip(read_midi(a))
-    first = model.decode_clip(enc.mu, qpm=enc.qpm, velocity=80)
-    got = read_midi(steps[0])
-    assert [n.pitch for t in got.tracks for n in t.notes] == [n.pitch for t in first.tracks for n in t.notes]
+    source = read_midi(a)
+    recon = model.decode_clip(model.encode_clip(source).mu, qpm=source.qpm)
+    first = read_midi(tmp_path / "m" / "step_01_of_03.mid")
+    got = [(n.pitch, round(n.start, 3)) for t in first.tracks for n in t.notes]
+    assert got == [(n.pitch, round(n.start, 3)) for t in recon.tracks for n in t.notes]
+    # each decoded note has the velocity of A's note nearest it in time
+    by_start = [(n.start, n.velocity) for t in source.tracks for n in t.notes]
+    for n in (n for t in first.tracks for n in t.notes):
+        nearest = min(by_start, key=lambda sv: (abs(sv[0] - n.start), sv[0] > n.start))
+        assert n.velocity == nearest[1]
+    assert len({n.velocity for t in first.tracks for n in t.notes}) > 2
+
+
+def test_velocity_and_fidelity_options(ckpt, clips, tmp_path):
+    a, _ = clips
+    code, _ = run("attribute", a, "--name", "denser", "--velocity", 101, "--fidelity", 4, "-o", tmp_path / "v.mid",
+                  "--model", ckpt)
+    assert code == 0
+    assert {n.velocity for t in read_midi(tmp_path / "v.mid").tracks for n in t.notes} <= {101}
+    for bad in (["--fidelity", 0], ["--velocity", 200]):
+        code, _ = run("attribute", a, "--name", "denser", *bad, "-o", tmp_path / "x.mid", "--model", ckpt)
+        assert code != 0 and not (tmp_path / "x.mid").exists()
 
 
 def test_attribute_shift_uses_the_checkpoint_vector(ckpt, clips, tmp_path, capsys):

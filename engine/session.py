@@ -189,9 +189,10 @@ class Session:
         self.last_seen = time.monotonic()
 
     def is_blank(self) -> bool:
-        """Nothing a client made: no clips, no slots, every knob at its default (no file is kept)."""
+        """Nothing a client made: no clips, slots or chords, every knob at its default (no file is kept)."""
         return (not self.clips and not self.slots and self.knobs == Knobs() and not self.model
-                and self.morph_slots == ("A", "B") and not any(self.xy_slots))
+                and self.morph_slots == ("A", "B") and not any(self.xy_slots)
+                and not self.chords)
 
     def clip(self, name: str) -> Clip:
         """The uploaded clip ``name``, or an InputError that lists the session's clips."""

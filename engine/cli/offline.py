@@ -67,13 +67,15 @@ class Decoding:
     def clip(self, model: LatentModel, z, qpm: float, bars: int | None = None, controls=None,
              source: NoteSequence | None = None) -> NoteSequence:
         """Codes (W, Z) -> one NoteSequence, the windows joined and cut to ``bars``; with no
-        ``velocity``, the notes take ``source``'s velocities by position (the nearest source note)."""
+        ``velocity``, the notes take ``source``'s velocities by position (the nearest source note),
+        unless the model writes velocities of its own (GrooVAE)."""
         z = torch.as_tensor(z, dtype=torch.float32)
         z = z[None] if z.dim() == 1 else z
         ctrl = model.controls(z.shape[0], **controls) if controls else None
         tokens = faithful_decode(model, z, self.fidelity, self.temperature, self.seed, controls=ctrl)
         seq = model.windows_to_clip(tokens, qpm=qpm, velocity=self.velocity or DEFAULT_VELOCITY, bars=bars)
-        dynamics = dynamics_of(source) if self.velocity is None and source is not None else None
+        own = "velocity" in model.capabilities  # GrooVAE: the model's velocities are the point
+        dynamics = dynamics_of(source) if self.velocity is None and source is not None and not own else None
         if dynamics is not None:
             for track in seq.tracks:
                 track.notes = dynamics.apply(track.notes)

@@ -109,3 +109,18 @@ def test_changed_bumps_version_and_dirty():
     s.changed()
     s.changed()
     assert s.version == 2 and s.dirty
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: s.clips.__setitem__("c", Clip([Note(60, 0.0, 1.0, 90)], 4.0)),
+    lambda s: s.knobs.set("morph", 0.5),
+    lambda s: setattr(s, "morph_slots", ("A", "C")),
+    lambda s: setattr(s, "xy_slots", ("A", "B", "", "")),
+    lambda s: setattr(s, "chords", [["C"], ["G"]]),
+    lambda s: setattr(s, "model", "other"),
+])
+def test_a_session_with_anything_a_client_made_is_not_blank(make):
+    s = Session(instance="x")
+    assert s.is_blank()
+    make(s)
+    assert not s.is_blank()

@@ -62,14 +62,15 @@ $(call STAMP,test): pyproject.toml $(TORCH_CONSTRAINTS) | $(BIN)/python
 	$(PIP) -e '.[dev,train]'
 	touch $@ $(call STAMP,run)
 
-# The Max for Live device: maxpatch/build/Segue.amxd (git-ignored) from the patch and its JS, which
-# build.py embeds in the [v8] box (Live 12.2+ / Max 9); see docs/device.md.
+# The Max for Live devices (git-ignored): maxpatch/build/Segue.amxd and the MIDI Tools "Segue
+# Transform.amxd" and "Segue Generate.amxd", built together from their patches and the JS that
+# build.py embeds in each [v8] box (Live 12.2+ / Max 9); see docs/device.md.
 DEVICE := maxpatch/build/Segue.amxd
 
 .PHONY: device
 device: $(DEVICE)
 
-$(DEVICE): maxpatch/build.py maxpatch/Segue.maxpat $(wildcard maxpatch/js/*.js)
+$(DEVICE): maxpatch/build.py $(wildcard maxpatch/*.maxpat) $(wildcard maxpatch/js/*.js)
 	$(PYTHON) maxpatch/build.py
 
 # Node tools for the tests (a second OSC implementation). Without node the tests that need it

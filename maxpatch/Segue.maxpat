@@ -218,7 +218,8 @@
       548,
       16
      ],
-     "fontsize": 10.0
+     "fontsize": 10.0,
+     "varname": "status"
     }
    },
    {

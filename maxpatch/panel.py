@@ -1,6 +1,9 @@
-"""Draw the device panel from Segue.maxpat's presentation layout: docs/device-panel.png.
+"""Draw a device's panel from its patch's presentation layout: docs/device-panel.png (Segue.maxpat),
+docs/miditools.png (the two MIDI Tools, one under the other).
 
     python maxpatch/panel.py [--out docs/device-panel.png] [--scale 2]
+    python maxpatch/panel.py --patch maxpatch/SegueTransform.maxpat --patch maxpatch/SegueGenerate.maxpat \
+        --out docs/miditools.png
 
 Every box with ``presentation`` is drawn at its ``presentation_rect``, in the style of its class,
 showing only what Max draws for it: a live.dial its short name and value, a live.numbox its value,
@@ -19,7 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 HERE = Path(__file__).resolve().parent
-HEIGHT = 169  # a Live device's height in pixels
+HEIGHT = 169  # a Live device's height in pixels (a MIDI Tool's is its patch's openrect)
 BG, PANEL, INK, DIM, ACCENT, FIELD = "#1e1e1e", "#3a3a3a", "#e6e6e6", "#9a9a9a", "#ffb000", "#2a2a2a"
 
 
@@ -35,13 +38,18 @@ def _font(size: int) -> ImageFont.ImageFont:
     return ImageFont.load_default()
 
 
+def height_of(patch: dict) -> int:
+    rect = patch["patcher"].get("openrect") or [0, 0, 0, 0]
+    return int(rect[3]) if rect[3] else HEIGHT
+
+
 def render(patch: dict, scale: int = 2) -> Image.Image:
     p = patch["patcher"]
-    width = int(p.get("devicewidth", 560))
-    img = Image.new("RGB", (width * scale, HEIGHT * scale), BG)
+    width, height = int(p.get("devicewidth", 560)), height_of(patch)
+    img = Image.new("RGB", (width * scale, height * scale), BG)
     d = ImageDraw.Draw(img)
     small = _font(8 * scale)
-    d.rectangle([0, 0, width * scale - 1, HEIGHT * scale - 1], fill=PANEL)
+    d.rectangle([0, 0, width * scale - 1, height * scale - 1], fill=PANEL)
     for entry in p["boxes"]:
         b = entry["box"]
         if not b.get("presentation"):
@@ -95,13 +103,24 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
     return img
 
 
+def stacked(images: list[Image.Image], gap: int) -> Image.Image:
+    """Panels one under the other, ``gap`` pixels apart."""
+    out = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images) + gap * (len(images) - 1)), BG)
+    y = 0
+    for image in images:
+        out.paste(image, (0, y))
+        y += image.height + gap
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patch", type=Path, default=HERE / "Segue.maxpat")
+    parser.add_argument("--patch", type=Path, action="append", help="a patch (again for another, drawn below it)")
     parser.add_argument("--out", type=Path, default=HERE.parent / "docs" / "device-panel.png")
     parser.add_argument("--scale", type=int, default=2)
     args = parser.parse_args(argv)
-    image = render(json.loads(args.patch.read_text(encoding="utf-8")), args.scale)
+    patches = args.patch or [HERE / "Segue.maxpat"]
+    image = stacked([render(json.loads(p.read_text(encoding="utf-8")), args.scale) for p in patches], 8 * args.scale)
     image.save(args.out, optimize=True)
     print(f"wrote {args.out} ({image.width}x{image.height})")
     return 0

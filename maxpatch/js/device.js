@@ -1,4 +1,6 @@
 // The device's controller: everything the Max patch does besides wiring, as a plain object.
+// Its link to the engine (the instance id, reply port, hello, keep-alive, status line) is link.js,
+// shared with the MIDI Tools (tool.js).
 // env (injected; Max bindings in segue.js, fakes in the tests):
 //   send(msg)            an OSC message [address, args...] to [udpsend 127.0.0.1 9797]
 //   listen(port)         point [udpreceive] at this reply port
@@ -13,7 +15,7 @@
 //                        on every change (Live calls it inside a notification: no writes there)
 //   defer(fn)            run fn later, outside any Live notification (deferlow)
 //   store                {get(key), set(key, value)}: saved with the Live set (a pattr)
-//   registry             shared by every Segue device in this Max (see Registry)
+//   registry             shared by every Segue device in this Max (link.js Registry)
 //   now()                milliseconds
 //   track()              the index of the device's own track (clips are written there)
 // tick(beat) runs every few ms with the song position from Max's Live-synced transport ([qmetro] ->
@@ -23,11 +25,9 @@ var notes = require("./notes");
 var msgs = require("./messages");
 var schedule = require("./schedule");
 var live = require("./live");
+var link = require("./link");
 
 var M = msgs.messages;
-var PING_MS = 1000, LOST_MS = 3500, HELLO_RETRY_MS = 1000;
-var PROBE_MS = 1000, PORT_HOPS = 8; // our own probe not back by then: another program holds the port
-var IN_USE_RETRY_MS = 2500, IN_USE_TRIES = 4; // "instance in use": wait for its former self, then a new id
 // Notes go to the scheduler this far ahead of their time: more than the JS thread's usual lateness,
 // little enough that a knob turn still reaches the next bar.
 var LOOKAHEAD_MS = 60;
@@ -35,77 +35,12 @@ var LATE_DROP_MS = 10;      // a note that would sound later than this is droppe
 var START_GRACE_MS = 150;   // ...except the first notes after Play, which are played at once
 var POLL_MS = 20, POLL_STOPPED_MS = 250, CLOCK_STALE_MS = 50; // reading current_song_time ourselves
 var BAR_STALE_MS = 500, BAR_RETRIES = 3, MISSING_MS = 300, RENDER_RETRIES = 2;
-var STATUS_CHARS = 96;      // what the status field shows (tests/maxpatch checks it fits)
-var FIRST_PORT = 9800, LAST_PORT = 9899;
-
-// Shared by the devices of one Max (segue.js keeps it in a Max Global, which every [v8] in Live
-// sees): which live device holds which instance id (a copied device must take a new one), which
-// device owns which reply port, and ports found deaf (our own probe never came back: another
-// program holds it). A deaf mark is evidence-based and cleared once its device has said hello.
-function Registry(first, last) {
-  this.first = first || FIRST_PORT;
-  this.last = last || LAST_PORT;
-  this.owners = {};  // port -> instance
-  this.bad = {};     // port -> the instance that found it deaf
-  this.holders = {}; // instance -> the nonce of the live device holding it
-}
-Registry.prototype.hold = function (instance, nonce) {
-  if (this.holders[instance] && this.holders[instance] !== nonce) return false;
-  this.holders[instance] = nonce;
-  return true;
-};
-Registry.prototype.heldByOther = function (instance, nonce) {
-  return !!this.holders[instance] && this.holders[instance] !== nonce;
-};
-Registry.prototype.unhold = function (instance, nonce) {
-  if (this.holders[instance] === nonce) delete this.holders[instance];
-};
-Registry.prototype.claim = function (instance) {
-  for (var p = this.first; p <= this.last; p++) {
-    if (this.owners[p] === instance && !this.bad[p]) return p;
-  }
-  for (p = this.first; p <= this.last; p++) {
-    if (this.owners[p] === undefined && !this.bad[p]) { this.owners[p] = instance; return p; }
-  }
-  throw new Error("no free reply port in " + this.first + "-" + this.last);
-};
-Registry.prototype.markBad = function (port, instance) { this.bad[port] = instance; this.release(port, instance); };
-Registry.prototype.clearMarks = function (instance) {
-  for (var p in this.bad) if (this.bad[p] === instance) delete this.bad[p];
-};
-Registry.prototype.release = function (port, instance) {
-  if (this.owners[port] === instance) delete this.owners[port];
-};
-Registry.prototype.rename = function (from, to) {
-  for (var p in this.owners) if (this.owners[p] === from) this.owners[p] = to;
-  for (p in this.bad) if (this.bad[p] === from) this.bad[p] = to;
-};
-
-function newInstanceId(random) {
-  var s = "segue-";
-  for (var k = 0; k < 12; k++) s += "0123456789abcdef"[Math.floor(random() * 16)];
-  return s;
-}
-
-function shortLicence(text) {
-  var s = String(text || "").split(/[;(]/)[0].trim();
-  return s.length > 24 ? s.slice(0, 23) + "\u2026" : s;
-}
 
 function Device(env) {
-  this.env = env;
-  this.random = env.random || Math.random;
-  this.nonce = newInstanceId(this.random).slice(6); // this load of the device, for the registry
-  this.rid = 0;
-  this.state = "off"; // off -> connecting -> connected -> lost -> connecting ...
-  this.everConnected = false;
-  this.model = null;  // {name, kind, device, licence, version}
-  this.latency = null;
-  this.message = "";
+  link.init(this, env); // the link to the engine (link.js)
   this.sources = {};  // slot -> {track, scene} or "selected"
   this.clips = {};    // slot -> {notes, length, kind, name} last read (re-uploaded after a restart)
   this.encoded = {};  // slot -> {windows, clip_bars}
-  this.pending = {};  // rid -> {what, ...}
   this.knobs = {};    // name -> value (sent again after a reconnect)
   this.rootChoice = 0; // the Root menu: 0 = the song's key, 1 = off, 2.. = C..B
   this.scaleChoice = 0;
@@ -131,100 +66,52 @@ function Device(env) {
   this.lastPoll = -Infinity;
   this.sentLoop = null; // the loop last told to the engine, "start,end"
   this.sentBar = null;
-  this.lastPing = 0;
-  this.lastHeard = 0;
-  this.lastHello = 0;
-  this.nextHello = 0;
-  this.refusals = 0;
-  this.portOk = false;
-  this.probeAt = null;
-  this.hops = 0;
   this.requested = {}; // bar -> {at, tries}: bars asked for again
   this.written = [];  // paths of clips this device wrote
-  this.onEvent = null; // optional hook for tests: (name, detail)
 }
-
-Device.prototype.nextRid = function () {
-  this.rid = this.rid >= 2147483646 ? 1 : this.rid + 1;
-  return this.rid;
-};
-Device.prototype._send = function (msg, pending) {
-  if (pending) this.pending[msg[1]] = pending;
-  this.env.send(msg);
-  return msg[1];
-};
-Device.prototype._event = function (name, detail) { if (this.onEvent) this.onEvent(name, detail); };
-
-// --- connection -----------------------------------------------------------------------------
-// The id saved with the set names this device's session in the engine. A copy of a live device
-// (Cmd/Ctrl+D, copy-paste, a preset) restores the same id: the registry shows another live device
-// holds it, and the copy takes a new one (and saves it).
-Device.prototype.start = function () {
-  var reg = this.env.registry;
-  this.instance = this.env.store.get("instance");
-  if (!this.instance || !reg.hold(this.instance, this.nonce)) {
-    if (this.instance) this._event("duplicate", this.instance);
-    this._newInstance();
-  }
-  this.port = reg.claim(this.instance);
-  this._listen();
-  this._observeSong();
-  this.state = "connecting";
-  this._hello();
-  this._status();
-};
-// A new id, held in the registry and saved with the set. mine: the old id was this device's (its
-// port goes with it); else another device holds the old id and everything under it.
-Device.prototype._newInstance = function (mine) {
-  var reg = this.env.registry, old = this.instance;
-  do { this.instance = newInstanceId(this.random); } while (!reg.hold(this.instance, this.nonce));
-  if (old && mine) { reg.unhold(old, this.nonce); reg.rename(old, this.instance); }
-  this.env.store.set("instance", this.instance);
-  this._event("new-instance", this.instance);
-};
-Device.prototype._listen = function () {
-  this.env.listen(this.port);
-  this.portOk = !this.env.probe; // without a probe there is no evidence either way
-  if (this.env.probe) {
-    this.probeNonce = newInstanceId(this.random);
-    this.probeAt = this.env.now();
-    this.env.probe(this.port, [msgs.PREFIX + "/probe", this.probeNonce]);
-  }
-};
-Device.prototype._hello = function () {
-  this.lastHello = this.env.now();
-  this.nextHello = this.lastHello + HELLO_RETRY_MS;
-  if (this.state !== "connected") this.pending = {}; // nothing else is coming back from a lost engine
-  this._send(M.hello(this.nextRid(), this.instance, this.port, msgs.CHUNK_BYTES), { what: "hello" });
-};
-Device.prototype.stop = function () {
-  this._silence();
-  if (this.state === "connected") this._send(M.goodbye(this.nextRid()));
-  this.env.registry.release(this.port, this.instance);
-  this.env.registry.unhold(this.instance, this.nonce);
-  this.state = "off";
-};
-
-Device.prototype._onHello = function (args) {
-  var reconnect = this.everConnected;
-  this.state = "connected";
-  this.everConnected = true;
-  this.refusals = 0;
-  this.env.registry.clearMarks(this.instance);
-  this.lastHeard = this.env.now();
-  this.model = { name: args[4], device: args[5], licence: args[6], version: args[3], kind: null };
-  this.resumed = args[2] === 1;
-  this.sentLoop = null; // tell this engine the loop again
-  // echo the hello's token: the engine streams bars only to a client that shows it reads its port
-  if (args[7] !== undefined) this._send(M.helloConfirm(this.nextRid(), args[7]), { what: "confirm" });
-  this._send(M.modelInfo(this.nextRid()), { what: "info", sync: true });
-  this._send(M.modelList(this.nextRid()), { what: "models" });
+// --- the link's hooks (link.js) ----------------------------------------------------------------
+Device.prototype._starting = function () { this._observeSong(); };
+Device.prototype._connected = function () {
   // Bring the engine up to date: it may have restarted (a fresh session) or be a new one.
+  this.sentLoop = null; // tell this engine the loop again
   this.sentBar = null;
   this.queue.clear();
   this.requested = {};
-  this._event(reconnect ? "reconnected" : "connected", args);
 };
+Device.prototype._ping = function () { this._sendTransport(); };
+Device.prototype._lost = function () { this._silence(); };
+Device.prototype._failed = function (p, text) {
+  this._say(p && p.what === "render" && p.tries !== undefined ? "render failed: " + text : text);
+};
+// What only the streaming device reads (link.js reads the rest): true when it was this device's.
+Device.prototype._receive = function (address, args, p) {
+  switch (address) {
+    case "/segue/transport/set": // also the keep-alive: its round trip is the latency shown
+      if (p) {
+        delete this.pending[args[0]];
+        var latency = this.env.now() - p.at;
+        if (latency !== this.latency) { this.latency = latency; this._status(); }
+      }
+      return true;
+    case "/segue/clip/ack": this._onAck(args, p); return true;
+    case "/segue/slot/encode":
+      if (p) {
+        delete this.pending[args[0]];
+        this.encoded[args[1]] = { windows: args[2], clipBars: args[3] };
+        this._say("clip " + args[1] + " ready (" + args[3] + " bars)");
+        this._event("encoded", args[1]);
+      }
+      return true;
+    case "/segue/bar/begin": this.assembler.begin(args, this.env.now()); return true;
+    case "/segue/bar/notes": this.assembler.notes(args, notes.unflatten); return true;
+    case "/segue/bar/end": this._onBarEnd(this.assembler.end(args)); return true;
+    case "/segue/render/begin": this.renders.begin(args[0], args[1], args[2]); return true;
+    case "/segue/render/notes": this.renders.notes(args, notes.unflatten); return true;
+    case "/segue/render/end": this._onRenderEnd(this.renders.end(args)); return true;
+  }
+  return false;
+};
+
 Device.prototype._sync = function () {
   var k;
   for (k in this.knobs) this._send(M.knob(this.nextRid(), k, this.knobs[k]), { what: "knob" });
@@ -284,86 +171,6 @@ Device.prototype._keyChanged = function (prop, args) {
   this.env.defer(function () { self.keyQueued = false; self._applyScale(); });
 };
 
-// --- receiving ------------------------------------------------------------------------------
-Device.prototype.receive = function (address, args) {
-  if (address === msgs.PREFIX + "/probe") { // our own probe came back: the reply port is ours
-    if (args[0] === this.probeNonce) { this.portOk = true; this._event("port-ok", this.port); }
-    return;
-  }
-  this.lastHeard = this.env.now();
-  this.portOk = true; // the engine reached us here: the port works
-  var p = this.pending[args[0]];
-  switch (address) {
-    case "/segue/hello": if (p) { delete this.pending[args[0]]; this._onHello(args); } break;
-    case "/segue/transport/set": // also the keep-alive: its round trip is the latency shown
-      if (p) {
-        delete this.pending[args[0]];
-        var latency = this.env.now() - p.at;
-        if (latency !== this.latency) { this.latency = latency; this._status(); }
-      }
-      break;
-    case "/segue/model/info":
-      delete this.pending[args[0]];
-      if (this.model) {
-        this.model.name = args[1]; this.model.kind = args[2]; this.model.windowBars = args[3];
-        this.model.device = args[6]; this.model.licence = args[7];
-        this.model.choice = args[8] === undefined ? null : String(args[8]);
-        this._showModels();
-      }
-      this._status();
-      if (p && p.sync) this._sync(); // after hello: bring the engine up to date
-      break;
-    case "/segue/model/list":
-      if (p) {
-        delete this.pending[args[0]];
-        this.models = args.slice(1).map(String);
-        this._showModels();
-      }
-      break;
-    case "/segue/model/choose":
-      if (p) { // the engine switched and encoded the clips again with the new model: show it
-        delete this.pending[args[0]];
-        this._send(M.modelInfo(this.nextRid()), { what: "info" });
-        this._say("model " + args[1]);
-      }
-      break;
-    case "/segue/clip/ack": this._onAck(args, p); break;
-    case "/segue/slot/encode":
-      if (p) {
-        delete this.pending[args[0]];
-        this.encoded[args[1]] = { windows: args[2], clipBars: args[3] };
-        this._say("clip " + args[1] + " ready (" + args[3] + " bars)");
-        this._event("encoded", args[1]);
-      }
-      break;
-    case "/segue/bar/begin": this.assembler.begin(args, this.env.now()); break;
-    case "/segue/bar/notes": this.assembler.notes(args, notes.unflatten); break;
-    case "/segue/bar/end": this._onBarEnd(this.assembler.end(args)); break;
-    case "/segue/render/begin": this.renders.begin(args[0], args[1], args[2]); break;
-    case "/segue/render/notes": this.renders.notes(args, notes.unflatten); break;
-    case "/segue/render/end": this._onRenderEnd(this.renders.end(args)); break;
-    case "/segue/error": this._onError(args, p); break;
-    default:
-      if (p) delete this.pending[args[0]];
-  }
-};
-
-// The Model menu shows the engine's list with this session's choice, once both are known.
-Device.prototype._showModels = function () {
-  if (this.models && this.env.models) this.env.models(this.models, this.model ? this.model.choice : null);
-};
-// The Model menu: index into the engine's list. The engine keeps the choice in this device's session
-// (restored by its instance id), so it survives a restart of either side.
-Device.prototype.chooseModel = function (index) {
-  var name = (this.models || [])[index];
-  if (name === undefined) return false;
-  if (this.state !== "connected") { this._say("not connected to the engine"); return false; }
-  if (this.model && name === this.model.choice) return false; // already that one
-  this._say("loading model " + name + "...");
-  this._send(M.modelChoose(this.nextRid(), name), { what: "choose" });
-  return true;
-};
-
 Device.prototype._onAck = function (args, p) {
   if (!p) return;
   delete this.pending[args[0]];
@@ -372,35 +179,6 @@ Device.prototype._onAck = function (args, p) {
   }
 };
 
-Device.prototype._onError = function (args, p) {
-  var text = String(args[2] || "");
-  if (p) delete this.pending[args[0]];
-  if (/no session/.test(text)) { // the engine restarted and forgot us: say hello again
-    if (this.state === "connected") { this.state = "connecting"; this._hello(); }
-    return;
-  }
-  if (p && p.what === "hello" && /instance in use/.test(text)) { this._inUse(); return; }
-  if (p && p.what === "render" && p.tries !== undefined) this._say("render failed: " + text);
-  else this._say(text);
-  this._event("error", text);
-};
-// The engine refused our hello: a client elsewhere that is still talking holds our id. Never fight
-// over it. Another live device in this Max holds it: take a new id at once. Otherwise it may be our
-// former self (the set was just reopened): ask again a little later, and after IN_USE_TRIES refusals
-// (another Live on this computer has a copy of this set open) take a new id.
-Device.prototype._inUse = function () {
-  this._event("in-use", this.instance);
-  var other = this.env.registry.heldByOther(this.instance, this.nonce);
-  if (other || ++this.refusals >= IN_USE_TRIES) {
-    this.refusals = 0;
-    this._newInstance(!other);
-    this.port = this.env.registry.claim(this.instance);
-    this._hello();
-    return;
-  }
-  this.nextHello = this.env.now() + IN_USE_RETRY_MS;
-  this._say("id in use elsewhere: trying again");
-};
 
 // A bar arrived whole: queue it. With a part lost (a datagram): ask for it again, never play holes.
 Device.prototype._onBarEnd = function (bar) {
@@ -622,37 +400,6 @@ Device.prototype._missing = function (t, now, msPerBeat) {
   }
 };
 
-Device.prototype._keepAlive = function (now) {
-  if (this.state === "connected") {
-    if (now - this.lastHeard > LOST_MS) {
-      this.state = "lost";
-      this._silence();
-      this._say("engine not answering: reconnecting");
-      this._event("lost");
-    } else if (now - this.lastPing >= PING_MS) {
-      // The keep-alive is the transport again (not /segue/ping, which any sender gets an answer to):
-      // it needs our session, so an engine that restarted answers "no session" at once.
-      this.lastPing = now;
-      this._sendTransport();
-    }
-  }
-  if (this.state === "connecting" || this.state === "lost") {
-    if (!this.portOk && this.probeAt !== null && now - this.probeAt > PROBE_MS) {
-      if (++this.hops > PORT_HOPS) {
-        this.portOk = true; // probes never come back at all (loopback blocked?): stop moving
-      } else { // our own probe never came back: another program holds this port; take the next free one
-        this._event("port-bad", this.port);
-        this.env.registry.markBad(this.port, this.instance);
-        this.port = this.env.registry.claim(this.instance);
-        this._listen();
-      }
-    }
-    if (now >= this.nextHello) {
-      this.state = "connecting";
-      this._hello();
-    }
-  }
-};
 
 // --- writing clips ----------------------------------------------------------------------------
 Device.prototype.write = function () {
@@ -715,39 +462,8 @@ Device.prototype.capture = function () {
   return list.length;
 };
 
-// --- status -----------------------------------------------------------------------------------
-// One line, at most STATUS_CHARS: the connection, then the latest message. The model's licence
-// (its short form, "Apache-2.0") is shown when there is room; a long message is cut.
-Device.prototype._say = function (text) { this.message = text; this._status(); };
-Device.prototype.statusText = function () {
-  var heads;
-  if (this.state === "connected" && this.model) {
-    var tail = " \u00b7 " + String(this.model.device || "cpu").toUpperCase() +
-               (this.latency !== null ? " \u00b7 " + Math.round(this.latency) + " ms" : "");
-    var licence = shortLicence(this.model.licence);
-    heads = ["connected \u00b7 " + this.model.name + (licence ? " (" + licence + ")" : "") + tail,
-             "connected \u00b7 " + this.model.name + tail];
-  } else if (this.state === "lost" || (this.state === "connecting" && this.everConnected)) {
-    heads = ["engine lost: reconnecting"];
-  } else if (this.state === "connecting") {
-    heads = ["looking for the engine on 127.0.0.1:" + msgs.DEFAULT_PORT + " (start it: segue serve)",
-             "looking for the engine on 127.0.0.1:" + msgs.DEFAULT_PORT];
-  } else {
-    heads = ["off"];
-  }
-  var sep = " \u2014 ", message = String(this.message || "");
-  for (var k = 0; k < heads.length; k++) {
-    var line = message ? heads[k] + sep + message : heads[k];
-    if (line.length <= STATUS_CHARS) return line;
-  }
-  var head = heads[heads.length - 1];
-  if (!message) return head.slice(0, STATUS_CHARS);
-  var room = STATUS_CHARS - head.length - sep.length;
-  if (room < 12) return (message.length > STATUS_CHARS ? message.slice(0, STATUS_CHARS - 1) + "\u2026" : message);
-  return head + sep + message.slice(0, room - 1) + "\u2026";
-};
-Device.prototype._status = function () { this.env.status(this.statusText()); };
+link.mixin(Device.prototype); // the link's methods: start, stop, receive, statusText ... (link.js)
 
 module.exports = { LOOKAHEAD_MS: LOOKAHEAD_MS, LATE_DROP_MS: LATE_DROP_MS, START_GRACE_MS: START_GRACE_MS,
-                   STATUS_CHARS: STATUS_CHARS, Device: Device, Registry: Registry, newInstanceId: newInstanceId,
-                   shortLicence: shortLicence };
+                   STATUS_CHARS: link.STATUS_CHARS, Device: Device, Registry: link.Registry,
+                   newInstanceId: link.newInstanceId, shortLicence: link.shortLicence };

@@ -90,8 +90,26 @@ var M = {
   seek: function (rid, beat) { return [PREFIX + "/transport/seek", rid, Math.max(0, beat)]; },
   render: function (rid, steps) { return [PREFIX + "/render", rid, notes.clamp(steps | 0, 2, 64)]; },
   barRequest: function (rid, bar) { return [PREFIX + "/bar/request", rid, bar | 0]; },
+  xySlots: function (rid, a, b, c, d) { return [PREFIX + "/xy/slots", rid, a, b, c, d]; },
+  xySet: function (rid, x, y) {
+    return [PREFIX + "/xy/set", rid, notes.clamp(Number(x) || 0, 0, 1), notes.clamp(Number(y) || 0, 0, 1)];
+  },
+  // The MIDI Tools' operations (/segue/tool/*): op-specific arguments, then where the result lands,
+  // look = {root, scale, grid, num, den} (see toolLook).
+  tool: function (rid, op, args, look) {
+    return [PREFIX + "/tool/" + op, rid].concat(args, [look.root | 0, String(look.scale), look.grid, look.num | 0,
+                                                        look.den | 0]);
+  },
+  toolTargets: function (rid) { return [PREFIX + "/tool/targets", rid]; },
 };
+
+// Where a tool's result lands, as /segue/tool/* takes it: root -1 (no snapping) .. 11, a scale name,
+// the grid in beats (0: the model's 16ths), the song's meter.
+function toolLook(root, scale, grid, num, den) {
+  return { root: notes.clamp(Math.round(Number(root)), -1, 11), scale: scale || "major",
+           grid: notes.clamp(Number(grid) || 0, 0, 4), num: num || 4, den: den || 4 };
+}
 
 module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES, KNOBS: KNOBS,
                    ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, oscSize: oscSize, noteGroups: noteGroups,
-                   messages: M };
+                   toolLook: toolLook, messages: M };

@@ -4,6 +4,8 @@
 "use strict";
 const dgram = require("node:dgram");
 const { Device, Registry } = require("../js/device");
+const { Tool } = require("../js/tool");
+const { wire } = require("./fake_miditool");
 const { encode, decode } = require("./osc_codec");
 
 // Live's transport: the song position in beats now, as Max's [when] would give it.
@@ -47,6 +49,39 @@ function makeDevice({ fake, registry, enginePort, started, track, store }) {
   return { dev, env, events, notes, close: () => { sender.close(); if (receiver) receiver.close(); } };
 }
 
+// A MIDI Tool (tool.js) on real UDP sockets, wired to a fake apply cycle (fake_miditool.js) and the
+// fake Live set; its reapply() goes through the event loop, as through Max's [deferlow].
+function makeTool({ fake, registry, enginePort, started, kind, midi, store }) {
+  const events = [];
+  const sender = dgram.createSocket("udp4");
+  sender.bind(0, "127.0.0.1");
+  let receiver = null;
+  const data = {};
+  store = store || { get: (k) => data[k], set: (k, v) => { data[k] = v; } };
+  const lines = [];
+  const sent = [];
+  const env = {
+    send: (m) => { sent.push(m); sender.send(encode(m), enginePort, "127.0.0.1"); },
+    probe: (port, m) => sender.send(encode(m), port, "127.0.0.1"),
+    listen: (port) => {
+      if (receiver) receiver.close();
+      receiver = dgram.createSocket("udp4");
+      receiver.on("error", () => {});
+      receiver.on("message", (buf) => { for (const [address, args] of decode(buf)) tool.receive(address, args); });
+      receiver.bind(port, "127.0.0.1");
+    },
+    status: () => {},
+    lines: (...l) => lines.push(l),
+    api: (path) => fake.api(path),
+    observe: (path, prop, fn) => { const o = fake.api(path, fn); o.property = prop; },
+    store, registry: registry || new Registry(), now: () => Date.now() - started,
+  };
+  const tool = new Tool(env, kind);
+  tool.onEvent = (name, detail) => events.push([name, detail, Date.now() - started]);
+  wire(midi, tool);
+  return { tool, env, events, lines, sent, midi, close: () => { sender.close(); if (receiver) receiver.close(); } };
+}
+
 const wait = (pred, ms, what) => new Promise((resolve, reject) => {
   const t0 = Date.now();
   const poll = setInterval(() => {
@@ -58,4 +93,4 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const has = (d, name) => d.events.some((e) => e[0] === name);
 const count = (d, name) => d.events.filter((e) => e[0] === name).length;
 
-module.exports = { makeDevice, transport, wait, sleep, has, count };
+module.exports = { makeDevice, makeTool, transport, wait, sleep, has, count };

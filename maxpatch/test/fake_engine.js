@@ -43,6 +43,7 @@ class FakeEngine {
     this.replyPorts = {}; // source -> reply port named by its last hello (kept across restarts)
     this.restart();
     this.log = []; // every request: [source, address, ...args]
+    this.heldTools = []; // tool answers waiting (holdTools)
   }
   restart() { // a fresh engine: no clients, no sessions
     this.clients = {};  // instance -> {source, port, heard}
@@ -90,7 +91,33 @@ class FakeEngine {
       s.requests.push(a[0]);
       if (s.bars[a[0]]) this.pushBar(inst, a[0], s.bars[a[0]].version, s.bars[a[0]].notes);
     } else if (addr === "/segue/transport/set") { s.transport = a; r(addr, rid); }
-    else r(addr, rid);
+    else if (addr === "/segue/tool/targets") r(addr, rid, ...(this.targets || []).flat());
+    else if (addr.startsWith("/segue/tool/")) {
+      if (!this.clients[inst].confirmed) return r("/segue/error", rid, addr, "confirm the hello first");
+      const job = () => this.toolAnswer(s, rid, addr.slice("/segue/tool/".length), a, r);
+      if (this.holdTools) this.heldTools.push(job); else job();
+    } else r(addr, rid);
+  }
+  // A MIDI Tool's operation: `toolFn(op, args, uploads)` -> {notes, length, message} or {error}; by
+  // default the uploaded range a semitone up (sample: one note a beat). Results in chunks of 2 notes;
+  // with holdTools set they wait in heldTools until the test runs them (an engine that takes its time).
+  toolAnswer(s, rid, op, a, r) {
+    const uploads = {};
+    for (const [name, u] of Object.entries(s.uploads)) {
+      const list = [];
+      for (let k = 0; k + 3 < u.notes.length; k += 4) {
+        list.push({ pitch: u.notes[k], start: u.notes[k + 1], duration: u.notes[k + 2], velocity: u.notes[k + 3] });
+      }
+      uploads[name] = { notes: list, length: u.length, kind: u.kind };
+    }
+    const out = (this.toolFn || defaultTool)(op, a, uploads);
+    if (out.error) return r("/segue/error", rid, "/segue/tool/" + op, out.error);
+    const chunks = [];
+    for (let k = 0; k < Math.max(out.notes.length, 1); k += 2) chunks.push(out.notes.slice(k, k + 2));
+    r("/segue/tool/result/begin", rid, out.notes.length, out.length, out.message || "");
+    chunks.forEach((group, seq) => r("/segue/tool/result/notes", rid, seq,
+      ...group.flatMap((n) => [n.pitch, n.start, n.duration, n.velocity])));
+    r("/segue/tool/result/end", rid, chunks.length);
   }
   hello(rid, a, source) {
     const [instance, replyPort] = a;
@@ -124,6 +151,16 @@ class FakeEngine {
     msgs.push(["/segue/bar/end", bar, version]);
     msgs.forEach((m, k) => { if (!(opts.skip || []).includes(k)) this.net.send(c.port, m); });
   }
+}
+
+function defaultTool(op, a, uploads) {
+  if (op === "sample" || op === "between") {
+    const length = a[0];
+    return { notes: Array.from({ length: Math.floor(length) }, (_, k) => ({ pitch: 60 + k, start: k, duration: 0.5, velocity: 90 })),
+             length };
+  }
+  const src = uploads["tool-in"];
+  return { notes: src.notes.map((n) => ({ ...n, pitch: n.pitch + 1 })), length: src.length };
 }
 
 module.exports = { Net, FakeEngine };

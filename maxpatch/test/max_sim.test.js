@@ -16,12 +16,15 @@ const vm = require("node:vm");
 const { spawnSync } = require("node:child_process");
 const { FakeLive, NOTIFY_ERROR } = require("./fake_live");
 
-function built() {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "segue-amxd-"));
-  const python = process.env.PYTHON || "python3";
-  const r = spawnSync(python, [path.join(__dirname, "..", "build.py"), "--out", out], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  const data = fs.readFileSync(path.join(out, "Segue.amxd"));
+let builtDir = null;
+function built(file = "Segue.amxd") {
+  if (!builtDir) {
+    builtDir = fs.mkdtempSync(path.join(os.tmpdir(), "segue-amxd-"));
+    const python = process.env.PYTHON || "python3";
+    const r = spawnSync(python, [path.join(__dirname, "..", "build.py"), "--out", builtDir], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const data = fs.readFileSync(path.join(builtDir, file));
   assert.equal(data.toString("ascii", 0, 4), "ampf");
   const ptch = data.indexOf("ptch");
   const size = data.readUInt32LE(ptch + 4);
@@ -51,10 +54,24 @@ function sources(patcher) {
   return { v8, feeders: into(v8.id).map((b) => ({ via: b, from: upstream(b) })) };
 }
 
+// Max's dictionaries by name (what [live.miditool.in] hands over and [live.miditool.out] reads).
+function dictionaries() {
+  const store = {};
+  let made = 0;
+  function Dict(name) {
+    this.name = name === undefined ? "u" + String(++made).padStart(9, "0") : String(name);
+    if (!(this.name in store)) store[this.name] = "{}";
+  }
+  Dict.prototype.stringify = function () { return store[this.name]; };
+  Dict.prototype.parse = function (text) { store[this.name] = JSON.stringify(JSON.parse(text)); };
+  return { Dict, store };
+}
+
 function maxContext(fake, globals) {
   const outs = [], printed = [];
+  const dicts = dictionaries();
   const ctx = {
-    outs, printed, Date, JSON, Math,
+    outs, printed, Date, JSON, Math, Dict: dicts.Dict, dicts: dicts.store, inlet: 0,
     post: (...a) => printed.push(a.join(" ")), error: (...a) => printed.push("error: " + a.join(" ")),
     outlet: (n, ...args) => outs.push([n, ...args.flat()]),
     LiveAPI: function (a, b) { return typeof a === "function" ? fake.api(b, a) : fake.api(a); },
@@ -182,4 +199,69 @@ test("the threads model bites: Live API work on the high-priority thread throws"
   vm.runInContext("tick.immediate = 1", ctx); // as if the code asked to run in the scheduler thread
   max.deliver("live.thisdevice", "bang");
   assert.throws(() => max.deliver("metro 5", "tick"), /high-priority/);
+});
+
+test("the MIDI Tools' embedded code: each pass answered in the pass, the result written by the pass it asks for", () => {
+  const { FakeMidiTool } = require("./fake_miditool");
+  for (const [file, kind, outlets] of [["Segue Transform.amxd", "transform", 10], ["Segue Generate.amxd", "generate", 11]]) {
+    const patcher = built(file);
+    const { v8, feeders } = sources(patcher);
+    for (const f of feeders) assert.equal(threadOf(f.from.text || f.from.maxclass), "low", String(f.from.text));
+    const fake = new FakeLive({ scenes: 2 });
+    fake.addTrack("Keys");
+    fake.putClip(0, 0, 4, [{ pitch: 72, start: 0, duration: 1, velocity: 100 }], "Target");
+    const globals = {};
+    const ctx = maxContext(fake, globals);
+    vm.runInContext(v8.textfile.text, ctx, { filename: file });
+    assert.equal(ctx.outlets, outlets);
+    assert.equal(ctx.inlets, 2);
+    const max = runtime(fake, ctx);
+    const ui = (fn, ...args) => max.deliver("live.dial", fn, ...args);
+    ui("param", kind === "transform" ? "note_density" : "bars", kind === "transform" ? 1.5 : 1);
+    max.deliver("pattr instance @parameter_enable 1", "instance", "segue-0000000000" + (kind === "transform" ? "aa" : "bb"));
+    max.deliver("live.thisdevice", "bang");
+    const sent = () => ctx.outs.filter((o) => o[0] === 1);
+    const hello = sent().find((o) => o[1] === "/segue/hello");
+    assert.ok(hello, JSON.stringify(ctx.outs));
+    assert.deepEqual(ctx.outs.find((o) => o[0] === 2), [2, "port", 9800]);
+    const reply = (address, ...args) => { ctx.messagename = address; max.deliver("udpreceive 0 @defer 1", "anything", ...args); };
+    reply("/segue/hello", hello[2], hello[3], 0, "0.1", "tiny", "cpu", "MIT", 7);
+    // Live's apply cycle, through the patch's wiring: context to inlet 1, notes to inlet 0, the answer
+    // from outlet 0 to [live.miditool.out] in the same call
+    const midi = new FakeMidiTool({ kind, notes: [{ pitch: 60, start: 0, duration: 1 }, { pitch: 64, start: 2, duration: 1 }],
+                                    selection: [0, 4] });
+    const pass = (name, dict) => {
+      const d = new ctx.Dict();
+      d.parse(JSON.stringify(dict));
+      ctx.inlet = name === "context" ? 1 : 0;
+      max.deliver("live.miditool.in", "dictionary", d.name);
+      ctx.inlet = 0;
+      if (name === "notes") {
+        const out = ctx.outs.filter((o) => o[0] === 0).at(-1);
+        if (out && out[1] === "dictionary") midi.write(JSON.parse(ctx.dicts[out[2]]));
+      }
+    };
+    midi.attach({ context: (d) => pass("context", d), notes: (d) => pass("notes", d) });
+    assert.equal(midi.apply(), true);
+    assert.deepEqual(midi.errors, []);
+    assert.deepEqual(midi.notes.map((n) => n.pitch), [60, 64], "working: the notes as they were");
+    // the engine's acks and result arrive; the tool asks for a pass: [deferlow] -> [t b reapplying]
+    for (const o of sent().filter((x) => x[1] === "/segue/clip/end")) reply("/segue/clip/ack", o[2], o[3], -2);
+    const op = sent().find((o) => o[1].startsWith("/segue/tool/") && o[1] !== "/segue/tool/targets");
+    assert.ok(op, JSON.stringify(sent().map((o) => o[1])));
+    reply("/segue/tool/result/begin", op[2], 2, 4, "");
+    reply("/segue/tool/result/notes", op[2], 0, 62, 0, 1, 90, 65, 2, 1, 90);
+    reply("/segue/tool/result/end", op[2], 1);
+    assert.deepEqual(ctx.outs.at(-1), [4, "bang"]);
+    max.deliver("deferlow", "reapplying");
+    assert.equal(midi.bang(), true);
+    assert.deepEqual(midi.notes.map((n) => n.pitch), [62, 65]);
+    const lines = ctx.outs.filter((o) => o[0] >= 6 && o[0] <= 8).slice(-3).map((o) => o.slice(1));
+    assert.deepEqual(lines.map((l) => l[0]), ["set", "set", "set"]);
+    assert.match(lines[0][1], /^connected · tiny/);
+    assert.equal(lines[1][1], "done: 2 notes");
+    max.deliver("live.thisdevice", "notifydeleted");
+    assert.deepEqual(ctx.printed, [], "nothing printed to the Max Console");
+    assert.deepEqual(fake.console, []);
+  }
 });

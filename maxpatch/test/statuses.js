@@ -1,13 +1,16 @@
-// Every kind of status line the device shows, at its longest, for a model name and licence (the
+// Every kind of status line a device shows, at its longest, for a model name and licence (the
 // shipped model's, from tests/maxpatch/test_device.py), as a JSON list: the patch lint checks each
-// fits the status field. Usage: node statuses.js MODEL_NAME LICENCE
+// fits the status field. Usage: node statuses.js MODEL_NAME LICENCE [device|transform|generate]
+// (a MIDI Tool's lines: the connection, and each line of a message over two).
 "use strict";
 const { Device } = require("../js/device");
+const { Tool } = require("../js/tool");
 const { FakeLive } = require("./fake_live");
 const { Net, FakeEngine } = require("./fake_engine");
 const { makeEnv } = require("./helpers");
 
-const [name, licence] = process.argv.slice(2);
+const [name, licence, kind] = process.argv.slice(2);
+if (kind === "transform" || kind === "generate") { toolLines(); process.exit(0); }
 const out = new Set();
 const fake = new FakeLive({ scenes: 2 });
 fake.addTrack("Keys");
@@ -46,3 +49,43 @@ for (const [state, ever] of [["lost", true], ["connecting", false], ["off", fals
   for (const m of ["", "engine not answering: reconnecting", "id in use elsewhere: trying again", long]) dev._say(m);
 }
 process.stdout.write(JSON.stringify([...out]) + "\n");
+
+function toolLines() {
+  const lines = new Set();
+  const fake = new FakeLive({ scenes: 2 });
+  fake.addTrack("Keys");
+  const net = new Net();
+  let clock = 0;
+  const engine = new FakeEngine(net, { now: () => clock });
+  const env = makeEnv(fake, { net, engine });
+  env.now = () => clock;
+  const tool = new Tool(env, kind);
+  env.lines = (...shown) => shown.forEach((l) => lines.add(l));
+  env.receiver = (a, x) => tool.receive(a, x);
+  tool.start();
+  net.pump();
+  tool.model.name = name;
+  tool.model.licence = licence;
+  const long = "clip 'tool-in': missing chunks [0, 1, 2, 3]; resend them and /segue/clip/end again. ".repeat(12).slice(0, 1000);
+  const range = "the range is 255.75 beats: read as 64 bars from its first beat, the result cut back to it";
+  const messages = [
+    "", "working\u2026", "working\u2026 (Live's scale Hungarian Minor has no table in Segue: not snapped)",
+    "done: 9999 notes", "done: 9999 notes \u2014 " + range + "; dropped 9999 notes outside pitch range 21..108",
+    "done: 1 note \u2014 the model played no notes here: try another seed or a higher temperature",
+    "engine not running: notes left as they were (start it: segue serve)", "engine lost: notes left as they were",
+    "the clip or the settings changed while Segue worked: apply again",
+    "the engine's answer was lost (datagrams dropped): apply again", "Step must be 1 to 64 (the steps from A to B)",
+    "clip A: track 64, scene 64 holds no clip", "target: that clip is an audio clip", "clip B: the clip holds no notes",
+    "no notes in the range: select the notes to transform", "select notes or a time range in the clip",
+    "the range is 255.75 beats: Segue takes at most 64 bars", "amount 0: the notes as they were",
+    "every attribute at 0: the notes as they were", "temperature 0: the notes as they were",
+    "id in use elsewhere: trying again", "engine not answering: reconnecting", long,
+  ];
+  for (const m of messages) tool._say(m);
+  for (const [state, ever] of [["lost", true], ["connecting", false], ["connecting", true], ["off", false]]) {
+    tool.state = state;
+    tool.everConnected = ever;
+    tool._say(long);
+  }
+  process.stdout.write(JSON.stringify([...lines]) + "\n");
+}

@@ -146,13 +146,10 @@ def _labelled(b: dict, comments: list[dict]) -> bool:
     return False
 
 
-def status_box(patch: dict) -> dict:
-    """The comment the device's status goes to (its [v8] outlet 2)."""
-    p = patch["patcher"]
-    boxes = {e["box"]["id"]: e["box"] for e in p["boxes"]}
-    v8 = next(b for b in boxes.values() if str(b.get("text", "")).startswith("v8 "))
-    line = next(e["patchline"] for e in p["lines"] if e["patchline"]["source"] == [v8["id"], 2])
-    return boxes[line["destination"][0]]
+def status_boxes(patch: dict) -> list[dict]:
+    """The comments a device's status lines go to: those named status* (fed by its [v8])."""
+    return [e["box"] for e in patch["patcher"]["boxes"]
+            if e["box"]["maxclass"] == "comment" and str(e["box"].get("varname", "")).startswith("status")]
 
 
 def lint_problems(patch: dict, statuses: list[str] = ()) -> list[str]:
@@ -191,18 +188,21 @@ def lint_problems(patch: dict, statuses: list[str] = ()) -> list[str]:
                 problems.append(f"{what}: [udpreceive {words[1:2]}] binds a fixed port in every instance at load")
     shown = [b for b in boxes if b.get("presentation")]
     comments = [b for b in shown if b["maxclass"] == "comment"]
-    status = status_box(patch)
+    status = status_boxes(patch)
+    if not status:
+        problems.append("no status comment (varname status*): the device could not say what goes wrong")
     for b in shown:
         if b["maxclass"] in NEEDS_LABEL and not _labelled(b, comments):
             problems.append(f"{b['id']} ({b['maxclass']}): no label beside or above it in the presentation")
     for c in comments:
         width = text_width(str(c.get("text", "")), c.get("fontsize", p.get("default_fontsize", 10)))
-        if c is not status and width + TEXT_PAD > _rect(c)[2]:
+        if c not in status and width + TEXT_PAD > _rect(c)[2]:
             problems.append(f"label {c.get('text')!r} ({width:.0f} px) does not fit its {_rect(c)[2]} px")
-    size = status.get("fontsize", p.get("default_fontsize", 10))
-    for text in statuses:
-        if text_width(text, size) + TEXT_PAD > _rect(status)[2]:
-            problems.append(f"status {text!r} ({text_width(text, size):.0f} px) overflows its {_rect(status)[2]} px")
+    for box in status:
+        size = box.get("fontsize", p.get("default_fontsize", 10))
+        for text in statuses:
+            if text_width(text, size) + TEXT_PAD > _rect(box)[2]:
+                problems.append(f"status {text!r} ({text_width(text, size):.0f} px) overflows its {_rect(box)[2]} px")
     return problems
 
 
@@ -215,18 +215,23 @@ def shipped_models() -> list[tuple[str, str]]:
     return out
 
 
-def device_statuses(node: str) -> list[str]:
+KINDS = {"Segue.maxpat": "device", "SegueTransform.maxpat": "transform", "SegueGenerate.maxpat": "generate"}
+
+
+def device_statuses(node: str, kind: str = "device") -> list[str]:
+    """Every status line a device of this kind can show, for each shipped model."""
     out = []
     for name, licence in shipped_models():
-        r = subprocess.run([node, str(MAXPATCH / "test" / "statuses.js"), name, licence], capture_output=True,
+        r = subprocess.run([node, str(MAXPATCH / "test" / "statuses.js"), name, licence, kind], capture_output=True,
                            text=True, timeout=60, cwd=ROOT)
         assert r.returncode == 0, r.stderr
         out += json.loads(r.stdout)
     return out
 
 
-def test_there_is_a_device_patch():
-    assert [s.name for s in SOURCES] == ["Segue.maxpat"]
+def test_there_is_a_patch_for_every_device():
+    assert [s.name for s in SOURCES] == ["Segue.maxpat", "SegueGenerate.maxpat", "SegueTransform.maxpat"]
+    assert sorted(d.source for d in build.DEVICES) == [s.name for s in SOURCES]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
@@ -284,11 +289,12 @@ def test_device_patch_has_every_control():
             assert b.get("presentation") == 1
 
 
-def test_patch_lint(require_tool):
-    """#2, #7, #8, #9, #13: the patch against the documented rules of Max and Live (lint_problems),
-    with every status the device can show for each shipped model."""
-    patch = json.loads((MAXPATCH / "Segue.maxpat").read_text(encoding="utf-8"))
-    statuses = device_statuses(require_tool("node"))
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+def test_patch_lint(require_tool, source):
+    """#2, #7, #8, #9, #13: each device's patch against the documented rules of Max and Live
+    (lint_problems), with every status line it can show for each shipped model."""
+    patch = json.loads(source.read_text(encoding="utf-8"))
+    statuses = device_statuses(require_tool("node"), KINDS[source.name])
     assert any("Apache-2.0" in s for s in statuses), "the licence is shown where there is room"
     assert lint_problems(patch, statuses) == []
 
@@ -342,19 +348,23 @@ def test_patch_lint_catches_what_the_review_found(defect, expected):
     assert any(expected in problem for problem in found), found
 
 
-def test_built_amxd_chunks_and_self_containment(tmp_path):
-    target = build.build(tmp_path)
+@pytest.mark.parametrize("device", build.DEVICES, ids=lambda d: d.built)
+def test_built_amxd_chunks_and_self_containment(tmp_path, device):
+    target = build.build(tmp_path)[device.source]
+    assert target.name == device.built
     data = target.read_bytes()
     chunks = build.read_amxd(data)
     assert [tag for tag, _ in chunks] == ["ampf", "meta", "ptch"]
-    assert chunks[0][1] == b"mmmm"
+    assert chunks[0][1] == device.type
     assert len(chunks[1][1]) == 4
     ptch = chunks[2][1]
     assert ptch.endswith(b"\n\x00")
     patch = json.loads(ptch[:-1].decode("utf-8"))
     p = patch["patcher"]
     assert p["minimum_live_version"] == "12.2"
-    assert p["project"]["amxdtype"] == int.from_bytes(b"mmmm", "little") == 1835887981
+    # the type tag read big-endian: b"mmmm" 1835887981; a Transformation saved by Max carries 1851880564 (natt)
+    assert p["project"]["amxdtype"] == int.from_bytes(device.type, "big")
+    assert {b"mmmm": 1835887981, b"natt": 1851880564, b"nagg": 1851877223}[device.type] == p["project"]["amxdtype"]
     assert p["dependency_cache"] == []
     assert structure_problems(patch, search=None) == []  # no outside file at all
     scripts = [e["box"] for e in p["boxes"] if e["box"].get("textfile")]
@@ -366,12 +376,53 @@ def test_built_amxd_chunks_and_self_containment(tmp_path):
         "filename": "none", "flags": 0, "embed": 1, "autowatch": 1}
     assert "filename" not in v8["saved_object_attributes"]
     code = v8["textfile"]["text"]
-    for module in ("notes", "messages", "schedule", "live", "device"):
+    modules = ("notes", "messages", "schedule", "live", "link", "device") if device.kind is None else \
+        ("notes", "messages", "live", "link", "tool")
+    for module in modules:
         assert f'__segue_modules["./{module}"]' in code
+    if device.kind:
+        assert f'var __segue_kind = "{device.kind}";' in code and '__segue_modules["./schedule"]' not in code
     v8["textfile"]["text"] = ""
-    assert "segue.js" not in json.dumps(patch), "outside its embedded code the device names no script file"
+    assert device.main not in json.dumps(patch), "outside its embedded code the device names no script file"
     # the same build twice gives the same bytes (diffable, reproducible)
-    assert build.build(tmp_path / "again").read_bytes() == data
+    assert build.build(tmp_path / "again")[device.source].read_bytes() == data
+
+
+@pytest.mark.parametrize("source", ["SegueTransform.maxpat", "SegueGenerate.maxpat"])
+def test_midi_tool_patches_are_wired_for_the_apply_cycle(source):
+    """[live.miditool.in]'s notes reach [v8] inlet 0 and its context inlet 1; [v8] answers into
+    [live.miditool.out]; a result's pass goes [v8] -> [deferlow] -> [t b reapplying] -> [live.miditool.in]
+    (the v8 told first); the link to the engine as the streaming device has it; every control a parameter."""
+    patch = json.loads((MAXPATCH / source).read_text(encoding="utf-8"))
+    p = patch["patcher"]
+    boxes = [e["box"] for e in p["boxes"]]
+    by_text = {b.get("text"): b["id"] for b in boxes if b.get("text")}
+    lines = {(e["patchline"]["source"][0], e["patchline"]["source"][1], e["patchline"]["destination"][0],
+              e["patchline"]["destination"][1]) for e in p["lines"]}
+    kind = KINDS[source]
+    v8 = by_text[f"v8 segue_tool.js {kind} @embed 1"]
+    tin, tout = by_text["live.miditool.in"], by_text["live.miditool.out"]
+    again = by_text["t b reapplying"]
+    assert {(tin, 0, v8, 0), (tin, 1, v8, 1), (v8, 0, tout, 0), (v8, 4, by_text["deferlow"], 0),
+            (by_text["deferlow"], 0, again, 0), (again, 1, v8, 0), (again, 0, tin, 0)} <= lines
+    assert {(v8, 1, by_text["udpsend 127.0.0.1 9797"], 0), (v8, 2, by_text["udpreceive 0 @defer 1"], 0),
+            (by_text["udpreceive 0 @defer 1"], 0, v8, 0), (v8, 3, by_text["udpsend 127.0.0.1 9800"], 0),
+            (by_text["live.thisdevice"], 0, v8, 0), (v8, 5, by_text["pattr instance @parameter_enable 1"], 0)} <= lines
+    status = [b["id"] for b in boxes if str(b.get("varname", "")).startswith("status")]
+    assert {(v8, 6 + k, status[k], 0) for k in range(3)} <= lines
+    names = {b["saved_attribute_attributes"]["valueof"]["parameter_longname"] for b in boxes
+             if b["maxclass"].startswith("live.")}
+    wanted = {"transform": {"Mode", "Density", "Diatonic", "Interval", "Sync 16th", "Sync 8th", "Amount", "Temperature",
+                            "Seed", "Target Track", "Target Scene"},
+              "generate": {"Mode", "Bars", "Temperature", "Seed", "A Track", "A Scene", "B Track", "B Scene", "Step",
+                           "Steps"}}[kind]
+    assert names == wanted
+    modes = next(b for b in boxes if b.get("varname") == "mode")["saved_attribute_attributes"]["valueof"]
+    assert modes["parameter_enum"] == {"transform": ["Shift", "Morph", "Vary"], "generate": ["Sample", "Between"]}[kind]
+    for b in boxes:
+        if b.get("presentation"):
+            x, y, w, h = b["presentation_rect"]
+            assert y + h <= p["openrect"][3] and x + w <= p["devicewidth"], b["id"]
 
 
 def _node_tests():

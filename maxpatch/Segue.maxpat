@@ -22,7 +22,7 @@
    169
   ],
   "openinpresentation": 1,
-  "devicewidth": 560.0,
+  "devicewidth": 760.0,
   "default_fontsize": 10.0,
   "default_fontname": "Arial",
   "description": "Segue: morph and shift clips with a MusicVAE engine (needs Live 12.2+ / Max 9 and the Segue engine)",
@@ -32,7 +32,7 @@
      "id": "obj-1",
      "maxclass": "newobj",
      "numinlets": 1,
-     "numoutlets": 8,
+     "numoutlets": 11,
      "patching_rect": [
       300,
       420,
@@ -40,6 +40,9 @@
       22
      ],
      "outlettype": [
+      "",
+      "",
+      "",
       "",
       "",
       "",
@@ -215,7 +218,7 @@
      "presentation_rect": [
       6,
       148,
-      548,
+      748,
       16
      ],
      "fontsize": 10.0,
@@ -2488,6 +2491,780 @@
       15
      ]
     }
+   },
+   {
+    "box": {
+     "id": "obj-94",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1000,
+      40,
+      50,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      566,
+      6,
+      80,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "XY Pad",
+       "parameter_shortname": "XY",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "pad",
+     "text": "XY pad",
+     "texton": "XY pad",
+     "mode": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-95",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1000,
+      70,
+      97,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pad"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-96",
+     "maxclass": "pictslider",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "int",
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      1000,
+      110,
+      80,
+      80
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      566,
+      24,
+      80,
+      80
+     ],
+     "leftvalue": 0,
+     "rightvalue": 127,
+     "topvalue": 0,
+     "bottomvalue": 127,
+     "varname": "xy_pad"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-97",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1000,
+      200,
+      104,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend padx"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-98",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1110,
+      200,
+      104,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pady"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-99",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      1220,
+      110,
+      44,
+      48
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      654,
+      24,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "X",
+       "parameter_shortname": "X",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 1.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "xy_x",
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-100",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      1280,
+      110,
+      44,
+      48
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      698,
+      24,
+      44,
+      48
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Y",
+       "parameter_shortname": "Y",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 1.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "xy_y",
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-101",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1220,
+      240,
+      104,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend xy x"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-102",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1320,
+      240,
+      104,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend xy y"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-103",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1220,
+      280,
+      90,
+      20
+     ],
+     "text": "A B top, C D below",
+     "presentation": 1,
+     "presentation_rect": [
+      654,
+      76,
+      90,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-104",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1000,
+      320,
+      40,
+      20
+     ],
+     "text": "C",
+     "presentation": 1,
+     "presentation_rect": [
+      566,
+      108,
+      12,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-105",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1020,
+      320,
+      40,
+      20
+     ],
+     "text": "Track",
+     "presentation": 1,
+     "presentation_rect": [
+      578,
+      108,
+      28,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-106",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      1060,
+      350,
+      34,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      606,
+      108,
+      26,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "C Track",
+       "parameter_shortname": "C Trk",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "c_track",
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-107",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1060,
+      380,
+      160,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick C track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-108",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1120,
+      320,
+      40,
+      20
+     ],
+     "text": "Scene",
+     "presentation": 1,
+     "presentation_rect": [
+      634,
+      108,
+      30,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-109",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      1160,
+      350,
+      34,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      664,
+      108,
+      26,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "C Scene",
+       "parameter_shortname": "C Scn",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        3
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "c_scene",
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-110",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1160,
+      380,
+      160,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick C scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-111",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1260,
+      350,
+      50,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      694,
+      108,
+      50,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "C Selected",
+       "parameter_shortname": "C Sel",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "track",
+        "selected"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "c_selected",
+     "text": "track",
+     "texton": "selected",
+     "mode": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-112",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1260,
+      380,
+      181,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick C selected"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-113",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1000,
+      440,
+      40,
+      20
+     ],
+     "text": "D",
+     "presentation": 1,
+     "presentation_rect": [
+      566,
+      128,
+      12,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-114",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1020,
+      440,
+      40,
+      20
+     ],
+     "text": "Track",
+     "presentation": 1,
+     "presentation_rect": [
+      578,
+      128,
+      28,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-115",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      1060,
+      470,
+      34,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      606,
+      128,
+      26,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "D Track",
+       "parameter_shortname": "D Trk",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "d_track",
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-116",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1060,
+      500,
+      160,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick D track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-117",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1120,
+      440,
+      40,
+      20
+     ],
+     "text": "Scene",
+     "presentation": 1,
+     "presentation_rect": [
+      634,
+      128,
+      30,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-118",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "patching_rect": [
+      1160,
+      470,
+      34,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      664,
+      128,
+      26,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "D Scene",
+       "parameter_shortname": "D Scn",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        4
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "d_scene",
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-119",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1160,
+      500,
+      160,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick D scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-120",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1260,
+      470,
+      50,
+      15
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      694,
+      128,
+      50,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "D Selected",
+       "parameter_shortname": "D Sel",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "track",
+        "selected"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "d_selected",
+     "text": "track",
+     "texton": "selected",
+     "mode": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-121",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1260,
+      500,
+      181,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend pick D selected"
+    }
    }
   ],
   "lines": [
@@ -3426,6 +4203,306 @@
       0
      ]
     }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-94",
+      0
+     ],
+     "destination": [
+      "obj-95",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-95",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-96",
+      0
+     ],
+     "destination": [
+      "obj-97",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-96",
+      1
+     ],
+     "destination": [
+      "obj-98",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-97",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-98",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      8
+     ],
+     "destination": [
+      "obj-96",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-99",
+      0
+     ],
+     "destination": [
+      "obj-101",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-101",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      9
+     ],
+     "destination": [
+      "obj-99",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-100",
+      0
+     ],
+     "destination": [
+      "obj-102",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-102",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      10
+     ],
+     "destination": [
+      "obj-100",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-106",
+      0
+     ],
+     "destination": [
+      "obj-107",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-107",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-109",
+      0
+     ],
+     "destination": [
+      "obj-110",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-110",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-111",
+      0
+     ],
+     "destination": [
+      "obj-112",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-112",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-115",
+      0
+     ],
+     "destination": [
+      "obj-116",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-116",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-118",
+      0
+     ],
+     "destination": [
+      "obj-119",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-119",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-120",
+      0
+     ],
+     "destination": [
+      "obj-121",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-121",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
    }
   ],
   "parameters": {
@@ -3567,6 +4644,51 @@
    "obj-72": [
     "Range High",
     "High",
+    0
+   ],
+   "obj-94": [
+    "XY Pad",
+    "XY",
+    0
+   ],
+   "obj-99": [
+    "X",
+    "X",
+    0
+   ],
+   "obj-100": [
+    "Y",
+    "Y",
+    0
+   ],
+   "obj-106": [
+    "C Track",
+    "C Trk",
+    0
+   ],
+   "obj-109": [
+    "C Scene",
+    "C Scn",
+    0
+   ],
+   "obj-111": [
+    "C Selected",
+    "C Sel",
+    0
+   ],
+   "obj-115": [
+    "D Track",
+    "D Trk",
+    0
+   ],
+   "obj-118": [
+    "D Scene",
+    "D Scn",
+    0
+   ],
+   "obj-120": [
+    "D Selected",
+    "D Sel",
     0
    ]
   },

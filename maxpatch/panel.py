@@ -8,8 +8,9 @@ docs/miditools.png (the two MIDI Tools, one under the other).
 Every box with ``presentation`` is drawn at its ``presentation_rect``, in the style of its class,
 showing only what Max draws for it: a live.dial its short name and value, a live.numbox its value,
 a live.menu / umenu its item, a live.tab its items, a live.text its text, a live.button a circle,
-a comment its text. Names beside number boxes and menus are comments in the patch, so they appear
-here exactly as on the device. The picture follows the patch whenever the layout changes.
+a pictslider (the XY pad) its field and knob, a comment its text. Names beside number boxes and
+menus are comments in the patch, so they appear here exactly as on the device. The picture follows
+the patch whenever the layout changes.
 """
 
 from __future__ import annotations
@@ -97,6 +98,15 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
                 shown = b.get("texton", "") if b.get("mode") == 1 and int(initial) == 1 else b.get("text", "")
                 d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=ACCENT, width=scale)
                 d.text((x + w / 2, y + h / 2), shown, fill=INK, font=small, anchor="mm")
+        elif cls == "pictslider":  # a 2-D pad: its background and its knob where the values put it
+            d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=DIM)
+            lo_x, hi_x = b.get("leftvalue", 0), b.get("rightvalue", 127)
+            top, bottom = b.get("topvalue", 127), b.get("bottomvalue", 0)
+            kx = x + w * (0 - lo_x) / ((hi_x - lo_x) or 1)
+            ky = y + h * (0 - top) / ((bottom - top) or 1)
+            r = 4 * scale
+            kx, ky = min(max(kx, x + r), x + w - r), min(max(ky, y + r), y + h - r)
+            d.ellipse([kx - r, ky - r, kx + r, ky + r], fill=ACCENT)
         elif cls == "comment":
             d.text((x + scale, y + h / 2), b.get("text", ""), fill=INK, font=_font(int(b.get("fontsize", 10) * scale)),
                    anchor="lm")

@@ -18,6 +18,8 @@
 //   registry             shared by every Segue device in this Max (link.js Registry)
 //   now()                milliseconds
 //   track()              the index of the device's own track (clips are written there)
+//   showXY(x, y, from)   (optional) show the XY pad's puck on the control that did not move it
+//                        (from: "pad" or "dial")
 // tick(beat) runs every few ms with the song position from Max's Live-synced transport ([qmetro] ->
 // [when], in beats); without one it reads Live's current_song_time itself, at most every POLL_MS.
 "use strict";
@@ -35,6 +37,7 @@ var LATE_DROP_MS = 10;      // a note that would sound later than this is droppe
 var START_GRACE_MS = 150;   // ...except the first notes after Play, which are played at once
 var POLL_MS = 20, POLL_STOPPED_MS = 250, CLOCK_STALE_MS = 50; // reading current_song_time ourselves
 var BAR_STALE_MS = 500, BAR_RETRIES = 3, MISSING_MS = 300, RENDER_RETRIES = 2;
+var XY_MS = 40;             // the pad's moves reach the engine at most this often (as the panel's pad)
 
 function Device(env) {
   link.init(this, env); // the link to the engine (link.js)
@@ -68,6 +71,10 @@ function Device(env) {
   this.sentBar = null;
   this.requested = {}; // bar -> {at, tries}: bars asked for again
   this.written = [];  // paths of clips this device wrote
+  this.pad = false;   // the XY pad: on, the corners A B (top) C D (bottom) blend instead of the morph knob
+  this.xy = { x: 0, y: 0 }; // the pad's puck (0..1; y 0 = the top corners)
+  this.xyDirty = false;
+  this.lastXY = -Infinity;
 }
 // --- the link's hooks (link.js) ----------------------------------------------------------------
 Device.prototype._starting = function () { this._observeSong(); };
@@ -108,6 +115,7 @@ Device.prototype._receive = function (address, args, p) {
     case "/segue/render/begin": this.renders.begin(args[0], args[1], args[2]); return true;
     case "/segue/render/notes": this.renders.notes(args, notes.unflatten); return true;
     case "/segue/render/end": this._onRenderEnd(this.renders.end(args)); return true;
+    case "/segue/xy/slots": case "/segue/xy/set": if (p) delete this.pending[args[0]]; return true;
   }
   return false;
 };
@@ -115,7 +123,8 @@ Device.prototype._receive = function (address, args, p) {
 Device.prototype._sync = function () {
   var k;
   for (k in this.knobs) this._send(M.knob(this.nextRid(), k, this.knobs[k]), { what: "knob" });
-  for (k in this.sources) this.load(k);
+  for (k in this.sources) if (this._uses(k)) this.load(k);
+  this._sendPad();
   this._sendTransport();
 };
 
@@ -214,7 +223,42 @@ Device.prototype._onBar = function (bar) {
 // Pick the clip for slot A or B: {track, scene} (0-based) or "selected".
 Device.prototype.setClip = function (slot, where) {
   this.sources[slot] = where;
-  if (this.state === "connected") this.load(slot);
+  if (this.state === "connected" && this._uses(slot)) this.load(slot);
+};
+// C and D are the pad's lower corners: read only while the pad is on.
+Device.prototype._uses = function (slot) { return this.pad || (slot !== "C" && slot !== "D"); };
+
+// --- the XY pad: four corners, as the panel's (docs/panel.md) ------------------------------------
+// On: the engine blends the slots A B (top) and C D (bottom) by the puck (/segue/xy/slots A B C D);
+// off: four empty names, and the morph knob moves between A and B again.
+Device.prototype.setPad = function (on) {
+  on = !!Number(on);
+  if (on === this.pad) return;
+  this.pad = on;
+  if (on && this.state === "connected") { this.load("C"); this.load("D"); }
+  this._sendPad();
+  this._say(on ? "XY pad: A B on top, C D below" : "XY pad off: Morph moves from A to B");
+};
+Device.prototype._sendPad = function () {
+  if (this.state !== "connected") return;
+  var c = this.pad ? ["A", "B", "C", "D"] : ["", "", "", ""];
+  this._send(M.xySlots(this.nextRid(), c[0], c[1], c[2], c[3]), { what: "xy-slots" });
+  this.xyDirty = this.pad;
+};
+// The puck moved (axis x or y, 0..1), by the pad or by its X/Y dial: the other one follows
+// (env.showXY), and the engine hears it at the next tick, at most every XY_MS.
+Device.prototype.setXY = function (axis, value, from) {
+  value = notes.clamp(Number(value) || 0, 0, 1);
+  if (this.xy[axis] === value) return;
+  this.xy[axis] = value;
+  this.xyDirty = true;
+  if (this.env.showXY) this.env.showXY(this.xy.x, this.xy.y, from);
+};
+Device.prototype._flushXY = function (now) {
+  if (!this.xyDirty || !this.pad || this.state !== "connected" || now - this.lastXY < XY_MS) return;
+  this.xyDirty = false;
+  this.lastXY = now;
+  this._send(M.xySet(this.nextRid(), this.xy.x, this.xy.y), { what: "xy" });
 };
 
 Device.prototype.load = function (slot) {
@@ -383,6 +427,7 @@ Device.prototype.tick = function (reading) {
     var stale = this.assembler.stale(now, BAR_STALE_MS);
     for (var k = 0; k < stale.length; k++) this._askAgain(stale[k].bar);
   }
+  this._flushXY(now);
   this._keepAlive(now);
 };
 

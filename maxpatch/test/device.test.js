@@ -424,3 +424,40 @@ test("#9 the status line stays short with the shipped model's licence; the licen
   assert.equal(dev.statusText().length, STATUS_CHARS);
   assert.match(dev.statusText(), /^connected · cat-mel_2bar_small · CPU · 12 ms — x+…$/);
 });
+
+test("the XY pad: C and D read only while it is on; the four corners and the puck to the engine, at most every 40 ms; again after a restart", () => {
+  const fake = liveSet();
+  fake.putClip(0, 2, 8, [{ pitch: 69, start: 0, duration: 1, velocity: 90 }], "C");
+  fake.putClip(0, 3, 8, [{ pitch: 72, start: 2, duration: 1, velocity: 90 }], "D");
+  const w = world({ fake });
+  const { env, dev } = w.add();
+  const shown = [];
+  env.showXY = (x, y, from) => shown.push([x, y, from]);
+  for (const [slot, scene] of [["A", 0], ["B", 1], ["C", 2], ["D", 3]]) dev.setClip(slot, { track: 0, scene });
+  dev.start();
+  w.step(50);
+  const uploads = () => env.sent.filter((m) => m[0] === "/segue/clip/begin").map((m) => m[2]);
+  assert.deepEqual(uploads(), ["clip-A", "clip-B"], "the pad off: C and D are not read");
+  dev.setXY("x", 0.5, "dial"); // moves while off are kept, not sent
+  w.step(100);
+  assert.equal(env.sent.filter((m) => m[0] === "/segue/xy/set").length, 0);
+  dev.setPad(1);
+  assert.deepEqual(uploads(), ["clip-A", "clip-B", "clip-C", "clip-D"]);
+  assert.deepEqual(env.sent.filter((m) => m[0] === "/segue/xy/slots").at(-1).slice(2), ["A", "B", "C", "D"]);
+  for (let k = 1; k <= 20; k++) { dev.setXY("y", k / 20, "pad"); w.step(5); } // a drag: 100 ms, 20 moves
+  const sets = env.sent.filter((m) => m[0] === "/segue/xy/set");
+  assert.ok(sets.length >= 2 && sets.length <= 4, sets.length + " puck messages for 20 moves");
+  w.step(50);
+  assert.deepEqual(env.sent.filter((m) => m[0] === "/segue/xy/set").at(-1).slice(2), [0.5, 1], "the last position");
+  assert.deepEqual(shown.at(-1), [0.5, 1, "pad"], "the dials follow the pad");
+  assert.deepEqual(shown[0], [0.5, 0, "dial"], "the pad follows the dials");
+  // the engine restarts: the device says hello again and gives it the pad once more
+  w.engine.restart();
+  w.step(1200);
+  w.step(200);
+  assert.deepEqual(w.engine.log.filter((m) => m[1] === "/segue/xy/slots").at(-1).slice(3), ["A", "B", "C", "D"]);
+  assert.deepEqual(w.engine.log.filter((m) => m[1] === "/segue/xy/set").at(-1).slice(3), [0.5, 1]);
+  dev.setPad(0);
+  assert.deepEqual(env.sent.filter((m) => m[0] === "/segue/xy/slots").at(-1).slice(2), ["", "", "", ""]);
+  assert.match(dev.statusText(), /XY pad off/);
+});

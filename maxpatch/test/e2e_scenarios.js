@@ -6,6 +6,9 @@
 //     Max (its own registry: another Live with a copy of the set open) with the same id.
 //   node e2e_scenarios.js play ENGINE_PORT FIRST_REPLY_PORT
 //     One device, stopped at bar 1: the engine primes bars 0 and 1; Play; what is heard of bar 0.
+//   node e2e_scenarios.js pad ENGINE_PORT FIRST_REPLY_PORT
+//     One device with four clips: the XY pad off (C and D not read), on (A B C D to the engine, the
+//     puck on corner D: the bars are clip D itself), off again (the morph knob's A).
 //   node e2e_scenarios.js late ENGINE_PORT FIRST_REPLY_PORT
 //     Three devices started before the engine: prints {"ready": true}, waits for a line on stdin
 //     (the test has started the engine), then reports how long each took to connect.
@@ -112,7 +115,39 @@ async function late() {
            listens: devices.map((d) => count(d, "port-bad")), devices: devices.map(summary) };
 }
 
-const run = { duplicates, play, late }[scenario];
+async function pad() {
+  const fake = liveSet(1);
+  const corner = [84, 86, 88, 89].map((p, k) => ({ pitch: p, start: k, duration: 0.5, velocity: 90 }));
+  fake.putClip(0, 2, 8, melodyB.map((n) => ({ ...n, pitch: n.pitch - 12 })), "Tune C");
+  fake.putClip(0, 3, 8, corner, "Tune D");
+  const d = add({ fake, registry: new Registry(firstPort, firstPort + 99), track: 0 });
+  const replies = [];
+  const receive = d.dev.receive.bind(d.dev);
+  d.dev.receive = (address, args) => { if (address.startsWith("/segue/xy/")) replies.push([address, ...args]); receive(address, args); };
+  for (const [slot, scene] of [["A", 0], ["B", 1], ["C", 2], ["D", 3]]) d.dev.setClip(slot, { track: 0, scene });
+  d.dev.start();
+  await wait(() => d.dev.encoded.A && d.dev.encoded.B, 30000, "A and B encoded");
+  await sleep(500);
+  const offEncoded = Object.keys(d.dev.encoded).sort();
+  d.dev.setPad(1);
+  await wait(() => d.dev.encoded.C && d.dev.encoded.D, 30000, "C and D encoded once the pad is on");
+  d.dev.setXY("x", 1, "pad");
+  d.dev.setXY("y", 1, "pad");
+  const onD = () => replies.find((r) => r[0] === "/segue/xy/set" && r[2] === 1 && r[3] === 1);
+  await wait(onD, 5000, "the puck on corner D");
+  const version = onD()[4];
+  await wait(() => d.dev.queue.get(0) && d.dev.queue.get(0).version >= version, 20000, "bar 0 at the corner's version");
+  const atD = d.dev.queue.get(0).notes.map((n) => [n.pitch, n.start]);
+  d.dev.setPad(0);
+  await wait(() => replies.filter((r) => r[0] === "/segue/xy/slots").length >= 2, 5000, "the pad off");
+  await sleep(200);
+  await wait(() => d.dev.queue.get(0) && d.dev.queue.get(0).version > version, 20000, "bar 0 after the pad");
+  const atA = d.dev.queue.get(0).notes.map((n) => [n.pitch, n.start]);
+  return { off_encoded: offEncoded, replies, at_d: atD, at_a: atA, corner: corner.map((n) => [n.pitch, n.start]),
+           clip_a: melodyA.filter((n) => n.start < 4).map((n) => [n.pitch, n.start]), device: summary(d) };
+}
+
+const run = { duplicates, play, late, pad }[scenario];
 const timer = setTimeout(() => { console.log(JSON.stringify({ timeout: true, devices: devices.map(summary) })); process.exit(1); },
                          150000);
 run().then((out) => {

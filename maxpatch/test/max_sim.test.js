@@ -116,7 +116,7 @@ test("the embedded [v8] code: fed only from low-priority sources, starts, says h
   const ctx = maxContext(fake, globals);
   vm.runInContext(code, ctx, { filename: "embedded-v8.js" }); // no require(): nothing outside the device loads
   assert.equal(ctx.inlets, 1);
-  assert.equal(ctx.outlets, 8);
+  assert.equal(ctx.outlets, 11);
   const max = runtime(fake, ctx);
   const ui = (fn, ...args) => max.deliver("live.dial", fn, ...args);
   ui("knob", "morph", 0.3);

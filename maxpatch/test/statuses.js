@@ -39,6 +39,7 @@ const messages = [
   "wrote 63 of 64 clips: no more empty slots", "capture: no empty slot on this track",
   "captured 9999 notes", "id in use elsewhere: trying again", "engine not answering: reconnecting",
   "render incomplete (lost datagrams): try again", "render failed: " + long, long,
+  "XY pad: A B on top, C D below", "XY pad off: Morph moves from A to B", "clip C: track 64, scene 64 holds no clip",
 ];
 for (const m of messages) dev._say(m);
 dev.model.kind = "melody";

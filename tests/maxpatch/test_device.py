@@ -247,7 +247,8 @@ def test_device_patch_has_every_control():
              if b["maxclass"].startswith("live.")}
     assert {"A Track", "A Scene", "A Selected", "B Track", "B Scene", "B Selected", "Morph", "Density", "Diatonic",
             "Interval", "Sync 16th", "Sync 8th", "Temperature", "Seed", "Root", "Scale", "Velocity", "Groove",
-            "Octave", "Range Low", "Range High", "Mode", "Steps", "Bars", "Capture", "Write"} <= names
+            "Octave", "Range Low", "Range High", "Mode", "Steps", "Bars", "Capture", "Write", "XY Pad", "X", "Y",
+            "C Track", "C Scene", "C Selected", "D Track", "D Scene", "D Selected"} <= names
     texts = [b.get("text", "") for b in boxes]
     for needed in ("live.thisdevice", "udpsend 127.0.0.1 9797", "midiin", "midiout", "deferlow",
                    "udpreceive 0 @defer 1", "qmetro 5 @active 1", "when", "prepend clock"):
@@ -275,6 +276,16 @@ def test_device_patch_has_every_control():
     assert menu["maxclass"] == "umenu" and (v8, 6, menu["id"], 0) in lines
     assert (menu["id"], by_text["prepend model"]) in wires and (by_text["prepend model"], v8) in wires
     assert (by_text["midiformat"], by_text["midiout"]) in wires
+    # the XY pad: its [pictslider] (0..127, 0 at the top) and the X/Y dials both reach [v8] and follow it
+    pad = next(b for b in boxes if b.get("varname") == "xy_pad")
+    assert pad["maxclass"] == "pictslider" and (pad["topvalue"], pad["bottomvalue"], pad["rightvalue"]) == (0, 127, 127)
+    assert {(pad["id"], 0, by_text["prepend padx"], 0), (pad["id"], 1, by_text["prepend pady"], 0),
+            (by_text["prepend padx"], 0, v8, 0), (by_text["prepend pady"], 0, v8, 0), (v8, 8, pad["id"], 0)} <= lines
+    for axis, out in (("x", 9), ("y", 10)):
+        dial = next(b for b in boxes if b.get("varname") == f"xy_{axis}")["id"]
+        assert {(dial, 0, by_text[f"prepend xy {axis}"], 0), (by_text[f"prepend xy {axis}"], 0, v8, 0),
+                (v8, out, dial, 0)} <= lines
+    assert (next(b for b in boxes if b.get("varname") == "pad")["id"], by_text["prepend pad"]) in wires
     assert (by_text["live.thisdevice"], by_text["v8 segue.js @embed 1"]) in wires
     morph = next(b for b in boxes if b.get("varname") == "morph")["saved_attribute_attributes"]["valueof"]
     assert (morph["parameter_mmin"], morph["parameter_mmax"]) == (0.0, 1.0)
@@ -595,6 +606,21 @@ def test_end_to_end_three_devices_and_an_engine_started_late(require_tool, runni
     assert all(ms < 2000 for ms in result["connected_ms"]), result["connected_ms"]
     assert result["bad"] == {} and result["listens"] == [0, 0, 0]
     assert len(set(result["ports"])) == 3
+
+
+def test_end_to_end_the_xy_pad(require_tool, running_engine, tiny_model):
+    """The XY pad: C and D are read only while it is on; on, the engine gets the four corners and the
+    puck, and on corner D the bars are clip D itself; off, four empty names and the morph knob's A."""
+    node = require_tool("node")
+    with running_engine(tiny_model()) as engine:
+        out = _scenario(node, "pad", engine.address[1])
+    assert out["off_encoded"] == ["A", "B"], "C and D are read only while the pad is on"
+    slots = [r[2:] for r in out["replies"] if r[0] == "/segue/xy/slots"]
+    # at hello the pad's state is said (off: a resumed session's pad is turned off), then on, then off
+    assert slots == [["", "", "", ""], ["A", "B", "C", "D"], ["", "", "", ""]]
+    assert [r[2:4] for r in out["replies"] if r[0] == "/segue/xy/set"][-1] == [1.0, 1.0]
+    assert out["at_d"] == out["corner"], "on corner D: clip D itself"
+    assert out["at_a"] == out["clip_a"], "the pad off, morph 0: clip A itself"
 
 
 def test_panel_picture_renders_from_the_presentation_layout(tmp_path):

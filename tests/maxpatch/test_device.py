@@ -152,16 +152,66 @@ def status_boxes(patch: dict) -> list[dict]:
             if e["box"]["maxclass"] == "comment" and str(e["box"].get("varname", "")).startswith("status")]
 
 
+# Objects that hand a message on later (another thread, a delay): none may sit in a MIDI Tool's apply pass.
+LATER = {"deferlow", "defer", "pipe", "delay", "del", "qlim", "speedlim", "thresh", "timer", "qmetro", "metro"}
+
+
+def apply_cycle_problems(patch: dict) -> list[str]:
+    """A MIDI Tool answers [live.miditool.in] in the same pass: its notes dictionary reaches the
+    [v8] and the [v8]'s answer reaches [live.miditool.out] with no object between that hands it on
+    later (Live refuses a late one: "Received a Note dictionary asynchronously", docs/device.md)."""
+    p = patch["patcher"]
+    boxes = {e["box"]["id"]: e["box"] for e in p["boxes"]}
+    word = {i: str(b.get("text", "")).split()[0] if b.get("text") and b["maxclass"] == "newobj" else b["maxclass"]
+            for i, b in boxes.items()}
+    tool_in = [i for i, w in word.items() if w == "live.miditool.in"]
+    if not tool_in:
+        return []
+    out = {}
+    for e in p["lines"]:
+        (src, o), (dst, _) = e["patchline"]["source"], e["patchline"]["destination"]
+        out.setdefault((src, o), []).append(dst)
+
+    def reaches(start: list[str], goal: str) -> list[list[str]]:
+        """Paths of object words from ``start`` to the first box whose word is ``goal``."""
+        paths, stack = [], [(s, [word[s]]) for s in start]
+        while stack:
+            box, path = stack.pop()
+            if word[box] == goal:
+                paths.append(path)
+                continue
+            if len(path) > 8:
+                continue
+            for (src, _), dsts in out.items():
+                if src == box:
+                    stack += [(d, path + [word[d]]) for d in dsts]
+        return paths
+
+    v8 = [i for i, w in word.items() if w == "v8"]
+    problems = []
+    for start, goal in ((out.get((tool_in[0], 0), []), "v8"),
+                        (out.get((v8[0], 0), []) if v8 else [], "live.miditool.out")):
+        paths = reaches(start, goal)
+        if not paths:
+            problems.append(f"no path to [{goal}] in the apply pass")
+        for path in paths:
+            late = [w for w in path if w in LATER]
+            if late:
+                problems.append(f"[{late[0]}] on the apply pass to [{goal}]: Live refuses a late answer")
+    return problems
+
+
 def lint_problems(patch: dict, statuses: list[str] = ()) -> list[str]:
     """What Max or Live would get wrong with the patch, by their documented rules: two-state
     live.text boxes are toggles (mode 0 is a momentary button), int parameters span at most 255
     (Live's native int range), every live.* box is a parameter, object attributes come from each
     class's list (an unknown one prints an error on every load), timing objects that cannot pile up
     ([qmetro], not [metro]), [udpreceive] defers its output and binds no fixed port at load, every
-    presentation control Max draws no name for has a label that fits, and every status fits its field."""
+    presentation control Max draws no name for has a label that fits, every status fits its field, and
+    a MIDI Tool's apply cycle is synchronous (apply_cycle_problems)."""
     p = patch["patcher"]
     boxes = [e["box"] for e in p["boxes"]]
-    problems = []
+    problems = apply_cycle_problems(patch)
     for b in boxes:
         cls, v = b["maxclass"], b.get("saved_attribute_attributes", {}).get("valueof", {})
         words = str(b.get("text", "")).split() if cls == "newobj" else []
@@ -357,6 +407,22 @@ def test_patch_lint_catches_what_the_review_found(defect, expected):
         b["text"] = texts[defect]
     found = lint_problems(patch, statuses)
     assert any(expected in problem for problem in found), found
+
+
+def test_patch_lint_catches_a_late_answer_in_a_midi_tool():
+    """A [deferlow] between [v8] and [live.miditool.out] (an answer sent later) is reported."""
+    patch = json.loads((MAXPATCH / "SegueTransform.maxpat").read_text(encoding="utf-8"))
+    assert apply_cycle_problems(patch) == []
+    p = patch["patcher"]
+    ids = {e["box"].get("text"): e["box"]["id"] for e in p["boxes"]}
+    v8, tool_out = ids["v8 segue_tool.js transform @embed 1"], ids["live.miditool.out"]
+    p["boxes"].append({"box": {"id": "obj-late", "maxclass": "newobj", "text": "deferlow", "numinlets": 1,
+                               "numoutlets": 1, "outlettype": [""], "patching_rect": [0, 0, 60, 22]}})
+    p["lines"] = [e for e in p["lines"] if e["patchline"]["destination"][0] != tool_out]
+    p["lines"] += [{"patchline": {"source": [v8, 0], "destination": ["obj-late", 0]}},
+                   {"patchline": {"source": ["obj-late", 0], "destination": [tool_out, 0]}}]
+    assert any("[deferlow] on the apply pass to [live.miditool.out]" in x for x in lint_problems(patch)), \
+        lint_problems(patch)
 
 
 @pytest.mark.parametrize("device", build.DEVICES, ids=lambda d: d.built)

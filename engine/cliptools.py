@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import torch
 
 from segue.bridge.addresses import ATTRIBUTE_KNOBS
+from segue.engine.generate import check_clip_kind
 from segue.engine.session import Clip, FromClip, Session
 from segue.engine.shaping import Dynamics, Shape, resolve_collisions, scale_name, shape_bar
 from segue.models.errors import InputError, ModelError
@@ -103,11 +104,13 @@ def range_message(length: float) -> str:
             "the result cut back to it")
 
 
-def encode(model: LatentModel, src: Source, bars: int) -> tuple[torch.Tensor, list[str]]:
+def encode(model: LatentModel, src: Source, bars: int, name: str = "the range") -> tuple[torch.Tensor, list[str]]:
     """One code per model window of the source read as ``bars`` bars: (W, Z), and what was dropped
-    (notes outside the model's range, chords a melody model reads as their top line)."""
+    (notes outside the model's range, chords a melody model reads as their top line). A drum rack's
+    clip for a melody model (or the other way round) is a ModelError naming the source."""
     if src.notes is None:
         return src.mu, []
+    check_clip_kind(model, src.kind, name)
     seq = NoteSequence([Track(list(src.notes), is_drum=src.kind == "drums")])
     enc = model.encode_clip(seq, bars=bars)
     return enc.mu, [m for m in enc.messages if m.startswith("dropped")]  # not the windowing: it is the tool's range
@@ -250,7 +253,7 @@ def morph(model: LatentModel, src: Source, target: Source, amount: float, look: 
         return _result(_own(target, length, look, _drums(model, src, target)), length, range_message(length))
     count = window_count(model, bars)
     z_src, dropped = encode(model, src, bars)
-    z_target, dropped_target = encode(model, target, bars_of(target.length))
+    z_target, dropped_target = encode(model, target, bars_of(target.length), "the target")
     z = slerp(windows(z_src, count), windows(z_target, count).to(z_src), float(amount))
     notes = decode(model, z, bars)
     near = src if amount < 0.5 or not target.notes else target
@@ -280,8 +283,8 @@ def between(model: LatentModel, a: Source, b: Source, step: int, steps: int, len
         return _result(own, length, range_message(length))
     bars = bars_of(length)
     count = window_count(model, bars)
-    z_a, dropped_a = encode(model, a, bars_of(a.length))
-    z_b, dropped_b = encode(model, b, bars_of(b.length))
+    z_a, dropped_a = encode(model, a, bars_of(a.length), "clip A")
+    z_b, dropped_b = encode(model, b, bars_of(b.length), "clip B")
     z = slerp(windows(z_a, count), windows(z_b, count).to(z_a), t)
     notes = decode(model, z, bars)
     near = a if t < 0.5 else b

@@ -172,6 +172,14 @@ def test_drum_clips_are_never_snapped(tiny_model):
     assert result.notes and any(not in_scale(n.pitch, 0, "pentatonic_major") for n in result.notes)
 
 
+def test_a_drum_racks_clip_for_a_melody_model_says_which(model):
+    drums = ct.Source(tuple(Note(36, k * 0.5, 0.25, 100) for k in range(8)), 4.0, "drums")
+    with pytest.raises(ModelError, match="the range is a drum clip"):
+        ct.vary(model, drums, 1.0, 0, ct.Look())
+    with pytest.raises(ModelError, match="clip B is a drum clip"):
+        ct.between(model, ct.Source(MELODY, 8.0), drums, 2, 3, 8.0, ct.Look())
+
+
 def test_an_empty_range_says_so(model):
     with pytest.raises(InputError, match="no notes in the range"):
         ct.vary(model, ct.Source((), 8.0), 1.0, 0, ct.Look())

@@ -76,6 +76,22 @@ class ModelInfo:
     licence: str
     choice: str  # the session's choice, as named in model_names()
     capabilities: tuple[str, ...] = ()  # LatentModel.capabilities: groove, drumify, chords, key, velocity, timing ...
+    weak_knobs: tuple[str, ...] = ()  # attribute knobs the model's calibration marks weak (``weak_knobs``)
+
+
+def weak_knobs(training: object) -> tuple[str, ...]:
+    """The attribute knobs a checkpoint's calibration marks weak: ``training["knobs"][name]["weak"]``
+    is true (the knob moves its attribute only loosely on this model). No calibration, or one that
+    is not a mapping of mappings, gives ``()``: nothing is claimed either way."""
+    knobs = training.get("knobs") if isinstance(training, dict) else None
+    if not isinstance(knobs, dict):
+        return ()
+
+    def weak(row) -> bool:  # a bool, or numpy's (a calibration fresh in memory, not yet through JSON)
+        flag = row.get("weak") if isinstance(row, dict) else None
+        return flag is True or (str(getattr(flag, "dtype", "")) == "bool" and bool(flag))
+
+    return tuple(name for name, row in knobs.items() if isinstance(name, str) and weak(row))
 
 
 class EngineAPI(Protocol):
@@ -109,5 +125,9 @@ class EngineAPI(Protocol):
     def model_names(self) -> list[str]: ...
     def model_card(self, s: Session) -> str | None: ...
     async def choose_model(self, s: Session, name: str) -> None: ...
+    async def set_chords(self, s: Session, progression: str) -> str: ...
+    async def chords_from_clip(self, s: Session, clip_name: str) -> str: ...
+    async def regroove_clip(self, s: Session, clip_name: str, amount: float, temperature: float = 0.0,
+                            tap: bool = False) -> tuple[list[Note], float]: ...
     def render(self, s: Session, steps: int) -> Render: ...
     async def run(self, priority: float, fn: Callable, model: LatentModel, *args): ...

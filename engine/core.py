@@ -25,7 +25,7 @@ import torch
 
 from segue.bridge.addresses import KNOBS
 from segue.engine import generate
-from segue.engine.api import EngineConfig, Listener, ModelInfo
+from segue.engine.api import EngineConfig, Listener, ModelInfo, weak_knobs
 from segue.engine.pipeline import BULK_PRIORITY, BarPipeline, Render
 from segue.engine.session import Clip, FromClip, FromSample, FromVariation, Session, Slot
 from segue.engine.store import MAX_CHORD_BARS, Saver, SessionStore, restore
@@ -198,7 +198,8 @@ class Engine:
     def model_info(self, s: Session) -> ModelInfo:
         m = self.model_of(s)
         return ModelInfo(m.config.name, m.representation.kind, m.window_bars, m.config.z_size, not m.untrained,
-                         m.device.type, m.meta.licence, s.model or DEFAULT, m.capabilities)
+                         m.device.type, m.meta.licence, s.model or DEFAULT, m.capabilities,
+                         weak_knobs(m.meta.training))
 
     def model_card(self, s: Session) -> str | None:
         """The model card of the session's model (``NAME.md`` beside ``NAME.safetensors`` in the

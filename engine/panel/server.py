@@ -7,7 +7,13 @@ core (``engine/api.py EngineAPI``). Nothing here reaches inside the core.
     page --WebSocket JSON {op ...}--> PanelClient.on_<op> --> Engine.<method> --> session state
     page --POST /api/upload (bytes)--> clips.read_upload (read_midi, select_tracks) --> Engine.put_clip, encode
     Engine --> PanelClient.bar --> {type: bar} --> the page's piano roll, synth, Web MIDI
-    page --GET /api/download--> bars or the A->B morph, written by write_midi
+    page --GET /api/download--> bars, the A->B morph or a grooved clip, written by write_midi
+    page --{op groove|drumify}--> Engine.regroove_clip --> a new clip (a result: never the source) --> {type: result}
+    page --{op chords|chords_from_clip}--> Engine.set_chords / chords_from_clip --> the progression in the state
+
+What the session's model cannot do is greyed out in the page with the reason the state gives
+(``unavailable``, from ``ModelInfo.capabilities``); weak attribute knobs (``ModelInfo.weak_knobs``)
+carry a mark.
 
 Every request passes :func:`PanelServer.guard` (peer, Host, Origin, token: ``security.py``).
 """
@@ -28,15 +34,16 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, KNOBS, PREFIX, SCALES
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, CAPABILITIES, KNOBS, PREFIX, SCALES
 from segue.engine import generate
-from segue.engine.api import Bar, EngineAPI, EngineConfig
+from segue.engine.api import Bar, EngineAPI, EngineConfig, ModelInfo
 from segue.engine.panel import clips, security
 from segue.engine.pipeline import BULK_PRIORITY
 from segue.engine.session import FromClip, FromSample, FromVariation, Session
+from segue.models.chords import format_progression
 from segue.models.errors import InputError, SegueError
 from segue.models.loading import example_clips
-from segue.models.notes import BEATS_PER_BAR
+from segue.models.notes import BEATS_PER_BAR, Note
 
 log = logging.getLogger(__name__)
 STATIC = Path(str(files("segue.engine.panel").joinpath("static")))
@@ -52,6 +59,12 @@ _TRANSPORT = {a.name: a for a in BY_PATH[PREFIX + "/transport/set"].args}
 _RENDER_STEPS = {a.name: a for a in BY_PATH[PREFIX + "/render"].args}["steps"]
 _SAMPLE_BARS = {a.name: a for a in BY_PATH[PREFIX + "/slot/sample"].args}["bars"]
 DOWNLOAD_BARS = (1, 2, 4, 8)
+_GROOVE = {a.name: a for a in BY_PATH[PREFIX + "/clip/groove"].args}  # amount, temperature: as OSC's
+TOOL_CLIP = "panel-tool"  # the clip dropped on the Groove box (not in a slot)
+TOOL_SOURCE = "tool"
+MAX_RESULTS = 8  # grooved clips a session's pages keep (the oldest goes)
+MAX_PROGRESSION_TEXT = 4096
+WEAK_KNOB = "moves its attribute only loosely on this model; see the model card"
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,35 @@ def vocabulary() -> dict[str, Any]:
             "tempo": {"lo": num(tempo.lo), "hi": num(tempo.hi)},
             "render_steps": {"lo": num(_RENDER_STEPS.lo), "hi": num(_RENDER_STEPS.hi)},
             "download_bars": list(DOWNLOAD_BARS), "max_upload": clips.MAX_UPLOAD_BYTES,
-            "examples": [p.name for p in example_clips()], "beats_per_bar": BEATS_PER_BAR}
+            "examples": [p.name for p in example_clips()], "beats_per_bar": BEATS_PER_BAR,
+            "capabilities": dict(CAPABILITIES), "weak_knob": WEAK_KNOB,
+            "groove": {name: {"lo": num(arg.lo), "hi": num(arg.hi), "doc": arg.doc}
+                       for name, arg in _GROOVE.items() if name != "clip"}}
+
+
+def _model_is(info: ModelInfo) -> str:
+    if info.kind == "groove":
+        return "a GrooVAE tap model" if "drumify" in info.capabilities else "a GrooVAE humanize model"
+    return f"a {info.kind} model"
+
+
+def unavailable(info: ModelInfo) -> dict[str, str]:
+    """The panel's actions this model cannot do, each with the reason the page shows (greyed out)."""
+    caps, what = set(info.capabilities), _model_is(info)
+    name = info.name if info.choice == info.name else f"{info.choice} ({info.name})"  # as chosen, and its config
+    out = {}
+    if "groove" not in caps:
+        out["groove"] = (f"Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); "
+                         f"{name} is {what}")
+    if "drumify" not in caps:
+        out["drumify"] = f"Drumify needs a GrooVAE tap model (segue models pull tap2drum_2bar); {name} is {what}"
+    if "chords" not in caps:
+        out["chords"] = (f"{name} takes no chords (a chord model does: mel_chords, multitrack_chords); "
+                         "a progression already set is kept for one")
+    if "extra_controls" in caps:
+        for action in ("sample", "vary"):
+            out[action] = f"{name} {CAPABILITIES['extra_controls']}"
+    return out
 
 
 def knob_values(s: Session) -> dict[str, Any]:
@@ -105,6 +146,11 @@ def _source(source) -> dict[str, Any]:
     if isinstance(source, FromVariation):
         return {"kind": "variation", "of": source.slot, "amount": source.amount}
     return {"kind": "?"}
+
+
+def _safe_stem(title: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(title.split(" / ")[0]).stem)
+    return stem.strip("-")[:40] or "clip"
 
 
 def session_kind(instance: str) -> str:
@@ -132,6 +178,7 @@ class PanelClient:
         self.seen_version = -1
         self.seen_views: dict[str, int] = {}
         self.seen_slots: set[str] = set()
+        self.seen_tool = 0  # id of the session's tool clip last sent
         self.dead = False
 
     # --- sending -------------------------------------------------------------------------------
@@ -191,10 +238,13 @@ class PanelClient:
         return round(ordered[len(ordered) // 2] * 1000, 1)
 
     def state(self, s: Session, slots: bool = True) -> dict[str, Any]:
-        """The session as the page shows it; ``slots`` False leaves out the slots' views (unchanged
-        since the last state: a pad move sends knobs, not piano rolls)."""
-        info = self.server.engine.model_info(s)
+        """The session as the page shows it; ``slots`` False leaves out the slots' views and the tool
+        clip (unchanged since the last state: a pad move sends knobs, not piano rolls)."""
+        engine = self.server.engine
+        info = engine.model_info(s)
         views = self.server.views.get(s.instance, {})
+        tool = s.clips.get(TOOL_CLIP)
+        vectors = engine.model_of(s).attributes
         return {"type": "state", "instance": s.instance, "kind": session_kind(s.instance), "version": s.version,
                 "knobs": knob_values(s), "xy_slots": list(s.xy_slots), "morph_slots": list(s.morph_slots),
                 **({"slots": {name: views.get(name) or {"name": name, "source": _source(slot.source),
@@ -202,9 +252,15 @@ class PanelClient:
                               for name, slot in s.slots.items() if name in SLOTS}} if slots else {}),
                 "model": {"name": info.name, "kind": info.kind, "window_bars": info.window_bars,
                           "z_size": info.z_size, "trained": info.trained, "device": info.device,
-                          "licence": info.licence, "choice": info.choice},
-                "models": self.server.engine.model_names(), **{k: v for k, v in self.transport(s).items()
-                                                                if k != "type"}}
+                          "licence": info.licence, "choice": info.choice, "capabilities": list(info.capabilities),
+                          "weak_knobs": [k for k in info.weak_knobs if k in ATTRIBUTE_KNOBS],
+                          "no_vector": [k for k in ATTRIBUTE_KNOBS if k not in vectors],
+                          "unavailable": unavailable(info)},
+                **({"tool": None if tool is None else {
+                    "title": self.server.titles.get((s.instance, TOOL_CLIP), "dropped clip"), "kind": tool.kind,
+                    "notes": _notes(tool.notes), "length": tool.length}} if slots else {}),
+                "chords": {"text": format_progression(s.chords), "bars": [list(bar) for bar in s.chords]},
+                "models": engine.model_names(), **{k: v for k, v in self.transport(s).items() if k != "type"}}
 
 
 class PanelServer:
@@ -218,6 +274,8 @@ class PanelServer:
         self.views: dict[str, dict[str, dict]] = {}  # instance -> slot -> its view (notes, reconstruction, F1)
         self._view_keys: dict[tuple[str, str], int] = {}  # (instance, slot) -> id of the codes viewed
         self.titles: dict[tuple[str, str], str] = {}  # (instance, clip) -> the file it came from
+        self.results: dict[str, list[dict]] = {}  # instance -> its grooved clips, newest last
+        self._next_result = 1
         self.refused: dict[str, int] = {}  # reason -> count (tests, the log)
         self.runner: web.AppRunner | None = None
         self.address: tuple[str, int] | None = None
@@ -382,9 +440,12 @@ class PanelServer:
             self._refresh_views(s)
             views = {k: id(v) for k, v in self.views.get(s.instance, {}).items()}
             slots = {k for k in s.slots if k in SLOTS}
-            if s.version != client.seen_version or views != client.seen_views or slots != client.seen_slots:
-                with_slots = client.seen_version < 0 or views != client.seen_views or slots != client.seen_slots
+            tool = id(s.clips.get(TOOL_CLIP))
+            moved = views != client.seen_views or slots != client.seen_slots or tool != client.seen_tool
+            if s.version != client.seen_version or moved:
+                with_slots = client.seen_version < 0 or moved
                 client.seen_version, client.seen_views, client.seen_slots = s.version, views, slots
+                client.seen_tool = tool
                 client.send(client.state(s, slots=with_slots))
                 last_transport = now
             elif now - last_transport >= TRANSPORT_EVERY:
@@ -441,7 +502,8 @@ class PanelServer:
         s, resumed = self.engine.attach(instance, client)
         client.session = s
         client.seen_version = -1
-        return {"instance": instance, "resumed": resumed, "kind": session_kind(instance)}
+        return {"instance": instance, "resumed": resumed, "kind": session_kind(instance),
+                "results": self.results.get(instance, [])}
 
     def _session(self, client: PanelClient) -> Session:
         s = client.session
@@ -552,6 +614,69 @@ class PanelServer:
                 "training": {k: v for k, v in model.meta.training.items() if isinstance(v, str | int | float | bool)},
                 "licence": model.meta.licence}
 
+    # --- groove, drumify, chords (the model's capabilities) --------------------------------------------
+    def _source_clip(self, s: Session, source) -> str:
+        """The clip an action reads: the one dropped on the Groove box (``tool``), or a slot's own
+        clip (a variation's: the clip it varies)."""
+        if source == TOOL_SOURCE:
+            if TOOL_CLIP not in s.clips:
+                raise InputError("drop a .mid file on the Groove box first (or choose a slot's clip)")
+            return TOOL_CLIP
+        slot = s.slots.get(self._slot({"slot": source}))
+        if slot is not None and isinstance(slot.source, FromVariation):
+            slot = s.slots.get(slot.source.slot)
+        if slot is None or not isinstance(slot.source, FromClip):
+            raise InputError(f"slot {source} holds no clip of yours (load a .mid into it, or drop one on the "
+                             "Groove box)")
+        return slot.source.clip
+
+    async def _regroove(self, client: PanelClient, r: dict, tap: bool) -> dict:
+        s = self._session(client)
+        clip_name = self._source_clip(s, r.get("source"))
+        source_notes = _notes(s.clip(clip_name).notes)
+        amount, temperature = r.get("amount", 1.0), r.get("temperature", 0.0)
+        for name, value in (("amount", amount), ("temperature", temperature)):
+            problem = _GROOVE[name].check(value, name)
+            if problem:
+                raise InputError(f"{name}: {problem}")
+        notes, length = await self.engine.regroove_clip(s, clip_name, float(amount), float(temperature), tap)
+        action, n = ("drumify", "drumified") if tap else ("groove", "grooved")
+        title = self.titles.get((s.instance, clip_name), clip_name)
+        rid = self._next_result
+        self._next_result += 1
+        result = {"id": rid, "action": action, "source": r.get("source"), "title": title,
+                  "amount": float(amount), "temperature": float(temperature), "notes": _notes(notes),
+                  "source_notes": source_notes, "length": length, "tempo": s.transport.tempo,
+                  "model": self.engine.model_info(s).name, "filename": f"{_safe_stem(title)}-{n}-{rid}.mid"}
+        kept = self.results.setdefault(s.instance, [])
+        kept.append(result)
+        del kept[:-MAX_RESULTS]
+        if len(self.results) > 256:  # sessions long gone: forget the oldest
+            del self.results[next(iter(self.results))]
+        for other in self.clients.values():
+            if other.session is s:
+                other.send({"type": "result", **result})
+        return {"result": result["id"], "notes": len(notes)}
+
+    async def op_groove(self, client: PanelClient, r: dict) -> dict:
+        """Groove a clip (GrooVAE humanize): a new clip, the source stays as it is."""
+        return await self._regroove(client, r, tap=False)
+
+    async def op_drumify(self, client: PanelClient, r: dict) -> dict:
+        """Drumify a clip (GrooVAE tap: its notes are the taps): a new clip."""
+        return await self._regroove(client, r, tap=True)
+
+    async def op_chords(self, client: PanelClient, r: dict) -> dict:
+        """The session's progression (kept, though not heard, on a model without chords)."""
+        text = r.get("text", "")
+        if not isinstance(text, str) or len(text) > MAX_PROGRESSION_TEXT:
+            raise InputError(f"chords: a progression as text, at most {MAX_PROGRESSION_TEXT} characters")
+        return {"chords": await self.engine.set_chords(self._session(client), text)}
+
+    async def op_chords_from_clip(self, client: PanelClient, r: dict) -> dict:
+        s = self._session(client)
+        return {"chords": await self.engine.chords_from_clip(s, self._source_clip(s, r.get("source")))}
+
     def op_ping(self, client: PanelClient, r: dict) -> dict:
         return {"t": r.get("t")}
 
@@ -573,10 +698,19 @@ class PanelServer:
         filled = await self.engine.encode_into_slot(s, slot, clip_name)
         return {"slot": slot, "name": up.name, "track": up.track, "bars": filled.bars, "notes": len(up.clip.notes)}
 
+    async def _load_tool(self, s: Session, data: bytes, name: str, track: int | None) -> dict:
+        """A clip for Groove, Drumify and chords from a clip: kept in the session, in no slot."""
+        up = await asyncio.get_running_loop().run_in_executor(None, clips.read_upload, data, name, track)
+        self.engine.put_clip(s, TOOL_CLIP, up.clip)
+        self.titles[(s.instance, TOOL_CLIP)] = up.name
+        return {"to": TOOL_SOURCE, "name": up.name, "track": up.track, "bars": up.clip.bars,
+                "notes": len(up.clip.notes), "kind": up.clip.kind}
+
     async def upload(self, request: web.Request) -> web.Response:
         try:
             client = self._client_of(request)
-            slot = self._slot({"slot": request.query.get("slot")})
+            tool = request.query.get("to") == TOOL_SOURCE
+            slot = None if tool else self._slot({"slot": request.query.get("slot")})
             name = request.query.get("name", "upload.mid")[:200]
             track = request.query.get("track")
             if track is not None:
@@ -587,7 +721,10 @@ class PanelServer:
                 raise web.HTTPRequestEntityTooLarge(max_size=self.settings.max_upload,
                                                     actual_size=request.content_length)
             data = await request.read()
-            result = await self._load(self._session(client), slot, data, name, track)
+            if tool:
+                result = await self._load_tool(self._session(client), data, name, track)
+            else:
+                result = await self._load(self._session(client), slot, data, name, track)
             return web.json_response({"ok": True, **result})
         except web.HTTPRequestEntityTooLarge:
             return web.json_response({"ok": False, "error": f"the file is too big: a MIDI file for a slot is at "
@@ -608,6 +745,18 @@ class PanelServer:
         model = self.engine.model_of(s)
         drums = model.representation.kind == "drums"
         try:
+            if "result" in request.query:
+                wanted = request.query["result"]
+                found = [x for x in self.results.get(s.instance, []) if str(x["id"]) == wanted]
+                if not found:
+                    raise InputError(f"no result {wanted[:20]!r} in this session (a page keeps its last "
+                                     f"{MAX_RESULTS})")
+                x = found[0]
+                data = await asyncio.get_running_loop().run_in_executor(
+                    None, clips.midi_bytes, [Note(p, st, d, v) for p, st, d, v in x["notes"]], x["tempo"], True,
+                    f"Segue {x['action']}")
+                return web.Response(body=data, content_type="audio/midi",
+                                    headers={"Content-Disposition": f'attachment; filename="{x["filename"]}"'})
             if "morph" in request.query:
                 steps = int(request.query["morph"]) if request.query["morph"].isdigit() else -1
                 problem = _RENDER_STEPS.check(steps, "steps")
@@ -638,4 +787,4 @@ class PanelServer:
                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-SLOW_OPS = {"sample", "vary", "example", "model"}
+SLOW_OPS = {"sample", "vary", "example", "model", "groove", "drumify", "chords", "chords_from_clip"}

@@ -11,9 +11,10 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from segue.engine.api import EngineConfig
+from segue.engine.api import EngineConfig, weak_knobs
 from segue.engine.core import Engine
 from segue.engine.session import Clip, FromClip, FromSample, FromVariation
 from segue.models.errors import InputError, ModelError
@@ -302,3 +303,25 @@ def test_model_cards_are_read_beside_the_models(model, tmp_path, recording_liste
         card = engine.model_card(s)  # the default: default.md only when it names the model's config
         assert card is None or model.config.name in card
     run(model, body, models_dir=folder)
+
+
+def test_model_info_names_the_knobs_the_calibration_marks_weak(model, tmp_path, recording_listener):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    knobs = {"note_density": {"std": 0.1, "lo": 0.0, "hi": 0.5, "spearman": 0.93, "weak": False},
+             "average_interval": {"std": 1.2, "lo": 0.0, "hi": 7.0, "spearman": 0.41, "weak": True},
+             "c_diatonic": {"spearman": 0.5, "weak": "yes"}}  # only a true bool says weak
+    model.save(folder / "calibrated.safetensors", training={"knobs": knobs})
+    model.save(folder / "damaged.safetensors", training={"knobs": ["average_interval"]})
+
+    async def body(engine: Engine):
+        s, _ = engine.attach("weak", recording_listener())
+        assert engine.model_info(s).weak_knobs == ()  # no calibration: nothing claimed
+        await engine.choose_model(s, "calibrated")
+        assert engine.model_info(s).weak_knobs == ("average_interval",)
+        await engine.choose_model(s, "damaged")
+        assert engine.model_info(s).weak_knobs == ()
+    run(model, body, models_dir=folder)
+    assert weak_knobs({"knobs": {"note_density": {"weak": np.bool_(True)}, "c_diatonic": {"weak": np.False_},
+                                 "syncopation_8th": {"weak": 1}}}) == ("note_density",)
+    assert weak_knobs(None) == weak_knobs({"knobs": None}) == weak_knobs({"knobs": {"x": None}}) == ()

@@ -1,6 +1,7 @@
 // The Segue panel's page: one WebSocket to the engine (engine/panel/server.py), four slots, the XY
 // pad, the knobs (built from the address table the server sends), the live piano roll, listening,
-// downloads, the transport, the model and the engine's health. No build step: plain ES modules.
+// downloads, the transport, the model and the engine's health; Groove, Drumify and chords where the
+// session's model can (greyed out with the reason where it cannot). No build step: plain ES modules.
 
 import { Pad, CORNERS } from "./pad.js";
 import { drawClip, drawLive } from "./roll.js";
@@ -15,7 +16,7 @@ const app = {
   ws: null, conn: null, vocab: null, state: null, connected: false, instance: null,
   bars: new Map(), missing: new Set(), clock: { beat: 0, tempo: 120, playing: false, at: performance.now() },
   drawn: { version: -1, at: 0 }, received: { version: -1, at: 0 }, replies: new Map(), nextId: 1,
-  reconnects: 0, problems: [], latency: null, late: 0, drive: "own", lastBar: -1,
+  reconnects: 0, problems: [], latency: null, late: 0, drive: "own", lastBar: -1, results: [],
 };
 window.seguePanel = app;
 
@@ -67,6 +68,8 @@ function connect() {
 async function attach(instance) {
   const r = await request("attach", { instance: instance || "" });
   app.instance = r.instance;
+  app.results = r.results || [];
+  showResults();
   app.bars.clear();
   app.missing.clear();
   player.reset();
@@ -96,8 +99,11 @@ function receive(m) {
       break;
     }
     case "state":
-      if (!m.slots) m.slots = app.state && app.state.instance === m.instance ? app.state.slots : {};
-      else m.slotsChanged = true;
+      if (!m.slots) {
+        const same = app.state && app.state.instance === m.instance;
+        m.slots = same ? app.state.slots : {};
+        m.tool = same ? app.state.tool : null;
+      } else m.slotsChanged = true;
       app.state = m;
       setClock(m);
       showState(m);
@@ -116,6 +122,10 @@ function receive(m) {
       for (const b of app.missing) if (b < m.bar - 48) app.missing.delete(b);
       if (app.problems.length > 50) app.problems.splice(0, app.problems.length - 50);
       dirty = true;
+      break;
+    case "result":
+      app.results = app.results.filter((x) => x.id !== m.id).concat([m]).slice(-8);
+      showResults();
       break;
     case "problem":
       showProblem(`${m.where}: ${m.message}`);
@@ -199,7 +209,7 @@ function buildControls() {
     value.textContent = spec.type === "s" ? "" : fmt(name, spec.default);
     box.append(label, value, input);
     knobs.append(box);
-    knobInputs[name] = { input, value, spec };
+    knobInputs[name] = { input, value, spec, box, label };
   }
   for (const n of v.download_bars) $("download-bars").add(new Option(`${n} bar${n > 1 ? "s" : ""}`, n));
   $("download-bars").value = 4;
@@ -207,6 +217,12 @@ function buildControls() {
   $("morph-steps").max = v.render_steps.hi;
   $("tempo").min = v.tempo.lo;
   $("tempo").max = v.tempo.hi;
+  for (const name of ["amount", "temperature"]) {
+    const input = $(`groove-${name}`);
+    input.min = v.groove[name].lo;
+    input.max = v.groove[name].hi;
+    input.title = v.groove[name].doc || "";
+  }
   buildSlots();
 }
 
@@ -249,7 +265,7 @@ function buildSlots() {
 }
 
 function slotError(name, text) {
-  slotEls[name].querySelector(".slot-error").textContent = text || "";
+  (name === "tool" ? $("tool-error") : slotEls[name].querySelector(".slot-error")).textContent = text || "";
 }
 
 async function slotOp(op, slot, fields = {}) {
@@ -262,15 +278,16 @@ async function slotOp(op, slot, fields = {}) {
   }
 }
 
+// `slot`: A..D, or "tool" for the Groove box (a clip kept in the session, in no slot).
 async function upload(slot, file, track) {
-  const el = slotEls[slot];
+  const el = slot === "tool" ? $("groove-box") : slotEls[slot];
   el.querySelector(".choose").hidden = true;
   if (file.size > app.vocab.max_upload) {
     slotError(slot, `${file.name} is too big (${Math.round(file.size / 1024)} KB): a slot takes a MIDI file of at most ${Math.round(app.vocab.max_upload / 1024)} KB`);
     return;
   }
   slotError(slot, `reading ${file.name}…`);
-  const q = new URLSearchParams({ conn: app.conn || "", slot, name: file.name });
+  const q = new URLSearchParams({ conn: app.conn || "", name: file.name, ...(slot === "tool" ? { to: "tool" } : { slot }) });
   if (track != null) q.set("track", track);
   try {
     const res = await fetch(`/api/upload?${q}`, { method: "POST", body: file,
@@ -285,9 +302,10 @@ async function upload(slot, file, track) {
       slotError(slot, "several tracks: which one?");
       return;
     }
-    if (!r.ok) { slotError(slot, r.error); return; }
+    if (!r.ok) { slotError(slot, r.error); return false; }
     el.querySelector(".slot-title").textContent = r.name;
     slotError(slot, "");
+    return true;
   } catch (e) {
     slotError(slot, `upload failed: ${e.message}`);
   }
@@ -327,6 +345,8 @@ function showState(s) {
     k.input.value = s.knobs[name];
     if (k.spec.type !== "s") k.value.textContent = fmt(name, s.knobs[name]);
   }
+  showModel(s);
+  showTools(s);
   const models = $("models");
   if (models.options.length !== s.models.length) {
     models.innerHTML = "";
@@ -334,6 +354,207 @@ function showState(s) {
   }
   models.value = s.model.choice;
   models.title = `${s.model.name} (${s.model.kind}, ${s.model.window_bars} bars, z ${s.model.z_size}${s.model.trained ? "" : ", untrained"}) on ${s.model.device}; licence: ${s.model.licence}`;
+}
+
+// --- what the model can do: capabilities, greyed-out actions, weak knobs -----------------------------
+// Every action the session's model cannot do is disabled, with the engine's reason as its tooltip
+// and as a caption beside it; switching model sends a new state, and this runs again.
+function grey(el, why) {
+  if (el.dataset.title === undefined) el.dataset.title = el.title; // its own tooltip, for when it is back
+  el.disabled = Boolean(why);
+  el.title = why || el.dataset.title;
+}
+
+function showModel(s) {
+  const m = s.model;
+  const caps = $("caps");
+  caps.innerHTML = "";
+  for (const c of m.capabilities || []) {
+    const b = document.createElement("span");
+    b.className = "cap";
+    b.textContent = c.replace(/_/g, " ");
+    b.title = (app.vocab.capabilities || {})[c] || c;
+    caps.append(b);
+  }
+  if (!(m.capabilities || []).length) {
+    const none = document.createElement("span");
+    none.className = "none";
+    none.textContent = "morphs and samples";
+    none.title = "this model takes no chords and grooves nothing: Groove, Drumify and chords are greyed out";
+    caps.append(none);
+  }
+  const weak = new Set(m.weak_knobs || []);
+  const noVector = new Set(m.no_vector || []);
+  for (const [name, k] of Object.entries(knobInputs)) {
+    if (!app.vocab.attributes.includes(name)) continue;
+    let mark = k.label.querySelector(".weak-mark");
+    if (weak.has(name) && !mark) {
+      mark = document.createElement("span");
+      mark.className = "weak-mark";
+      mark.textContent = "≈ weak";
+      k.label.append(mark);
+    } else if (!weak.has(name) && mark) { mark.remove(); mark = null; }
+    if (mark) mark.title = `${name.replace(/_/g, " ")} ${app.vocab.weak_knob}`;
+    k.box.classList.toggle("weak", weak.has(name));
+    const off = noVector.has(name) ? `${m.choice} has no attribute vector for ${name}: the knob does nothing on it` : "";
+    k.box.classList.toggle("off", Boolean(off));
+    k.input.disabled = Boolean(off);
+    k.box.title = off || (weak.has(name) ? `${k.spec.doc || name}. Weak: ${app.vocab.weak_knob}` : k.spec.doc || "");
+  }
+  const why = m.unavailable || {};
+  for (const el of Object.values(slotEls)) {
+    grey(el.querySelector(".sample"), why.sample);
+    grey(el.querySelector(".vary"), why.vary);
+  }
+}
+
+// The Groove box, the new clips and the chords.
+function showTools(s) {
+  const why = s.model.unavailable || {};
+  const src = $("tool-source");
+  if (s.slotsChanged) {
+    const tool = s.tool;
+    $("groove-box").querySelector(".slot-title").textContent = tool ? tool.title : "";
+    drawClip($("tool-clip"), tool ? tool.notes : [], [], tool ? tool.length : 4);
+    src.options[0].textContent = tool ? `dropped here: ${tool.title}` : "dropped here (none yet)";
+    for (const name of app.vocab.slots) {
+      const view = s.slots[name];
+      let opt = src.querySelector(`option[value="${name}"]`);
+      if (!opt) { opt = new Option("", name); src.add(opt); }
+      const clip = view && (view.source.kind === "clip" || view.source.kind === "variation");
+      opt.textContent = `slot ${name}` + (clip ? `: ${view.title || "its clip"}` : " (no clip)");
+      opt.disabled = !clip;
+    }
+    if (src.selectedOptions[0] && src.selectedOptions[0].disabled) src.value = "tool";
+    if (src.value === "tool" && !tool) {
+      const filled = [...src.options].find((o) => o.value !== "tool" && !o.disabled);
+      if (filled) src.value = filled.value;
+    }
+  }
+  grey($("groove"), why.groove);
+  grey($("drumify"), why.drumify);
+  const lines = [why.groove, why.drumify].filter(Boolean);
+  const model = s.model.choice === s.model.name ? s.model.name : `${s.model.choice} (${s.model.name})`;
+  $("groove-why").textContent = lines.length === 2 ? `${model} grooves nothing: Groove and Drumify need a GrooVAE model (segue models pull groovae_2bar_humanize, tap2drum_2bar)` : lines.join("");
+  for (const id of ["chords-text", "chords-set", "chords-from-clip"]) grey($(id), why.chords);
+  $("chords-why").textContent = why.chords || "";
+  const read = $("chords-read");
+  if (app.chordsText !== s.chords.text) { // changed (here, or by another client): the field shows it
+    app.chordsText = s.chords.text;
+    read.classList.remove("error");
+    if (document.activeElement !== $("chords-text")) $("chords-text").value = s.chords.text;
+  }
+  if (!read.classList.contains("error")) read.textContent = chordsCaption(s.chords.text);
+}
+
+function chordsCaption(text) {
+  const why = app.state ? app.state.model.unavailable || {} : {};
+  return text ? `${why.chords ? "kept (not heard on this model)" : "as read"}: ${text}` : "no progression";
+}
+
+// The chord(s) of `bar` (looped), split evenly when a bar holds several; the one under `beat`.
+function chordAt(beat) {
+  const s = app.state;
+  if (!s || !s.chords || !s.chords.bars.length) return null;
+  const bar = Math.floor(beat / 4);
+  const chords = s.chords.bars[((bar % s.chords.bars.length) + s.chords.bars.length) % s.chords.bars.length];
+  return chords[Math.min(chords.length - 1, Math.floor(((beat % 4) / 4) * chords.length))];
+}
+
+function barChords(bar) {
+  const s = app.state;
+  if (!s || !s.chords || !s.chords.bars.length || (s.model.unavailable || {}).chords) return "";
+  return s.chords.bars[bar % s.chords.bars.length].join(" ");
+}
+
+function showResults() {
+  const box = $("results");
+  box.innerHTML = "";
+  if (!app.results.length) {
+    const none = document.createElement("div");
+    none.className = "dim";
+    none.id = "no-results";
+    none.textContent = "none yet: Groove or Drumify a clip";
+    box.append(none);
+    return;
+  }
+  for (const r of [...app.results].reverse()) {
+    const el = document.createElement("div");
+    el.className = "result";
+    el.dataset.result = r.id;
+    const head = document.createElement("div");
+    head.className = "result-head";
+    const name = document.createElement("b");
+    name.textContent = r.action === "drumify" ? "drumified" : "grooved";
+    const what = document.createElement("span");
+    what.className = "result-title";
+    what.textContent = r.title;
+    const get = document.createElement("button");
+    get.className = "get";
+    get.textContent = ".mid";
+    get.title = `download ${r.filename}`;
+    get.addEventListener("click", () => download(`result=${r.id}`));
+    head.append(name, what, get);
+    const meta = document.createElement("div");
+    meta.className = "result-meta";
+    meta.textContent = `amount ${r.amount.toFixed(2)} · temp ${r.temperature.toFixed(2)} · ${r.notes.length} notes`;
+    el.title = `${r.action === "drumify" ? "drumified" : "grooved"} ${r.title} on ${r.model}: ${meta.textContent}`;
+    const canvas = document.createElement("canvas");
+    canvas.className = "clip";
+    canvas.width = 220;
+    canvas.height = 60;
+    el.append(head, meta, canvas);
+    box.append(el);
+    drawClip(canvas, r.notes, r.source_notes, r.length);
+  }
+}
+
+async function regroove(op) {
+  const fields = { source: $("tool-source").value, amount: parseFloat($("groove-amount").value),
+                   temperature: parseFloat($("groove-temperature").value) };
+  slotError("tool", op === "drumify" ? "drumifying…" : "grooving…");
+  try {
+    await request(op, fields);
+    slotError("tool", "");
+  } catch (e) { slotError("tool", e.message); }
+}
+
+async function setChords(op, fields) {
+  const read = $("chords-read");
+  try {
+    const r = await request(op, fields);
+    app.chordsText = r.chords; // the state that follows brings the same: it must not clear a later error
+    read.classList.remove("error");
+    read.textContent = chordsCaption(r.chords);
+    $("chords-text").value = r.chords;
+  } catch (e) {
+    read.classList.add("error");
+    read.textContent = e.message;
+  }
+}
+
+function wireTools() {
+  const box = $("groove-box");
+  const file = $("tool-file");
+  $("tool-load").addEventListener("click", () => file.click());
+  file.addEventListener("change", () => { if (file.files[0]) upload("tool", file.files[0]).then((ok) => { if (ok) $("tool-source").value = "tool"; }); file.value = ""; });
+  box.addEventListener("dragover", (e) => { e.preventDefault(); box.classList.add("over"); });
+  box.addEventListener("dragleave", () => box.classList.remove("over"));
+  box.addEventListener("drop", (e) => {
+    e.preventDefault();
+    box.classList.remove("over");
+    const f = e.dataTransfer && e.dataTransfer.files[0];
+    if (f) upload("tool", f).then((ok) => { if (ok) $("tool-source").value = "tool"; });
+  });
+  for (const name of ["amount", "temperature"]) {
+    const input = $(`groove-${name}`);
+    input.addEventListener("input", () => { $(`groove-${name}-value`).textContent = parseFloat(input.value).toFixed(2); });
+  }
+  $("groove").addEventListener("click", () => regroove("groove"));
+  $("drumify").addEventListener("click", () => regroove("drumify"));
+  $("chords-set").addEventListener("click", () => setChords("chords", { text: $("chords-text").value }));
+  $("chords-text").addEventListener("keydown", (e) => { if (e.key === "Enter") setChords("chords", { text: $("chords-text").value }); });
+  $("chords-from-clip").addEventListener("click", () => setChords("chords_from_clip", { source: $("tool-source").value }));
 }
 
 // --- sessions -------------------------------------------------------------------------------------
@@ -370,7 +591,10 @@ function frame() {
       }
     }
   }
-  drawLive($("live"), app.bars, beat, app.missing);
+  drawLive($("live"), app.bars, beat, app.missing, 6, barChords);
+  const chordsHeard = app.state && !(app.state.model.unavailable || {}).chords;
+  const now = chordsHeard ? chordAt(beat) : null;
+  $("chord-now").textContent = now ? `bar ${bar + 1}: ${now}` : "";
   if (dirty) {
     dirty = false;
     if (app.received.version > app.drawn.version) app.drawn = { version: app.received.version, at: performance.now() };
@@ -381,6 +605,7 @@ function frame() {
 
 // --- wiring -----------------------------------------------------------------------------------------
 function wire() {
+  wireTools();
   pad = new Pad($("pad"), (x, y) => {
     $("xy-readout").textContent = `x ${x.toFixed(2)} y ${y.toFixed(2)}`;
     request("xy", { x, y }).catch((e) => showProblem(e.message));

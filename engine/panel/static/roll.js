@@ -44,8 +44,9 @@ export function drawClip(canvas, notes, recon, length) {
 }
 
 // The live roll: `bars` maps a bar index to {version, notes, late}; `missing` is a Set of bars the
-// playhead passed with nothing received. Shows `span` bars from the bar before the playhead.
-export function drawLive(canvas, bars, playhead, missing, span = 6) {
+// playhead passed with nothing received. Shows `span` bars from the bar before the playhead;
+// `labelOf(bar)` adds to a bar's heading (the chords a chord model reads there).
+export function drawLive(canvas, bars, playhead, missing, span = 6, labelOf = null) {
   const g = canvas.getContext("2d");
   const w = canvas.width;
   const h = canvas.height;
@@ -71,6 +72,11 @@ export function drawLive(canvas, bars, playhead, missing, span = 6) {
     g.fillStyle = "rgba(255,255,255,0.55)";
     g.textAlign = "left";
     g.fillText(`bar ${b + 1}` + (entry ? `  v${entry.version}` : ""), left + 4, 3);
+    const label = labelOf ? labelOf(b) : "";
+    if (label) {
+      g.fillStyle = "#cfe0ff";
+      g.fillText(label, left + 80, 3);
+    }
     if (missing.has(b) && !entry) {
       g.fillStyle = "rgba(160,160,160,0.18)";
       g.fillRect(left, 16, bw, h - 16);

@@ -13,7 +13,7 @@ import aiohttp
 import pretty_midi
 import pytest
 
-from segue.bridge.addresses import KNOBS
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, KNOBS
 from segue.engine.panel import vocabulary
 from segue.models.loading import example_clips
 
@@ -330,3 +330,162 @@ def test_the_ready_url_names_the_panel(rig):
     parts = urlsplit(panel.url)
     assert (parts.scheme, parts.hostname, parts.port) == ("http", "127.0.0.1", panel.port)
     assert parts.query == f"token={panel.token}"
+
+
+# --- what the model can do: groove, drumify, chords, weak knobs (models from conftest.py) ----------------
+@pytest.fixture(scope="module")
+def tools(tiny_model, tool_models, running_panel, tmp_path_factory):
+    with running_panel(tiny_model(), state_dir=tmp_path_factory.mktemp("state"), models_dir=tool_models) as service:
+        yield service, service.service.panel
+
+
+async def post(page, panel, data: bytes, **query) -> tuple[int, dict]:
+    async with page.http.post(f"{base(panel)}/api/upload", params={"conn": page.conn, **query},
+                              data=io.BytesIO(data), headers={"X-Segue-Token": panel.token,
+                                                              "Origin": origin(panel)}) as r:
+        return r.status, await r.json()
+
+
+async def fetch(page, panel, **query) -> tuple[int, str | None, bytes]:
+    async with page.http.get(f"{base(panel)}/api/download", params={"conn": page.conn, **query},
+                             headers={"X-Segue-Token": panel.token}) as r:
+        return r.status, r.headers.get("Content-Disposition"), await r.read()
+
+
+def on_grid(notes) -> bool:
+    return all(abs(n[1] * 4 - round(n[1] * 4)) < 1e-3 for n in notes)
+
+
+async def model_state(page, name: str) -> dict:
+    assert (await page.op("model", name=name))["ok"]
+    return await page.until(lambda m: m["type"] == "state" and m["model"]["choice"] == name)
+
+
+def test_the_state_says_what_the_model_can_do_and_why_not(tools):
+    service, panel = tools
+
+    async def body(page):
+        await page.op("attach", instance="")
+        m = (await page.until(lambda m: m["type"] == "state"))["model"]
+        assert m["capabilities"] == [] and m["weak_knobs"] == []
+        assert set(m["unavailable"]) == {"groove", "drumify", "chords"}
+        assert "Groove needs a GrooVAE humanize model" in m["unavailable"]["groove"]
+        assert "default (cat-mel_2bar_small) is a melody model" in m["unavailable"]["groove"]
+        assert "kept" in m["unavailable"]["chords"]
+        m = (await model_state(page, "grooveh"))["model"]
+        assert m["capabilities"] == ["groove", "velocity", "timing"] and set(m["unavailable"]) == {"drumify", "chords"}
+        assert "is a GrooVAE humanize model" in m["unavailable"]["drumify"]
+        assert m["no_vector"] == list(ATTRIBUTE_KNOBS)  # a fresh GrooVAE has no attribute vectors
+        m = (await model_state(page, "groovet"))["model"]
+        assert set(m["unavailable"]) == {"groove", "chords"} and "is a GrooVAE tap model" in m["unavailable"]["groove"]
+        m = (await model_state(page, "chordmel"))["model"]
+        assert m["capabilities"] == ["chords"] and set(m["unavailable"]) == {"groove", "drumify"}
+        m = (await model_state(page, "calibrated"))["model"]
+        assert m["weak_knobs"] == ["average_interval"] and m["capabilities"] == []
+
+    with_page(panel, body)
+
+
+def test_groove_and_drumify_make_new_clips_and_leave_the_source_alone(tools, tool_files):
+    service, panel = tools
+    engine = service.engine
+
+    async def body(page):
+        r = await page.op("attach", instance="")
+        assert r["results"] == []
+        s = engine.session(r["instance"])
+        r = await page.op("groove", source="tool", amount=1.0)
+        assert not r["ok"] and "drop a .mid file on the Groove box first" in r["error"]
+        status, up = await post(page, panel, tool_files["beat.mid"], to="tool", name="beat.mid")
+        assert status == 200 and up["ok"] and up["to"] == "tool" and up["kind"] == "drums" and up["bars"] == 2
+        state = await page.until(lambda m: m["type"] == "state" and m.get("tool"))
+        assert state["tool"]["title"] == "beat.mid" and len(state["tool"]["notes"]) == 28
+        source = list(s.clips["panel-tool"].notes)
+        r = await page.op("groove", source="tool", amount=1.0)
+        assert not r["ok"] and "groove needs a GrooVAE humanize model" in r["error"]  # the engine's own word
+        await model_state(page, "grooveh")
+        r = await page.op("groove", source="tool", amount=1.0, temperature=0.0)
+        assert r["ok"] and r["notes"] > 0
+        grooved = await page.until(lambda m: m["type"] == "result" and m["id"] == r["result"])
+        assert grooved["action"] == "groove" and grooved["title"] == "beat.mid" and grooved["length"] == 8.0
+        assert len({n[3] for n in grooved["notes"]}) > 2, "the model's velocities"
+        assert not on_grid(grooved["notes"]), "the model's timing"
+        assert s.clips["panel-tool"].notes == source and "panel-tool" in s.clips  # never overwritten
+        r = await page.op("groove", source="tool", amount=0.0)
+        grid = await page.until(lambda m: m["type"] == "result" and m["id"] == r["result"])
+        assert on_grid(grid["notes"]) and {n[3] for n in grid["notes"]} == {100}
+        for bad, word in (({"amount": 1.5}, "amount"), ({"amount": "x"}, "amount"),
+                          ({"temperature": -1}, "temperature")):
+            r = await page.op("groove", source="tool", **bad)
+            assert not r["ok"] and word in r["error"], (bad, r)
+        r = await page.op("groove", source="A")
+        assert not r["ok"] and "slot A holds no clip" in r["error"]
+        r = await page.op("groove", source="../etc")
+        assert not r["ok"] and "slot must be one of" in r["error"]
+        # a slot's own clip: a drum clip in slot A on the GrooVAE model
+        status, up = await post(page, panel, tool_files["beat.mid"], slot="A", name="beat.mid")
+        assert up["ok"], up
+        r = await page.op("groove", source="A", amount=0.5)
+        assert r["ok"]
+        assert (await page.until(lambda m: m["type"] == "result" and m["id"] == r["result"]))["source"] == "A"
+        # downloaded, the new clip is the result: drums, the model's velocities and timing
+        status, disposition, data = await fetch(page, panel, result=str(grooved["id"]))
+        assert status == 200 and f'filename="beat-grooved-{grooved["id"]}.mid"' in disposition
+        pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
+        (inst,) = pm.instruments
+        assert inst.is_drum
+        back = sorted((n.pitch, pm.time_to_tick(n.start) / pm.resolution, n.velocity) for n in inst.notes)
+        want = sorted((p, st, v) for p, st, _, v in grooved["notes"])
+        assert [(p, v) for p, _, v in back] == [(p, v) for p, _, v in want]
+        assert all(abs(a[1] - b[1]) <= 1.5 / pm.resolution for a, b in zip(back, want))
+        status, _, data = await fetch(page, panel, result="999999")
+        assert status == 400 and b"no result" in data
+        # drumify: any clip's notes are the taps
+        await post(page, panel, tool_files["taps.mid"], to="tool", name="taps.mid")
+        r = await page.op("drumify", source="tool", amount=0.7, temperature=0.5)
+        assert not r["ok"] and "drumify needs a GrooVAE tap model" in r["error"]
+        await page.op("clear", slot="A")  # a GrooVAE humanize slot would not re-encode on the tap model
+        await model_state(page, "groovet")
+        r = await page.op("drumify", source="tool", amount=0.7, temperature=0.5)
+        assert r["ok"], r
+        drums = await page.until(lambda m: m["type"] == "result" and m["id"] == r["result"])
+        assert drums["action"] == "drumify" and drums["notes"] and drums["filename"].startswith("taps-drumified-")
+        return s.instance
+
+    instance = with_page(panel, body)
+
+    async def again(page):  # a page that comes back (a reload) finds the session's new clips
+        return (await page.op("attach", instance=instance))["results"]
+
+    assert [x["action"] for x in with_page(panel, again)] == ["groove", "groove", "groove", "drumify"]
+
+
+def test_chords_are_set_read_from_a_clip_and_kept_for_a_chord_model(tools, tool_files):
+    service, panel = tools
+    engine = service.engine
+
+    async def body(page):
+        r = await page.op("attach", instance="")
+        s = engine.session(r["instance"])
+        r = await page.op("chords", text="C G | Am")
+        assert r["ok"] and r["chords"] == "C G | Am"  # a melody model keeps it for a chord model
+        state = await page.until(lambda m: m["type"] == "state" and m["chords"]["text"] == "C G | Am")
+        assert state["chords"]["bars"] == [["C", "G"], ["Am"]] and "chords" in state["model"]["unavailable"]
+        await model_state(page, "chordmel")
+        r = await page.op("chords", text="C Hm")
+        assert not r["ok"] and "no root" in r["error"]
+        r = await page.op("chords", text="C Cdim")
+        assert not r["ok"] and "not major or minor" in r["error"]
+        assert s.chords == [["C", "G"], ["Am"]]  # a refused progression changes nothing
+        assert not (await page.op("chords", text=5))["ok"]
+        assert "at most" in (await page.op("chords", text="C " * 3000))["error"]
+        status, up = await post(page, panel, tool_files["harmony.mid"], to="tool", name="harmony.mid")
+        assert up["ok"]
+        r = await page.op("chords_from_clip", source="tool")
+        assert r["ok"] and r["chords"] == "Am G"
+        await page.until(lambda m: m["type"] == "state" and m["chords"]["bars"] == [["Am"], ["G"]])
+        r = await page.op("chords", text="")
+        assert r["ok"] and r["chords"] == "" and s.chords == []
+        assert not (await page.op("chords_from_clip", source="B"))["ok"]
+
+    with_page(panel, body)

@@ -622,7 +622,10 @@ class PanelServer:
             if TOOL_CLIP not in s.clips:
                 raise InputError("drop a .mid file on the Groove box first (or choose a slot's clip)")
             return TOOL_CLIP
-        slot = s.slots.get(self._slot({"slot": source}))
+        if source not in SLOTS:
+            raise InputError(f"source: {TOOL_SOURCE} (the Groove box's clip) or a slot, one of {', '.join(SLOTS)}; "
+                             f"got {str(source)[:40]!r}")
+        slot = s.slots.get(source)
         if slot is not None and isinstance(slot.source, FromVariation):
             slot = s.slots.get(slot.source.slot)
         if slot is None or not isinstance(slot.source, FromClip):

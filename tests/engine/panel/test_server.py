@@ -420,8 +420,12 @@ def test_groove_and_drumify_make_new_clips_and_leave_the_source_alone(tools, too
             assert not r["ok"] and word in r["error"], (bad, r)
         r = await page.op("groove", source="A")
         assert not r["ok"] and "slot A holds no clip" in r["error"]
-        r = await page.op("groove", source="../etc")
-        assert not r["ok"] and "slot must be one of" in r["error"]
+        for bad in ("../etc", None, ["A"]):
+            r = await page.op("groove", source=bad)
+            assert not r["ok"] and "source: tool (the Groove box's clip) or a slot, one of A, B, C, D" in r["error"]
+        status, up = await post(page, panel, _midi([[(36, 0.0)], [(38, 1.0)]]), to="tool", name="two.mid")
+        assert not up["ok"] and [t["index"] for t in up["choose"]] == [0, 1]  # which track: the page asks
+        assert s.clips["panel-tool"].notes == source  # nothing replaced meanwhile
         # a slot's own clip: a drum clip in slot A on the GrooVAE model
         status, up = await post(page, panel, tool_files["beat.mid"], slot="A", name="beat.mid")
         assert up["ok"], up

@@ -35,7 +35,7 @@ def main() -> None:
     model = LatentModel.load(source, device="cpu")
     evaluation = evaluate_model(model, args.data, "test", args.windows)
     card = model_card(model, Path(f"{args.name}.safetensors"), evaluation, args.title, args.why)
-    table = attribute_report(model, args.data, "test", 512, None)
+    table = attribute_report(model, args.data, "test", 512)
     card += "\n## Attribute vectors\n\nEach vector shifts held-out windows' codes; the decoded windows' " \
             "attribute, averaged, per amount:\n\n" + table + "\n"
     card += ("\n## Reproduce\n\n```\n" + f"segue train --config {model.config.name} --data {args.data} "

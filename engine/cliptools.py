@@ -36,7 +36,7 @@ from segue.engine.generate import check_clip_kind
 from segue.engine.session import Clip, FromClip, Session
 from segue.engine.shaping import Dynamics, Shape, resolve_collisions, scale_name, shape_bar
 from segue.models.errors import InputError, ModelError
-from segue.models.fidelity import DEFAULT_CANDIDATES, faithful_decode
+from segue.models.fidelity import DEFAULT_CANDIDATES, KnobScale, faithful_decode, guided_decode
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
 from segue.models.notes import BEATS_PER_BAR, Note, NoteSequence, Track
@@ -126,10 +126,16 @@ def window_count(model: LatentModel, bars: int) -> int:
 
 
 def decode(model: LatentModel, z: torch.Tensor, bars: int, temperature: float = 0.0, seed: int = 0,
-           candidates: int = DEFAULT_CANDIDATES) -> list[Note]:
+           candidates: int = DEFAULT_CANDIDATES, reference: torch.Tensor | None = None,
+           moves: dict[str, float] | None = None) -> list[Note]:
     """Notes of the codes ``z`` (W, Z), windows joined and cut to ``bars`` bars: the most faithful of
-    ``candidates`` decodes per window."""
-    tokens = faithful_decode(model, z, candidates, temperature, seed)
+    ``candidates`` decodes per window, or, for codes moved by attribute ``moves`` from ``reference``
+    on a model whose knobs are calibrated, the one nearest where the knobs aim (``guided_decode``)."""
+    scales = KnobScale.of(model) if moves else {}
+    if reference is not None and any(name in scales for name in moves or ()):
+        tokens = guided_decode(model, z, reference, moves, scales, candidates, temperature, seed)
+    else:
+        tokens = faithful_decode(model, z, candidates, temperature, seed)
     seq = model.windows_to_clip(tokens.cpu(), velocity=100, bars=bars)
     return sorted((n for t in seq.tracks for n in t.notes), key=lambda n: (n.start, n.pitch))
 
@@ -219,10 +225,12 @@ def shift(model: LatentModel, src: Source, amount: float, attributes: dict[str, 
         have = ", ".join(sorted(model.attributes)) or "none"
         raise ModelError(f"this model has no attribute vector for {', '.join(missing)} (it has: {have})")
     bars = bars_of(src.length)
-    z, dropped = encode(model, src, bars)
-    for name, value in wanted.items():
-        z = model.shift(z, name, amount * value)
-    notes = decode(model, z, bars)
+    base, dropped = encode(model, src, bars)
+    moves = {name: amount * value for name, value in wanted.items()}
+    z = base
+    for name, value in moves.items():
+        z = model.shift(z, name, value)
+    notes = decode(model, z, bars, reference=base, moves=moves)
     return _result(finish(notes, src.length, look, _dynamics(src), _drums(model, src)), src.length,
                    range_message(src.length), *dropped)
 

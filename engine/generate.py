@@ -23,7 +23,7 @@ import torch
 from segue.engine.session import FromClip, Session
 from segue.engine.shaping import Dynamics, Groove, Shape, shape_bar
 from segue.models.errors import ModelError
-from segue.models.fidelity import faithful_decode
+from segue.models.fidelity import DEFAULT_CANDIDATES, KnobScale, faithful_decode, guided_decode
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
 from segue.models.notes import BEATS_PER_BAR, Note
@@ -108,7 +108,7 @@ def xy_corner(x: float, y: float) -> int | None:
     return None
 
 
-def window_code(model: LatentModel, snap: Snapshot, window: int) -> torch.Tensor:
+def window_code(model: LatentModel, snap: Snapshot, window: int, shifted: bool = True) -> torch.Tensor:
     a, b = snap.mu_a, snap.mu_b
     corners = fill_corners(snap.corners)
     if corners is not None:
@@ -120,10 +120,15 @@ def window_code(model: LatentModel, snap: Snapshot, window: int) -> torch.Tensor
         a = a if a is not None else b
         b = b if b is not None else a
         z = slerp(a[window % a.shape[0]], b[window % b.shape[0]], snap.morph)
-    for name, amount in snap.attributes:
+    for name, amount in snap.attributes if shifted else ():
         if amount and name in model.attributes:
             z = model.shift(z, name, amount)
     return z
+
+
+def knob_moves(model: LatentModel, snap: Snapshot) -> dict[str, float]:
+    """The attribute knobs that move this window's code (and that the model has a vector for)."""
+    return {name: amount for name, amount in snap.attributes if amount and name in model.attributes}
 
 
 def source_weights(snap: Snapshot) -> tuple[float, ...]:
@@ -192,17 +197,28 @@ def window_controls(model: LatentModel, snap: Snapshot, window: int):
 def window_notes(model: LatentModel, snap: Snapshot, window: int, upto_bar: int, cache: dict) -> list[Note]:
     """Notes of one window (beats from its start), decoded at least up to bar ``upto_bar``.
 
+    A window whose code an attribute knob moves is decoded whole, among candidates, keeping the one
+    whose attributes land where the knobs aim (``guided_decode``: one standard deviation of the
+    attribute per unit), when the model's knobs are calibrated.
+
     Flat models decode the whole window at once (cached per version and window). Hierarchical
     models run the conductor once per window and then decode only the bars asked for, each from
     the previous bar's last token: the same music as decoding the window whole (the noise is keyed
     by bar), but a bar's last note ends at the bar line until the next bar is decoded."""
     key = (snap.version, window)
     bar_offset = window * model.window_bars
-    if not _by_bar(model) or snap.fidelity > 1:
+    moves, scales = knob_moves(model, snap), KnobScale.of(model)
+    guided = any(name in scales for name in moves)  # knobs that keep their promise: models/fidelity.py
+    if not _by_bar(model) or snap.fidelity > 1 or guided:
         if key not in cache:
-            z = window_code(model, snap, window)
-            tokens = faithful_decode(model, z[None], snap.fidelity, snap.temperature, snap.seed, bar_offset,
-                                     controls=window_controls(model, snap, window))
+            z, controls = window_code(model, snap, window), window_controls(model, snap, window)
+            if guided:
+                tokens = guided_decode(model, z[None], window_code(model, snap, window, shifted=False)[None], moves,
+                                       scales, max(snap.fidelity, DEFAULT_CANDIDATES), snap.temperature, snap.seed,
+                                       bar_offset, controls)
+            else:
+                tokens = faithful_decode(model, z[None], snap.fidelity, snap.temperature, snap.seed, bar_offset,
+                                         controls=controls)
             cache[key] = _notes(model, tokens[0].cpu())
         return cache[key]
     entry = cache.get(key)

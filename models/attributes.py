@@ -115,6 +115,11 @@ def _melody_only(name: str, drums: bool) -> None:
         raise ValueError(f"{name} needs pitches and is not defined for drum arrays")
 
 
+def note_count(x: ArrayLike | torch.Tensor, *, drums: bool = False) -> NDArray[np.int64]:
+    """Note onsets per sequence (drums: steps with a hit)."""
+    return _onsets(_as_index_array(x, drums), drums).sum(axis=-1)
+
+
 def note_density(x: ArrayLike | torch.Tensor, *, drums: bool = False) -> NDArray[np.float64]:
     """Onsets (drums: steps with any hit) per step, shape ``[...]``, in [0, 1]."""
     arr = _as_index_array(x, drums)

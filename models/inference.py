@@ -139,7 +139,11 @@ class LatentModel:
         return self.model.controls.describe()
 
     def _indices(self, indices) -> Tensor:
-        t = torch.as_tensor(np.asarray(indices) if not isinstance(indices, Tensor) else indices)
+        if not isinstance(indices, Tensor):
+            indices = np.asarray(indices)
+            if not indices.flags.writeable:  # windows memory-mapped from disk: torch wants its own copy
+                indices = indices.copy()
+        t = torch.as_tensor(indices)
         if t.dim() == 2:
             t = t[None]
         want = (self.config.max_seq_len, self.model.decoder.token_width)

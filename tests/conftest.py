@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=30)
@@ -38,6 +39,11 @@ settings.register_profile("ci", deadline=None, max_examples=50,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 REQUIRE_TOOLS = os.environ.get("SEGUE_REQUIRE_TOOLS") == "1"
+
+# Tests run tiny models, for which one thread is fastest, beside the engine threads they start; on a
+# busy 2-core machine two intra-op threads per call made them up to ten times slower. The engine's
+# worker still sets its own thread count per model.
+torch.set_num_threads(1)
 
 
 # --- tools ------------------------------------------------------------------------------------------

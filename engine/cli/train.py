@@ -9,6 +9,7 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -18,6 +19,7 @@ from segue.models.inference import LatentModel
 from segue.models.training import trainer
 from segue.models.training.evaluate import attribute_report, evaluate_model
 from segue.models.training.sweep import run_sweep
+from segue.models.training.windows import load_windows
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +97,34 @@ def add_attributes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, required=True, help="held-out windows: a `segue data build` folder")
     p.add_argument("--split", default="test")
     p.add_argument("--windows", type=int, default=512)
+    p.add_argument("--candidates", type=int, default=8,
+                   help="decode as the engine does, among this many candidates (1: the vectors alone)")
     p.add_argument("--fit", type=Path, metavar="OUT",
-                   help="first fit vectors on the training split and save the model with them to OUT")
+                   help="first calibrate the knobs on the --data folder's training and validation splits "
+                        "(models/training/knobs.py) and save the model with them to OUT")
+    p.add_argument("--fit-windows", type=int, default=32768, help="training windows the vectors are fitted on")
+    p.add_argument("--fit-valid", type=int, default=256, help="validation windows the vectors' lengths are chosen on")
 
 
 def attributes(args: argparse.Namespace, model: LatentModel) -> list[Path]:
-    print(attribute_report(model, args.data, args.split, args.windows, args.fit))
+    if args.fit:
+        from segue.models.training import knobs
+
+        kind, bars = model.representation.kind, model.window_bars
+        train_w = load_windows(args.data, kind, bars, "train")
+        valid_w = load_windows(args.data, kind, bars, "valid")
+        if len(train_w) < 8 or len(valid_w) == 0:
+            raise InputError(f"{args.data} needs training and validation windows to calibrate the knobs")
+        rng = np.random.default_rng(0)
+        train = np.asarray(train_w[np.sort(rng.permutation(len(train_w))[: args.fit_windows])])
+        valid = np.asarray(valid_w[: args.fit_valid])
+        vectors, scales, rows = knobs.calibrate(model, train, valid, candidates=args.candidates)
+        knobs.install(model, vectors, scales, rows)
+        print(knobs.calibration_table(rows) + "\n")
+        if args.model and Path(args.fit).resolve() == Path(args.model).resolve():
+            raise InputError(f"--fit {args.fit}: choose another file than the model read (it is never overwritten)")
+        model.save(args.fit)
+    print(attribute_report(model, args.data, args.split, args.windows, args.candidates))
     return [args.fit] if args.fit else []
 
 

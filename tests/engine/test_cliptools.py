@@ -109,6 +109,24 @@ def test_shift_moves_the_codes_by_the_attribute_vectors(model, monkeypatch):
         ct.shift(model, src, 1.0, {"average_interval": 1.0}, E_MAJOR)
 
 
+def test_shift_on_a_calibrated_model_decodes_guided_from_the_sources_codes(tiny_model, monkeypatch):
+    model = tiny_model(seed=4)
+    model.meta.training = {"knobs": {"note_density": {"std": 0.1, "lo": 0.05, "hi": 0.95}}}
+    calls = []
+    original = ct.guided_decode
+
+    def spy(model_, z, reference, moves, scales, *rest):
+        calls.append((moves, set(scales)))
+        torch.testing.assert_close(reference, ct.encode(model_, ct.Source(MELODY, 8.0), 2)[0])
+        return original(model_, z, reference, moves, scales, *rest)
+
+    monkeypatch.setattr(ct, "guided_decode", spy)
+    ct.shift(model, ct.Source(MELODY, 8.0), 0.5, {"note_density": 2.0}, E_MAJOR)
+    assert calls == [({"note_density": 1.0}, {"note_density"})]
+    ct.shift(model, ct.Source(MELODY, 8.0), 0.5, {"c_diatonic": 2.0}, E_MAJOR)  # not calibrated: the vector alone
+    assert len(calls) == 1
+
+
 def test_a_range_longer_than_the_window_goes_window_by_window(model, monkeypatch):
     src = ct.Source(tuple(Note(60 + k % 7, k * 0.5, 0.5, 90) for k in range(44)), 22.0)  # 5.5 bars
     codes = []

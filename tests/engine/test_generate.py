@@ -5,6 +5,7 @@ import torch
 from segue.engine import generate
 from segue.engine.shaping import Shape
 from segue.models.configs import CONFIGS
+from segue.models.fidelity import DEFAULT_CANDIDATES, KnobScale, guided_decode
 from segue.models.inference import LatentModel
 from segue.models.latent import slerp
 
@@ -36,6 +37,24 @@ def test_window_code_is_the_slerp_plus_attribute_shifts():
     z = model.prior(2, 0)
     snap = snapshot(z, morph=0.25, attributes=(("note_density", 0.5),))
     torch.testing.assert_close(generate.window_code(model, snap, 0), slerp(z[0], z[1], 0.25) + 0.5)
+
+
+def test_a_knob_on_a_calibrated_model_is_decoded_guided_and_otherwise_from_the_vector_alone():
+    model = LatentModel.fresh(CONFIGS["cat-mel_2bar_small"].scaled(8), seed=0, device="cpu")
+    model.fit_attributes_from_prior(n=64, temperature=1.0)
+    z = model.prior(2, 0)
+    snap = snapshot(z, temperature=0.0, attributes=(("note_density", 1.5),))
+    plain = generate.window_notes(model, snap, 0, 1, {})
+    moved = generate.window_code(model, snap, 0)
+    assert [(n.pitch, n.start) for n in plain] == \
+        [(n.pitch, n.start) for n in generate._notes(model, model.decode(moved[None])[0])]
+    model.meta.training = {"knobs": {"note_density": {"std": 0.1, "lo": 0.9, "hi": 0.9}}}  # aim: dense
+    guided = generate.window_notes(model, snap, 0, 1, {})
+    scales = KnobScale.of(model)
+    expected = guided_decode(model, moved[None], generate.window_code(model, snap, 0, shifted=False)[None],
+                             {"note_density": 1.5}, scales, DEFAULT_CANDIDATES, 0.0, snap.seed)
+    assert [(n.pitch, n.start) for n in guided] == [(n.pitch, n.start) for n in generate._notes(model, expected[0])]
+    assert abs(len(guided) / 32 - 0.9) <= abs(len(plain) / 32 - 0.9)  # nearer the knob's aim (2 bars: 32 steps)
 
 
 def test_no_slots_plays_a_prior_draw_keyed_by_seed():

@@ -31,11 +31,15 @@ def add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config or trainer field, e.g. --set steps=2000 --set z_size=128")
     p.add_argument("--resume", action="store_true", help="continue the run in --out exactly")
+    p.add_argument("--init-from", type=Path, metavar="CHECKPOINT",
+                   help="start a new run from another run's weights (the same network; loss settings may differ)")
     p.add_argument("--device", default="auto")
 
 
 def train(args: argparse.Namespace, model: None) -> list[Path]:
     overrides = {"device": args.device, **trainer.parse_sets(args.set)}
+    if args.init_from:
+        overrides["init_from"] = str(args.init_from)
     cfg, tc = trainer.apply_overrides(get_config(args.config), trainer.TrainerConfig(), overrides)
     result = trainer.train(cfg, args.data, args.out, tc, resume=args.resume)
     if result.pop("rank", 0):

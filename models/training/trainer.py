@@ -36,7 +36,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from segue.models.checkpoint import package_version, save_checkpoint
+from segue.models.checkpoint import load_checkpoint, package_version, save_checkpoint
 from segue.models.configs import MusicVAEConfig, get_config
 from segue.models.errors import CheckpointError, InputError
 from segue.models.musicvae import MusicVAE
@@ -63,6 +63,7 @@ class TrainerConfig:
     licence: str = "unspecified"
     wandb: bool = False  # log to Weights & Biases (offline unless wandb_mode says otherwise)
     wandb_mode: str = "offline"
+    init_from: str = ""  # a checkpoint of the same network to start from (a new run: steps and schedules from 0)
 
 
 # --- --set key=value ----------------------------------------------------------------------------------
@@ -190,6 +191,18 @@ def save_state(path: Path, model: MusicVAE, optimizer: torch.optim.Optimizer, st
     tmp.replace(path)
 
 
+def warm_start(model: MusicVAE, path: str | Path) -> None:
+    """Start from another run's weights (``--init-from``): the same network, any loss settings (free
+    bits, beta, scheduled sampling). A network of another shape is refused, naming the first tensor."""
+    source, _, _ = load_checkpoint(path, "cpu")
+    theirs, ours = source.state_dict(), model.state_dict()
+    for name, tensor in ours.items():
+        if name not in theirs or theirs[name].shape != tensor.shape:
+            have = tuple(theirs[name].shape) if name in theirs else "nothing"
+            raise InputError(f"--init-from {path}: another network ({name}: {tuple(tensor.shape)} here, {have} there)")
+    model.load_state_dict({k: v.to(ours[k].device) for k, v in theirs.items() if k in ours})
+
+
 def load_state(path: Path, model: MusicVAE, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
@@ -278,6 +291,8 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
     if resume:
         meta = load_state(state_path, model, optimizer)
         step, wall = meta["step"], meta.get("wall_seconds", 0.0)
+    elif tc.init_from:
+        warm_start(model, tc.init_from)
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, find_unused_parameters=False)
@@ -311,6 +326,8 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
             "train_windows": n_train, "segue_version": package_version(),
             "valid": last_eval, "final": final,
         }
+        if tc.init_from:
+            facts["initialised_from"] = str(tc.init_from)
         facts.update(_data_facts(data_dir))
         save_checkpoint(out / "model.safetensors", model, attributes=attributes, training=facts,
                         licence=tc.licence)

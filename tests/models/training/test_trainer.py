@@ -205,3 +205,25 @@ def test_evaluate_command_and_model_card(synthetic_data, tmp_path, capsys):
     card = model_card(model, run / "model.safetensors", evaluate_model(model, synthetic_data, "test", 16),
                       "Tiny", "A test model.")
     assert "| licence | test |" in card and "0.986" in card and "6 steps of batch 16" in card
+
+
+def test_a_run_can_start_from_another_runs_weights_with_other_loss_settings(synthetic_data, tmp_path):
+    import dataclasses
+
+    from segue.models.musicvae import MusicVAE
+
+    first = tmp_path / "first"
+    trainer.train(TINY, synthetic_data, first, FAST, progress=False)
+    source = LatentModel.load(first / "model.safetensors", device="cpu")
+    warm = MusicVAE(dataclasses.replace(TINY, free_bits=64.0, max_beta=0.05))
+    trainer.warm_start(warm, first / "model.safetensors")
+    for name, tensor in source.model.state_dict().items():
+        assert torch.equal(warm.state_dict()[name], tensor)
+    other = MusicVAE(CONFIGS["cat-mel_2bar_small"].scaled(8))
+    with pytest.raises(InputError, match="another network"):
+        trainer.warm_start(other, first / "model.safetensors")
+    second = tmp_path / "second"
+    tc = dataclasses.replace(FAST, steps=2, init_from=str(first / "model.safetensors"))
+    trainer.train(dataclasses.replace(TINY, free_bits=64.0), synthetic_data, second, tc, progress=False)
+    facts = LatentModel.load(second / "model.safetensors", device="cpu").meta.training
+    assert facts["initialised_from"] == str(first / "model.safetensors") and facts["steps"] == 2

@@ -24,6 +24,8 @@ import json
 import logging
 import os
 import platform
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -333,6 +335,7 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
                         licence=tc.licence)
 
     stop = False
+    terminated = _on_sigterm()
     try:
         while step < tc.steps and not stop:
             idx = batch_indices(n_train, batch, step, tc.seed)[rank::world]
@@ -360,7 +363,7 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
                 write(row)
                 bar.set_postfix(loss=f"{row['loss']:.2f}", kl=f"{row['kl_bits']:.1f}", p=f"{p:.2f}")
                 seen_since, t_since = 0, time.monotonic()
-            timed_out = tc.max_minutes and (time.monotonic() - started) / 60 >= tc.max_minutes
+            timed_out = (tc.max_minutes and (time.monotonic() - started) / 60 >= tc.max_minutes) or terminated()
             if step % tc.eval_every == 0 or step == tc.steps or timed_out:
                 if rank == 0 and len(valid_w):
                     last_eval = {"step": step, **evaluate(model, valid_w, cfg, step, seed=tc.seed)}
@@ -371,12 +374,17 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
             if step % tc.checkpoint_every == 0 or timed_out:
                 checkpoint()
             if timed_out:
-                log.info("stopping after %.1f minutes (max_minutes)", tc.max_minutes)
+                if terminated():
+                    log.warning("SIGTERM at step %d: stopping with a checkpoint (resume with --resume)", step)
+                else:
+                    log.info("stopping after %.1f minutes (max_minutes)", tc.max_minutes)
                 stop = True
     except KeyboardInterrupt:
         log.warning("interrupted at step %d: saving a checkpoint (resume with --resume)", step)
         checkpoint()
         raise
+    finally:
+        terminated.restore()
     bar.close()
     if rank == 0:
         attributes.update(fit_attributes(model, train_w, n_train, tc))
@@ -389,6 +397,29 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return {"step": step, **last_eval, "rank": rank}
+
+
+class _on_sigterm:
+    """SIGTERM (a job manager, `kill`, a shutdown) ends training after the current step, with a
+    checkpoint, as max_minutes does; Ctrl-C raises KeyboardInterrupt as usual. Only the main
+    thread can take signals: elsewhere this never fires."""
+
+    def __init__(self):
+        self.signalled = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.signalled = True
+
+    def __call__(self) -> bool:
+        return self.signalled
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+            self.previous = None
 
 
 def _wandb_run(tc: TrainerConfig, cfg: MusicVAEConfig, out: Path):

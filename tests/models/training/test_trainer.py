@@ -227,3 +227,32 @@ def test_a_run_can_start_from_another_runs_weights_with_other_loss_settings(synt
     trainer.train(dataclasses.replace(TINY, free_bits=64.0), synthetic_data, second, tc, progress=False)
     facts = LatentModel.load(second / "model.safetensors", device="cpu").meta.training
     assert facts["initialised_from"] == str(first / "model.safetensors") and facts["steps"] == 2
+
+
+def test_sigterm_stops_training_with_a_checkpoint_that_resumes(synthetic_data, tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    segue = str(Path(sys.executable).with_name("segue"))
+    args = ["train", "--config", "cat-mel_2bar_small", "--data", str(synthetic_data), "--out", str(run),
+            "--device", "cpu", "--set", "enc_rnn_size=[16]", "--set", "dec_rnn_size=[16,16]", "--set", "z_size=16",
+            "--set", "batch_size=16", "--set", "log_every=1", "--set", "eval_every=100000",
+            "--set", "checkpoint_every=100000", "--set", "attribute_windows=64", "--set", "threads=1"]
+    proc = subprocess.Popen([segue, *args, "--set", "steps=100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    metrics = run / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (metrics.exists() and metrics.read_text().count("\n") >= 3):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-2000:]
+    assert "SIGTERM" in err
+    model = LatentModel.load(run / "model.safetensors", device="cpu")
+    stopped = model.meta.training["steps"]
+    assert 3 <= stopped < 100000
+    done = subprocess.run([segue, *args, "--set", f"steps={stopped + 2}", "--resume"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert LatentModel.load(run / "model.safetensors", device="cpu").meta.training["steps"] == stopped + 2

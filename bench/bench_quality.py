@@ -28,8 +28,8 @@ from segue.models.training.windows import load_windows
 FIDELITIES = (1, 4, 8, 16)
 
 
-def draw(folder: Path, split: str, model: LatentModel, n: int) -> np.ndarray:
-    w = load_windows(folder, model.representation.kind, model.window_bars, split)
+def draw(folder: Path, split: str, model: LatentModel, n: int, bars: int = 0) -> np.ndarray:
+    w = load_windows(folder, model.representation.kind, bars or model.window_bars, split)
     pick = np.sort(np.random.default_rng(0).choice(len(w), size=min(n, len(w)), replace=False))
     return np.asarray(w[pick])
 
@@ -42,6 +42,10 @@ def main() -> None:
     ap.add_argument("--knob-windows", type=int, default=256)
     ap.add_argument("--pairs", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--recon-bars", type=int, default=0,
+                    help="reconstruct windows of this many bars (a multiple of the model's; default: the model's), "
+                         "so that models of different lengths meet the same melodies")
+    ap.add_argument("--only-reconstruction", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -54,11 +58,15 @@ def main() -> None:
         windows = draw(Path(folder), split, model, args.windows)
         out: dict = {"windows": len(windows)}
         started = time.perf_counter()
+        longer = draw(Path(folder), split, model, args.windows, args.recon_bars) if args.recon_bars else windows
         for c in FIDELITIES:
-            r = quality.reconstruction(model, windows, c)
+            r = quality.reconstruction(model, longer, c)
             out.setdefault("reconstruction", []).append(asdict(r))
             recon_rows.append(f"| {name} | {c} | {r.exact:.3f} | {r.token_accuracy:.3f} | {r.note_f1:.3f} "
                               f"| {r.ms_per_window:.1f} |")
+        if args.only_reconstruction:
+            results["sets"][name] = out
+            continue
         m = quality.interpolation(model, windows, pairs=args.pairs)
         out["interpolation"] = asdict(m)
         morph_rows.append(f"| {name} | {m.pairs} × {m.steps} | {m.away_from_a:+.2f} | {m.largest_jump:.2f} "
@@ -77,7 +85,9 @@ def main() -> None:
                              f"| {samples[key][0]:.3f} ± {samples[key][1]:.3f} |")
         out["seconds"] = time.perf_counter() - started
         results["sets"][name] = out
-    print(f"{model.config.name} ({args.model}), {args.windows} windows per set, {args.threads} thread(s)\n")
+    bars = args.recon_bars or model.window_bars
+    print(f"{model.config.name} ({args.model}), {args.windows} windows per set, reconstruction of {bars}-bar "
+          f"windows, {args.threads} thread(s)\n")
     print("| set | candidates | exact | token accuracy | note F1 | ms per window |\n|---|---|---|---|---|---|")
     print("\n".join(recon_rows) + "\n")
     print("| set | pairs × steps | away from A (Spearman) | largest jump (1 - F1) | first step is A "

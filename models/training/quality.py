@@ -61,10 +61,17 @@ class Reconstruction:
 
 @torch.no_grad()
 def reconstruction(model: LatentModel, windows: np.ndarray, candidates: int = 1) -> Reconstruction:
-    tokens = np.asarray(windows)[..., 0]
-    mu = _encode(model, windows)
+    """Windows longer than the model's (4-bar windows for a 2-bar model) are read as consecutive
+    model windows and compared whole, so that models of different lengths meet the same melodies."""
+    windows = np.asarray(windows)
+    tokens = windows[..., 0]
+    steps = model.config.max_seq_len
+    if windows.shape[1] % steps:
+        raise ValueError(f"windows of {windows.shape[1]} steps do not split into the model's {steps}")
+    parts = windows.shape[1] // steps
+    mu = _encode(model, windows.reshape(len(windows) * parts, steps, *windows.shape[2:]))
     start = time.perf_counter()
-    out = _decode(model, mu, candidates)
+    out = _decode(model, mu, candidates).reshape(len(windows), -1)
     ms = (time.perf_counter() - start) * 1000 / len(windows)
     f1 = float(np.mean([note_f1(a, b) for a, b in zip(tokens, out)]))
     return Reconstruction(candidates, float(np.mean(np.all(out == tokens, axis=1))), float(np.mean(out == tokens)),

@@ -53,3 +53,14 @@ def test_reconstruction_interpolation_and_samples_on_a_tiny_model(tiny_model, sy
     assert morph.pairs == 6 and -1 <= morph.away_from_a <= 1 and 0 <= morph.largest_jump <= 1
     data, samples = quality.sample_statistics(model, windows, n=32)
     assert set(data) == set(samples) and "note_density" in data and data["notes"][0] > 0
+
+
+def test_a_shorter_model_reads_longer_windows_as_consecutive_windows(tiny_model):
+    model = tiny_model(seed=2)  # 2 bars: 32 steps
+    rng = np.random.default_rng(0)
+    two = rng.integers(0, 90, size=(6, 32, 1))
+    four = np.concatenate([two[:3], two[3:]], axis=1)  # three 4-bar windows, each two of the 2-bar ones
+    short, long = quality.reconstruction(model, two), quality.reconstruction(model, four)
+    assert long.token_accuracy == pytest.approx(short.token_accuracy)
+    with pytest.raises(ValueError, match="do not split"):
+        quality.reconstruction(model, two[:, :24])

@@ -127,6 +127,12 @@ CAPABILITIES = {
     "extra_controls": "needs controls the engine cannot give: only the Python API plays it",
 }
 
+# What a client shows beside a knob the model's calibration marks weak (/segue/model/info's weak_knobs).
+WEAK_KNOB = "moves its attribute only loosely on this model; see the model card"
+# The actions a client greys out when the model cannot do them (/segue/model/unavailable): Groove and
+# Drumify a clip, set chords, sample or vary a slot.
+ACTIONS = ("groove", "drumify", "chords", "sample", "vary")
+
 RID = Arg("rid", "i", 0, 2**31 - 1, doc="request id, echoed in the reply")
 NOTES = (Arg("pitch", "i", 0, 127, repeats=True), Arg("start", "f", 0, 4096), Arg("duration", "f", 0, 4096),
          Arg("velocity", "i", 1, 127))
@@ -239,10 +245,17 @@ TABLE: tuple[Address, ...] = (
     a("/ping", reply="/segue/pong rid engine_time:f", doc="Health check and round-trip timing."),
     a("/goodbye", reply="/segue/goodbye rid", doc="Close the session (its saved state is kept for resuming)."),
     a("/model/info", reply="/segue/model/info rid name:s kind:s window_bars:i z_size:i trained:i device:s licence:s "
-      "choice:s capabilities:s", doc="The session's model (choice: its name in /segue/model/list). capabilities: "
-      f"what it can do beyond morphs and samples, comma-separated: {', '.join(CAPABILITIES)} (see "
-      "CAPABILITIES); a client offers /segue/clip/groove, /segue/clip/drumify, /segue/chords/* by them.",
+      "choice:s capabilities:s [weak_knobs:s]", doc="The session's model (choice: its name in /segue/model/list). "
+      f"capabilities: what it can do beyond morphs and samples, comma-separated: {', '.join(CAPABILITIES)} (see "
+      "CAPABILITIES); a client offers /segue/clip/groove, /segue/clip/drumify, /segue/chords/* by them. "
+      "weak_knobs: the attribute knobs the model's knob calibration marks weak, comma-separated (often empty; "
+      f"a client marks them: the knob {WEAK_KNOB}); absent from engines before it, so a client reads it if there.",
       errors="no session"),
+    a("/model/unavailable", reply="/segue/model/unavailable rid {action:s reason:s}*",
+      doc="What the session's model cannot do, each with the reason a client shows beside it greyed out (the "
+      f"panel's words, one source for every client): the actions {', '.join(ACTIONS)}, and each attribute knob "
+      "the model has no vector for (it would do nothing). Empty when it can do everything. Ask again after "
+      "/segue/model/choose.", errors="no session"),
     a("/model/list", reply="/segue/model/list rid name:s ...", doc="Models the engine can load."),
     a("/model/choose", Arg("name", "s"),
       reply="/segue/model/choose rid name:s", doc="Switch this session's model (loaded off the inference "
@@ -323,6 +336,9 @@ TABLE: tuple[Address, ...] = (
     a("/chords/from_clip", Arg("clip", "s"), reply="/segue/chords/from_clip rid progression:s version:i",
       doc="Read a chord per bar off an uploaded clip's harmony and make it the progression (as /segue/chords/set).",
       errors="no such clip"),
+    a("/chords/get", reply="/segue/chords/get rid progression:s version:i",
+      doc="The session's chord progression as the engine reads it (\"\" for none), whoever set it: a client "
+      "shows it after hello.", errors="no session"),
     a("/bar/begin", Arg("bar", "i"), Arg("version", "i"), Arg("notes", "i"), Arg("chunks", "i"),
       Arg("morph", "f"), Arg("temperature", "f"), Arg("seed", "i"), *(Arg(name, "f") for name in ATTRIBUTE_KNOBS),
       kind="push",
@@ -461,11 +477,13 @@ def javascript() -> str:
         f"var BAR_BEGIN = {js(list(BAR_BEGIN))};",
         "// what a model can do (/segue/model/info's comma-separated capabilities): offer an action only then",
         f"var CAPABILITIES = {js(list(CAPABILITIES))};",
+        "// what a client says of a knob in /segue/model/info's weak_knobs",
+        f"var WEAK_KNOB = {js(WEAK_KNOB)};",
         "",
         "module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES,",
         "                   MAX_CHUNK_BYTES: MAX_CHUNK_BYTES, NOTE_FIELDS: NOTE_FIELDS, KNOBS: KNOBS,",
         "                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN,",
-        "                   CAPABILITIES: CAPABILITIES };",
+        "                   CAPABILITIES: CAPABILITIES, WEAK_KNOB: WEAK_KNOB };",
     ]
     return "\n".join(lines) + "\n"
 

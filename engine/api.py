@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from segue.bridge.addresses import DEFAULT_PORT
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, CAPABILITIES, DEFAULT_PORT
 from segue.models.notes import Note
 
 if TYPE_CHECKING:
@@ -92,6 +92,43 @@ def weak_knobs(training: object) -> tuple[str, ...]:
         return flag is True or (str(getattr(flag, "dtype", "")) == "bool" and bool(flag))
 
     return tuple(name for name, row in knobs.items() if isinstance(name, str) and weak(row))
+
+
+def _model_is(info: ModelInfo) -> str:
+    if info.kind == "groove":
+        return "a GrooVAE tap model" if "drumify" in info.capabilities else "a GrooVAE humanize model"
+    return f"a {info.kind} model"
+
+
+def _as_chosen(info: ModelInfo) -> str:
+    """The model as the session chose it, and its config when the two differ: ``default (cat-mel_2bar_small)``."""
+    return info.name if info.choice == info.name else f"{info.choice} ({info.name})"
+
+
+def unavailable(info: ModelInfo) -> dict[str, str]:
+    """The actions (``bridge.addresses.ACTIONS``) this model cannot do, each with the reason a client
+    shows beside it greyed out: the panel's state and OSC's /segue/model/unavailable, one wording."""
+    caps, what, name = set(info.capabilities), _model_is(info), _as_chosen(info)
+    out = {}
+    if "groove" not in caps:
+        out["groove"] = (f"Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); "
+                         f"{name} is {what}")
+    if "drumify" not in caps:
+        out["drumify"] = f"Drumify needs a GrooVAE tap model (segue models pull tap2drum_2bar); {name} is {what}"
+    if "chords" not in caps:
+        out["chords"] = (f"{name} takes no chords (a chord model does: mel_chords, multitrack_chords); "
+                         "a progression already set is kept for one")
+    if "extra_controls" in caps:
+        for action in ("sample", "vary"):
+            out[action] = f"{name} {CAPABILITIES['extra_controls']}"
+    return out
+
+
+def knobs_without_vector(info: ModelInfo, vectors) -> dict[str, str]:
+    """The attribute knobs the model has no vector for (a GrooVAE model has none), each with the
+    reason a client shows beside it greyed out: it would do nothing."""
+    return {k: f"{info.choice} has no attribute vector for {k}: the knob does nothing on it"
+            for k in ATTRIBUTE_KNOBS if k not in vectors}
 
 
 class EngineAPI(Protocol):

@@ -25,10 +25,11 @@ from pythonosc.osc_server import AsyncIOOSCUDPServer
 from segue.bridge import osc
 from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, DEFAULT_CHUNK_BYTES, KNOBS, MAX_CLIP_NOTES
 from segue.engine import cliptools
-from segue.engine.api import Bar
+from segue.engine.api import Bar, knobs_without_vector, unavailable
 from segue.engine.core import Engine
 from segue.engine.session import Clip, Session
 from segue.models.checkpoint import package_version
+from segue.models.chords import format_progression
 from segue.models.errors import InputError, SegueError
 from segue.models.notes import Note
 
@@ -160,6 +161,7 @@ class OscServer:
             "/segue/render": self.on_render, "/segue/xy/slots": self.on_xy_slots, "/segue/xy/set": self.on_xy_set,
             "/segue/clip/groove": self.on_clip_groove, "/segue/clip/drumify": self.on_clip_drumify,
             "/segue/chords/set": self.on_chords_set, "/segue/chords/from_clip": self.on_chords_from_clip,
+            "/segue/chords/get": self.on_chords_get, "/segue/model/unavailable": self.on_model_unavailable,
             **{f"/segue/knob/set/{name}": self.on_knob for name in KNOBS},
             **{f"/segue/tool/{op}": self.on_tool for op in cliptools.OPERATIONS},
             "/segue/tool/targets": self.on_tool_targets,
@@ -367,7 +369,14 @@ class OscServer:
     def on_model_info(self, r, client: OscClient, addr) -> None:
         m = self.engine.model_info(self._session(client))
         client.reply("/segue/model/info", r.rid, m.name, m.kind, m.window_bars, m.z_size, int(m.trained), m.device,
-                     m.licence, m.choice, ",".join(m.capabilities))
+                     m.licence, m.choice, ",".join(m.capabilities),
+                     ",".join(k for k in m.weak_knobs if k in ATTRIBUTE_KNOBS))
+
+    def on_model_unavailable(self, r, client: OscClient, addr) -> None:
+        s = self._session(client)
+        info, model = self.engine.model_info(s), self.engine.model_of(s)
+        reasons = {**unavailable(info), **knobs_without_vector(info, model.attributes if model else {})}
+        client.reply("/segue/model/unavailable", r.rid, *(v for pair in reasons.items() for v in pair))
 
     def on_model_list(self, r, client: OscClient, addr) -> None:
         client.reply("/segue/model/list", r.rid, *self.engine.model_names())
@@ -506,6 +515,10 @@ class OscServer:
     async def on_chords_from_clip(self, r, client: OscClient, addr) -> None:
         s = self._session(client)
         client.reply("/segue/chords/from_clip", r.rid, await self.engine.chords_from_clip(s, r.args[0]), s.version)
+
+    def on_chords_get(self, r, client: OscClient, addr) -> None:
+        s = self._session(client)
+        client.reply("/segue/chords/get", r.rid, format_progression(s.chords), s.version)
 
     async def on_tool(self, r, client: OscClient, addr) -> None:
         """A MIDI Tool's operation (engine/cliptools.py): its new notes come back as one result."""

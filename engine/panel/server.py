@@ -34,9 +34,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, CAPABILITIES, KNOBS, PREFIX, SCALES
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, CAPABILITIES, KNOBS, PREFIX, SCALES, WEAK_KNOB
 from segue.engine import generate
-from segue.engine.api import Bar, EngineAPI, EngineConfig, ModelInfo
+from segue.engine.api import Bar, EngineAPI, EngineConfig, unavailable
 from segue.engine.panel import clips, security
 from segue.engine.pipeline import BULK_PRIORITY
 from segue.engine.session import FromClip, FromSample, FromVariation, Session
@@ -64,7 +64,6 @@ TOOL_CLIP = "panel-tool"  # the clip dropped on the Groove box (not in a slot)
 TOOL_SOURCE = "tool"
 MAX_RESULTS = 8  # grooved clips a session's pages keep (the oldest goes)
 MAX_PROGRESSION_TEXT = 4096
-WEAK_KNOB = "moves its attribute only loosely on this model; see the model card"
 
 
 @dataclass(frozen=True)
@@ -98,31 +97,6 @@ def vocabulary() -> dict[str, Any]:
             "capabilities": dict(CAPABILITIES), "weak_knob": WEAK_KNOB,
             "groove": {name: {"lo": num(arg.lo), "hi": num(arg.hi), "doc": arg.doc}
                        for name, arg in _GROOVE.items() if name != "clip"}}
-
-
-def _model_is(info: ModelInfo) -> str:
-    if info.kind == "groove":
-        return "a GrooVAE tap model" if "drumify" in info.capabilities else "a GrooVAE humanize model"
-    return f"a {info.kind} model"
-
-
-def unavailable(info: ModelInfo) -> dict[str, str]:
-    """The panel's actions this model cannot do, each with the reason the page shows (greyed out)."""
-    caps, what = set(info.capabilities), _model_is(info)
-    name = info.name if info.choice == info.name else f"{info.choice} ({info.name})"  # as chosen, and its config
-    out = {}
-    if "groove" not in caps:
-        out["groove"] = (f"Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); "
-                         f"{name} is {what}")
-    if "drumify" not in caps:
-        out["drumify"] = f"Drumify needs a GrooVAE tap model (segue models pull tap2drum_2bar); {name} is {what}"
-    if "chords" not in caps:
-        out["chords"] = (f"{name} takes no chords (a chord model does: mel_chords, multitrack_chords); "
-                         "a progression already set is kept for one")
-    if "extra_controls" in caps:
-        for action in ("sample", "vary"):
-            out[action] = f"{name} {CAPABILITIES['extra_controls']}"
-    return out
 
 
 def knob_values(s: Session) -> dict[str, Any]:

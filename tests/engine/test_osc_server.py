@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segue.bridge import osc
-from segue.bridge.addresses import KNOBS, REQUESTS
+from segue.bridge.addresses import ATTRIBUTE_KNOBS, KNOBS, REQUESTS
 from segue.bridge.client import Bar, EngineClient
 from segue.engine.api import EngineConfig
 from segue.engine.core import Engine
@@ -207,7 +207,33 @@ def test_sessions_are_per_instance(connect, running):
 # --- models ---------------------------------------------------------------------------------------
 def test_model_info(client):
     assert ok(client, "/segue/model/info")[1:] == ["cat-mel_2bar_small", "melody", 2, 8, 0, "cpu",
-                                                   "untrained weights", "default", ""]  # no capabilities
+                                                   "untrained weights", "default", "", ""]  # no capabilities, none weak
+
+
+def test_model_info_names_the_weak_knobs_last(client, dirs, tiny_model):
+    """/segue/model/info's last field: the attribute knobs the checkpoint's calibration marks weak,
+    comma-separated (a calibration row for a name that is no knob is left out)."""
+    calibration = {"note_density": {"weak": False}, "average_interval": {"weak": True},
+                   "syncopation_8th": {"weak": True}, "not_a_knob": {"weak": True}}
+    tiny_model(seed=5).save(dirs["models"] / "calibrated.safetensors", training={"knobs": calibration})
+    ok(client, "/segue/model/choose", "calibrated")
+    info = ok(client, "/segue/model/info")
+    assert len(info) == 11 and info[10] == "average_interval,syncopation_8th"
+    ok(client, "/segue/model/choose", "default")
+    assert ok(client, "/segue/model/info")[10] == ""
+
+
+def test_model_unavailable_gives_each_action_the_model_cannot_do_with_its_reason(client, connect, model):
+    """The panel's words (engine/api.py unavailable), over OSC: pairs of action and reason; an
+    attribute knob the model has no vector for is one too."""
+    reply = ok(client, "/segue/model/unavailable")
+    reasons = dict(zip(reply[1::2], reply[2::2]))
+    assert set(reasons) == {"groove", "drumify", "chords", *(k for k in ATTRIBUTE_KNOBS if k not in model.attributes)}
+    assert reasons["groove"] == ("Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); "
+                                 "default (cat-mel_2bar_small) is a melody model")
+    assert reasons["drumify"].startswith("Drumify needs a GrooVAE tap model")
+    assert reasons["chords"].endswith("a progression already set is kept for one")
+    assert "no session" in err(connect(hello=False), "/segue/model/unavailable")
 
 
 def test_model_list(client):
@@ -224,7 +250,7 @@ def test_model_choose(client, dirs, running, tiny_model):
     before = session_of(running, client.instance).slots["A"].mu.clone()
     assert ok(client, "/segue/model/choose", "second")[1:] == ["second"]
     info = ok(client, "/segue/model/info")
-    assert info[7:] == ["test licence: second", "second", ""]
+    assert info[7:] == ["test licence: second", "second", "", ""]
     s = session_of(running, client.instance)
     assert s.model == "second"
     assert not (s.slots["A"].mu == before).all()  # re-encoded with the new model
@@ -1147,6 +1173,12 @@ def test_groove_and_drumify_a_clip(connect, groove_models):
     assert "groove needs a GrooVAE humanize model" in err(c, "/segue/clip/groove", "beat", 1.0)
     ok(c, "/segue/model/choose", humanize)
     assert ok(c, "/segue/model/info")[2] == "groove" and ok(c, "/segue/model/info")[9] == "groove,velocity,timing"
+    reply = ok(c, "/segue/model/unavailable")
+    reasons = dict(zip(reply[1::2], reply[2::2]))
+    assert set(reasons) == {"drumify", "chords", *ATTRIBUTE_KNOBS}, "a GrooVAE model has no attribute vectors"
+    assert reasons["drumify"].endswith(f"{humanize} (groovae_2bar_humanize) is a GrooVAE humanize model")
+    assert reasons["note_density"] == (f"{humanize} has no attribute vector for note_density: the knob does nothing on "
+                                       "it")
     begin, notes, _ = result_of(c, c.send("/segue/clip/groove", "beat", 1.0))
     assert begin[1:] == ["beat", len(notes), 8.0] and notes
     assert len({n.velocity for n in notes}) > 2, "the model's velocities"
@@ -1187,9 +1219,13 @@ def test_chord_progressions(connect, dirs):
     cfg = replace(CONFIGS["cat-mel_2bar_small"].scaled(8), controls={"chords": "MajorMinorChordEncoder"})
     _loud_model(cfg).save(dirs["models"] / "chordmel.safetensors")
     c = connect()
+    assert ok(c, "/segue/chords/get")[1] == ""
     assert ok(c, "/segue/chords/set", "C G | Am")[1] == "C G | Am"  # kept for a chord model later
+    assert ok(c, "/segue/chords/get")[1] == "C G | Am", "whoever set it, a client reads it back"
     ok(c, "/segue/model/choose", "chordmel")
     assert ok(c, "/segue/model/info")[9] == "chords"
+    reply = ok(c, "/segue/model/unavailable")
+    assert set(reply[1::2]) == {"groove", "drumify", *ATTRIBUTE_KNOBS}, "chords: yes; a fresh model has no vectors"
     c.upload("mel", MELODY, 12.0)
     ok(c, "/segue/slot/encode", "A", "mel")
     _, text, version = ok(c, "/segue/chords/set", "C G Am F")

@@ -3,7 +3,8 @@
 
 - ``require_tool(name)``: an external tool's path; skipped without it on a laptop, a failure in CI
   (``SEGUE_REQUIRE_TOOLS=1``): a broken install step must not pass;
-- ``tiny_model(seed=0, config=...)``: a tiny model (hidden size 8) on the CPU;
+- ``tiny_model(seed=0, config=...)``: a tiny model (hidden size 8) on the CPU; ``tool_models``: a
+  models folder with tiny GrooVAE (humanize, tap), chord and knob-calibrated models;
 - ``running_engine(model, ...)``: the one engine runner, the core with its OSC adapter on
   127.0.0.1 on its own event-loop thread;
 - ``wait_until(pred, timeout)``: poll until a condition holds;
@@ -78,6 +79,45 @@ def tiny_model():
         return model
 
     return make
+
+
+WEAK_CALIBRATION = {"note_density": {"std": 0.12, "lo": 0.05, "hi": 0.6, "spearman": 0.91, "weak": False},
+                    "average_interval": {"std": 1.4, "lo": 0.0, "hi": 7.0, "spearman": 0.38, "weak": True}}
+
+
+def _loud(config, seed: int = 4, hit_bias: float = 0.0):
+    """A fresh model of ``config`` with random weights large enough to play varied notes and hits (a
+    fresh model's are near-silent); ``hit_bias`` raises a GrooVAE model's hit logits."""
+    from segue.models.inference import LatentModel
+
+    model = LatentModel.fresh(config, seed=seed, device="cpu")
+    with torch.no_grad():
+        gen = torch.Generator().manual_seed(seed)
+        for p in model.model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+        if hit_bias:  # the GrooVAE hits' logits first: more hits than silence
+            model.model.decoder.heads[0].output_projection.bias[:9] += hit_bias
+    return model
+
+
+@pytest.fixture(scope="session")
+def tool_models(tmp_path_factory, tiny_model) -> Path:
+    """A models folder for the model-dependent actions (Groove, Drumify, chords, weak knobs) of the
+    panel and the Max device, offered by name: ``grooveh`` a tiny GrooVAE humanize model (Groove),
+    ``groovet`` a tiny tap model (Drumify), ``chordmel`` a tiny melody model conditioned on chords
+    (major and minor triads), ``calibrated`` the tiny melody model whose knob calibration marks
+    ``average_interval`` weak."""
+    from dataclasses import replace
+
+    from segue.models.configs import CONFIGS
+
+    folder = tmp_path_factory.mktemp("tool-models")
+    _loud(CONFIGS["groovae_2bar_humanize"].scaled(8)).save(folder / "grooveh.safetensors")
+    _loud(CONFIGS["groovae_2bar_tap"].scaled(8), hit_bias=1.5).save(folder / "groovet.safetensors")
+    chords = replace(CONFIGS["cat-mel_2bar_small"].scaled(8), controls={"chords": "MajorMinorChordEncoder"})
+    _loud(chords).save(folder / "chordmel.safetensors")
+    tiny_model().save(folder / "calibrated.safetensors", training={"knobs": WEAK_CALIBRATION})
+    return folder
 
 
 # --- polling ----------------------------------------------------------------------------------------

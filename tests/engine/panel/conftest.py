@@ -1,55 +1,15 @@
-"""Models for the panel's model-dependent actions (Groove, Drumify, chords, weak knobs), saved into a
-models folder the engine offers by name, and the MIDI files the tests drop:
-
-- ``grooveh``: a tiny GrooVAE humanize model (Groove), ``groovet``: a tiny tap model (Drumify);
-- ``chordmel``: a tiny melody model conditioned on chords (major and minor triads);
-- ``calibrated``: the tiny melody model whose knob calibration marks ``average_interval`` weak.
-
-The GrooVAE and chord models get random weights large enough to play varied hits (a fresh model's
-are near-silent), as tests/engine/test_osc_server.py's do.
+"""The MIDI files the panel's tests drop for its model-dependent actions (Groove, Drumify, chords);
+the models come from tests/conftest.py's ``tool_models`` (shared with the Max device's tests).
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
-from pathlib import Path
 
 import pretty_midi
 import pytest
 
 KICK, SNARE, HAT = 36, 38, 42
-WEAK_CALIBRATION = {"note_density": {"std": 0.12, "lo": 0.05, "hi": 0.6, "spearman": 0.91, "weak": False},
-                    "average_interval": {"std": 1.4, "lo": 0.0, "hi": 7.0, "spearman": 0.38, "weak": True}}
-
-
-def _loud(config, seed: int = 4, hit_bias: float = 0.0):
-    import torch
-
-    from segue.models.inference import LatentModel
-
-    model = LatentModel.fresh(config, seed=seed, device="cpu")
-    with torch.no_grad():
-        gen = torch.Generator().manual_seed(seed)
-        for p in model.model.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-        if hit_bias:  # the GrooVAE hits' logits first: more hits than silence
-            model.model.decoder.heads[0].output_projection.bias[:9] += hit_bias
-    return model
-
-
-@pytest.fixture(scope="session")
-def tool_models(tmp_path_factory, tiny_model) -> Path:
-    """A models folder with grooveh, groovet, chordmel and calibrated (see the module's doc)."""
-    from segue.models.configs import CONFIGS
-
-    folder = tmp_path_factory.mktemp("panel-models")
-    _loud(CONFIGS["groovae_2bar_humanize"].scaled(8)).save(folder / "grooveh.safetensors")
-    _loud(CONFIGS["groovae_2bar_tap"].scaled(8), hit_bias=1.5).save(folder / "groovet.safetensors")
-    chords = replace(CONFIGS["cat-mel_2bar_small"].scaled(8), controls={"chords": "MajorMinorChordEncoder"})
-    _loud(chords).save(folder / "chordmel.safetensors")
-    tiny_model().save(folder / "calibrated.safetensors", training={"knobs": WEAK_CALIBRATION})
-    return folder
 
 
 def _file(notes, drums: bool = False, qpm: float = 120.0) -> bytes:

@@ -253,7 +253,7 @@ TABLE: tuple[Address, ...] = (
       errors="no session"),
     a("/model/unavailable", reply="/segue/model/unavailable rid {action:s reason:s}*",
       doc="What the session's model cannot do, each with the reason a client shows beside it greyed out (the "
-      f"panel's words, one source for every client): the actions {', '.join(ACTIONS)}, and each attribute knob "
+      f"panel's and the Max device's words, one source): the actions {', '.join(ACTIONS)}, and each attribute knob "
       "the model has no vector for (it would do nothing). Empty when it can do everything. Ask again after "
       "/segue/model/choose.", errors="no session"),
     a("/model/list", reply="/segue/model/list rid name:s ...", doc="Models the engine can load."),
@@ -455,6 +455,8 @@ def javascript() -> str:
         else:
             spec["choices"] = list(arg.choices)
         knobs.append(f"  {name}: {js(spec)},")
+    clip_groove = {arg.name: {"lo": num(arg.lo), "hi": num(arg.hi)}
+                   for arg in BY_PATH[PREFIX + "/clip/groove"].args if arg.name in ("amount", "temperature")}
     lines = [
         "// GENERATED from bridge/addresses.py by `python -m segue.bridge.addresses --js > maxpatch/js/protocol.js`:",
         "// do not edit; a test keeps the two equal. The one vocabulary of the wire, for the device.",
@@ -477,13 +479,15 @@ def javascript() -> str:
         f"var BAR_BEGIN = {js(list(BAR_BEGIN))};",
         "// what a model can do (/segue/model/info's comma-separated capabilities): offer an action only then",
         f"var CAPABILITIES = {js(list(CAPABILITIES))};",
+        "// /segue/clip/groove's and /segue/clip/drumify's amount and temperature: {lo, hi}",
+        f"var CLIP_GROOVE = {js(clip_groove)};",
         "// what a client says of a knob in /segue/model/info's weak_knobs",
         f"var WEAK_KNOB = {js(WEAK_KNOB)};",
         "",
         "module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES,",
         "                   MAX_CHUNK_BYTES: MAX_CHUNK_BYTES, NOTE_FIELDS: NOTE_FIELDS, KNOBS: KNOBS,",
         "                   ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN,",
-        "                   CAPABILITIES: CAPABILITIES, WEAK_KNOB: WEAK_KNOB };",
+        "                   CAPABILITIES: CAPABILITIES, CLIP_GROOVE: CLIP_GROOVE, WEAK_KNOB: WEAK_KNOB };",
     ]
     return "\n".join(lines) + "\n"
 

@@ -22,7 +22,7 @@
    169
   ],
   "openinpresentation": 1,
-  "devicewidth": 760.0,
+  "devicewidth": 1112.0,
   "default_fontsize": 10.0,
   "default_fontname": "Arial",
   "description": "Segue: morph and shift clips with a MusicVAE engine (needs Live 12.2+ / Max 9 and the Segue engine)",
@@ -32,7 +32,7 @@
      "id": "obj-1",
      "maxclass": "newobj",
      "numinlets": 1,
-     "numoutlets": 11,
+     "numoutlets": 12,
      "patching_rect": [
       300,
       420,
@@ -40,6 +40,7 @@
       22
      ],
      "outlettype": [
+      "",
       "",
       "",
       "",
@@ -3265,6 +3266,979 @@
      ],
      "text": "prepend pick D selected"
     }
+   },
+   {
+    "box": {
+     "id": "obj-122",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      300,
+      470,
+      80,
+      22
+     ],
+     "text": "thispatcher"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-123",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      20,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      4,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "caps"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-124",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      48,
+      60,
+      20
+     ],
+     "text": "Clip",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      20,
+      26,
+      15
+     ],
+     "fontsize": 10.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-125",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      76,
+      60,
+      20
+     ],
+     "text": "Track",
+     "presentation": 1,
+     "presentation_rect": [
+      792,
+      20,
+      28,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.numbox",
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation_rect": [
+      820,
+      20,
+      26,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Clip Track",
+       "parameter_shortname": "Clip Trk",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "tool_track",
+     "id": "obj-126",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      104,
+      26,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-127",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      132,
+      160,
+      22
+     ],
+     "text": "prepend pick tool track"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-128",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      160,
+      60,
+      20
+     ],
+     "text": "Scene",
+     "presentation": 1,
+     "presentation_rect": [
+      848,
+      20,
+      30,
+      15
+     ],
+     "fontsize": 9.0
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.numbox",
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation_rect": [
+      878,
+      20,
+      26,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Clip Scene",
+       "parameter_shortname": "Clip Scn",
+       "parameter_type": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_mmin": 1,
+       "parameter_mmax": 64,
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "tool_scene",
+     "id": "obj-129",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      188,
+      26,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-130",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      216,
+      160,
+      22
+     ],
+     "text": "prepend pick tool scene"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.text",
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation_rect": [
+      908,
+      20,
+      50,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Clip Selected",
+       "parameter_shortname": "Clip Sel",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1
+       ],
+       "parameter_enum": [
+        "track",
+        "selected"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "tool_selected",
+     "text": "track",
+     "texton": "selected",
+     "mode": 1,
+     "id": "obj-131",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      244,
+      50,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-132",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      272,
+      160,
+      22
+     ],
+     "text": "prepend pick tool selected"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-133",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      300,
+      60,
+      20
+     ],
+     "text": "Amount",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      38,
+      40,
+      15
+     ],
+     "fontsize": 10.0
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.numbox",
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation_rect": [
+      806,
+      38,
+      34,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Groove Amount",
+       "parameter_shortname": "Amount",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1.0
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 1.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "tool_amount",
+     "id": "obj-134",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      328,
+      34,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-135",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      356,
+      160,
+      22
+     ],
+     "text": "prepend tool amount"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-136",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      384,
+      60,
+      20
+     ],
+     "text": "Temp",
+     "presentation": 1,
+     "presentation_rect": [
+      844,
+      38,
+      30,
+      15
+     ],
+     "fontsize": 10.0
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.numbox",
+     "outlettype": [
+      "",
+      "float"
+     ],
+     "presentation_rect": [
+      874,
+      38,
+      34,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Groove Temperature",
+       "parameter_shortname": "G Temp",
+       "parameter_type": 0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0.0
+       ],
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 4.0,
+       "parameter_unitstyle": 1
+      }
+     },
+     "varname": "tool_temp",
+     "id": "obj-137",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      412,
+      34,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-138",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      440,
+      160,
+      22
+     ],
+     "text": "prepend tool temperature"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.text",
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation_rect": [
+      914,
+      38,
+      58,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Groove Clip",
+       "parameter_shortname": "Groove",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "groove_clip",
+     "text": "Groove",
+     "mode": 0,
+     "id": "obj-139",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      468,
+      58,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-140",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      496,
+      160,
+      22
+     ],
+     "text": "prepend groove"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.text",
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation_rect": [
+      976,
+      38,
+      58,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Drumify Clip",
+       "parameter_shortname": "Drumify",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "drumify_clip",
+     "text": "Drumify",
+     "mode": 0,
+     "id": "obj-141",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      524,
+      58,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-142",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      552,
+      160,
+      22
+     ],
+     "text": "prepend drumify"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-143",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      580,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      55,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "groove_why_0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-144",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      608,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      68,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "groove_why_1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-145",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      636,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      81,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "groove_why_2"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-146",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      664,
+      60,
+      20
+     ],
+     "text": "Chords",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      96,
+      38,
+      15
+     ],
+     "fontsize": 10.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-147",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "outlettype": [
+      "",
+      "int",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      692,
+      234,
+      18
+     ],
+     "presentation": 1,
+     "presentation_rect": [
+      806,
+      96,
+      234,
+      15
+     ],
+     "keymode": 1,
+     "lines": 1,
+     "outputmode": 1,
+     "parameter_enable": 0,
+     "fontsize": 9.0,
+     "text": "",
+     "varname": "chords"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.text",
+     "outlettype": [
+      "",
+      ""
+     ],
+     "presentation_rect": [
+      1044,
+      96,
+      62,
+      15
+     ],
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Chords From Clip",
+       "parameter_shortname": "From clip",
+       "parameter_type": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "varname": "chords_clip",
+     "text": "From clip",
+     "mode": 0,
+     "id": "obj-148",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1340,
+      720,
+      62,
+      18
+     ],
+     "presentation": 1,
+     "parameter_enable": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-149",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1340,
+      748,
+      160,
+      22
+     ],
+     "text": "prepend chordsclip"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-150",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      776,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      113,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "chords_why_0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-151",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      804,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      126,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "chords_why_1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-152",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      832,
+      340,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      766,
+      139,
+      340,
+      13
+     ],
+     "fontsize": 9.0,
+     "varname": "chords_why_2"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-153",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      860,
+      60,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      192,
+      121,
+      44,
+      12
+     ],
+     "fontsize": 9.0,
+     "varname": "weak_note_density",
+     "textjustification": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-154",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      888,
+      60,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      236,
+      121,
+      44,
+      12
+     ],
+     "fontsize": 9.0,
+     "varname": "weak_c_diatonic",
+     "textjustification": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-155",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      916,
+      60,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      280,
+      121,
+      44,
+      12
+     ],
+     "fontsize": 9.0,
+     "varname": "weak_average_interval",
+     "textjustification": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-156",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      944,
+      60,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      324,
+      121,
+      44,
+      12
+     ],
+     "fontsize": 9.0,
+     "varname": "weak_syncopation_16th",
+     "textjustification": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-157",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1340,
+      972,
+      60,
+      20
+     ],
+     "text": " ",
+     "presentation": 1,
+     "presentation_rect": [
+      368,
+      121,
+      44,
+      12
+     ],
+     "fontsize": 9.0,
+     "varname": "weak_syncopation_8th",
+     "textjustification": 1
+    }
    }
   ],
   "lines": [
@@ -4503,6 +5477,222 @@
       0
      ]
     }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-1",
+      11
+     ],
+     "destination": [
+      "obj-122",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-126",
+      0
+     ],
+     "destination": [
+      "obj-127",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-127",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-129",
+      0
+     ],
+     "destination": [
+      "obj-130",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-130",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-131",
+      0
+     ],
+     "destination": [
+      "obj-132",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-132",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-134",
+      0
+     ],
+     "destination": [
+      "obj-135",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-135",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-137",
+      0
+     ],
+     "destination": [
+      "obj-138",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-138",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-139",
+      0
+     ],
+     "destination": [
+      "obj-140",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-140",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-141",
+      0
+     ],
+     "destination": [
+      "obj-142",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-142",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-147",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-148",
+      0
+     ],
+     "destination": [
+      "obj-149",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-149",
+      0
+     ],
+     "destination": [
+      "obj-1",
+      0
+     ]
+    }
    }
   ],
   "parameters": {
@@ -4689,6 +5879,46 @@
    "obj-120": [
     "D Selected",
     "D Sel",
+    0
+   ],
+   "obj-126": [
+    "Clip Track",
+    "Clip Trk",
+    0
+   ],
+   "obj-129": [
+    "Clip Scene",
+    "Clip Scn",
+    0
+   ],
+   "obj-131": [
+    "Clip Selected",
+    "Clip Sel",
+    0
+   ],
+   "obj-134": [
+    "Groove Amount",
+    "Amount",
+    0
+   ],
+   "obj-137": [
+    "Groove Temperature",
+    "G Temp",
+    0
+   ],
+   "obj-139": [
+    "Groove Clip",
+    "Groove",
+    0
+   ],
+   "obj-141": [
+    "Drumify Clip",
+    "Drumify",
+    0
+   ],
+   "obj-148": [
+    "Chords From Clip",
+    "From clip",
     0
    ]
   },

@@ -8,7 +8,8 @@ docs/miditools.png (the two MIDI Tools, one under the other).
 Every box with ``presentation`` is drawn at its ``presentation_rect``, in the style of its class,
 showing only what Max draws for it: a live.dial its short name and value, a live.numbox its value,
 a live.menu / umenu its item, a live.tab its items, a live.text its text, a live.button a circle,
-a pictslider (the XY pad) its field and knob, a comment its text. Names beside number boxes and
+a pictslider (the XY pad) its field and knob, a textedit its field, a comment its text (a caption the
+device's code fills is blank until then). Names beside number boxes and
 menus are comments in the patch, so they appear here exactly as on the device. The picture follows
 the patch whenever the layout changes.
 """
@@ -107,9 +108,15 @@ def render(patch: dict, scale: int = 2) -> Image.Image:
             r = 4 * scale
             kx, ky = min(max(kx, x + r), x + w - r), min(max(ky, y + r), y + h - r)
             d.ellipse([kx - r, ky - r, kx + r, ky + r], fill=ACCENT)
+        elif cls == "textedit":  # a text field: its text (empty until typed in)
+            d.rectangle([x, y, x + w, y + h], fill=FIELD, outline=DIM)
+            d.text((x + 3 * scale, y + h / 2), b.get("text", ""), fill=INK, font=small, anchor="lm")
         elif cls == "comment":
-            d.text((x + scale, y + h / 2), b.get("text", ""), fill=INK, font=_font(int(b.get("fontsize", 10) * scale)),
-                   anchor="lm")
+            font = _font(int(b.get("fontsize", 10) * scale))
+            if b.get("textjustification") == 1:
+                d.text((x + w / 2, y + h / 2), b.get("text", ""), fill=INK, font=font, anchor="mm")
+            else:
+                d.text((x + scale, y + h / 2), b.get("text", ""), fill=INK, font=font, anchor="lm")
     return img
 
 

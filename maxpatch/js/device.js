@@ -20,6 +20,9 @@
 //   track()              the index of the device's own track (clips are written there)
 //   showXY(x, y, from)   (optional) show the XY pad's puck on the control that did not move it
 //                        (from: "pad" or "dial")
+//   ui(name, attr, value)  (optional) a box of the patch by its scripting name (varname): "active" 0|1
+//                        (greyed out), "readonly" 0|1 (the chords field), "annotation" (its Info View
+//                        text), "set" (a comment's or the field's text); through [thispatcher]
 // tick(beat) runs every few ms with the song position from Max's Live-synced transport ([qmetro] ->
 // [when], in beats); without one it reads Live's current_song_time itself, at most every POLL_MS.
 "use strict";
@@ -28,6 +31,7 @@ var msgs = require("./messages");
 var schedule = require("./schedule");
 var live = require("./live");
 var link = require("./link");
+var P = require("./protocol");
 
 var M = msgs.messages;
 // Notes go to the scheduler this far ahead of their time: more than the JS thread's usual lateness,
@@ -38,6 +42,31 @@ var START_GRACE_MS = 150;   // ...except the first notes after Play, which are p
 var POLL_MS = 20, POLL_STOPPED_MS = 250, CLOCK_STALE_MS = 50; // reading current_song_time ourselves
 var BAR_STALE_MS = 500, BAR_RETRIES = 3, MISSING_MS = 300, RENDER_RETRIES = 2;
 var XY_MS = 40;             // the pad's moves reach the engine at most this often (as the panel's pad)
+// Groove, Drumify and chords (docs/device.md): the clip they read is uploaded under TOOL_CLIP; a result
+// whose end never came is asked for again after RESULT_STALE_MS, at most RESULT_RETRIES times.
+var TOOL_CLIP = "tool-clip";
+var RESULT_STALE_MS = 2000, RESULT_RETRIES = 2, RESULT_GIVE_UP_MS = 60000;
+var CAPTION_CHARS = 62, CAPTION_LINES = 3; // the tools' captions (tests/maxpatch measures every one)
+// The attribute knobs' dials: knob -> [the dial's varname, its label]
+var DIALS = { note_density: ["density", "Density"], c_diatonic: ["diatonic", "Diatonic"],
+              average_interval: ["interval", "Interval"], syncopation_16th: ["sync_16th", "Sync16"],
+              syncopation_8th: ["sync_8th", "Sync8"] };
+// What Live's Info View says of a control the model may grey out, while it is not greyed out.
+var INFO = {
+  groove: "Groove: the clip picked beside Clip played with the model's timing and velocities (Amount 0: the " +
+          "grid, 1: the model's feel); the result is a new clip in an empty slot of this track",
+  drumify: "Drumify: a drum part made of the rhythm of the clip picked beside Clip (every note a tap); the " +
+           "result is a new clip in an empty slot of this track",
+  chords: "Chords: one chord per bar, looped with the song (C G Am F; C G | Am puts two in the first bar); " +
+          "Return sets it, an empty field clears it",
+  chords_clip: "From clip: a chord per bar read off the harmony of the clip picked beside Clip",
+};
+// The panel's words (engine/panel/static/panel.js showTools, chordsCaption, showModel), kept equal
+// by tests/maxpatch/test_device.py.
+var SAY = { nothing: "morphs and samples", read: "as read", kept: "kept (not heard on this model)",
+            none: "no progression",
+            groovesNothing: " grooves nothing: Groove and Drumify need a GrooVAE model (segue models pull " +
+                            "groovae_2bar_humanize, tap2drum_2bar)" };
 
 function Device(env) {
   link.init(this, env); // the link to the engine (link.js)
@@ -75,9 +104,17 @@ function Device(env) {
   this.xy = { x: 0, y: 0 }; // the pad's puck (0..1; y 0 = the top corners)
   this.xyDirty = false;
   this.lastXY = -Infinity;
+  // what the model can do: Groove, Drumify, chords (the tools' part of the panel, docs/device.md)
+  this.toolParams = { amount: 1, temperature: 0 }; // as the panel's defaults
+  this.unavailable = {};  // action or attribute knob -> the engine's reason (/segue/model/unavailable)
+  this.chords = { text: null, error: null }; // the session's progression as the engine read it
+  this.regrooving = null; // the Groove or Drumify asked for: {tap, rid, at, begun, tries, name}
+  this.results = new schedule.ClipResultAssembler();
+  this.shown = {};        // what the patch's boxes show now (env.ui), so only changes are sent
+  this.hinted = {};       // knobs whose weak or missing vector the status line said for this model
 }
 // --- the link's hooks (link.js) ----------------------------------------------------------------
-Device.prototype._starting = function () { this._observeSong(); };
+Device.prototype._starting = function () { this._observeSong(); this._showModel(); };
 Device.prototype._connected = function () {
   // Bring the engine up to date: it may have restarted (a fresh session) or be a new one.
   this.sentLoop = null; // tell this engine the loop again
@@ -88,7 +125,28 @@ Device.prototype._connected = function () {
 Device.prototype._ping = function () { this._sendTransport(); };
 Device.prototype._lost = function () { this._silence(); };
 Device.prototype._failed = function (p, text) {
-  this._say(p && p.what === "render" && p.tries !== undefined ? "render failed: " + text : text);
+  var what = p ? p.then || p.what : null; // an upload for an action fails as the action
+  if (what === "groove" || what === "drumify") {
+    this.regrooving = null;
+    text = (what === "groove" ? "Groove: " : "Drumify: ") + text;
+  } else if (what === "chords") {
+    this.chords.error = text;
+    this._showChords();
+    text = "chords: " + text;
+  } else if (what === "render" && p.tries !== undefined) {
+    text = "render failed: " + text;
+  }
+  this._say(text);
+};
+// After every /segue/model/info (hello, a model chosen): what it cannot do, with the reasons, and the
+// progression as the engine holds it; the weak knobs' marks at once.
+Device.prototype._modelInfo = function () {
+  this.hinted = {};
+  if (this.state === "connected") {
+    this._send(M.modelUnavailable(this.nextRid()), { what: "unavailable" });
+    this._send(M.chordsGet(this.nextRid()), { what: "chords-get" });
+  }
+  this._showModel();
 };
 // What only the streaming device reads (link.js reads the rest): true when it was this device's.
 Device.prototype._receive = function (address, args, p) {
@@ -116,6 +174,33 @@ Device.prototype._receive = function (address, args, p) {
     case "/segue/render/notes": this.renders.notes(args, notes.unflatten); return true;
     case "/segue/render/end": this._onRenderEnd(this.renders.end(args)); return true;
     case "/segue/xy/slots": case "/segue/xy/set": if (p) delete this.pending[args[0]]; return true;
+    case "/segue/model/unavailable":
+      if (p) {
+        delete this.pending[args[0]];
+        this.unavailable = {};
+        for (var k = 1; k + 1 < args.length; k += 2) this.unavailable[String(args[k])] = String(args[k + 1]);
+        this._showModel();
+      }
+      return true;
+    case "/segue/chords/set": case "/segue/chords/from_clip": case "/segue/chords/get":
+      if (p) {
+        delete this.pending[args[0]];
+        this.chords = { text: String(args[1] === undefined ? "" : args[1]), error: null };
+        this._showChords(true);
+        if (address !== "/segue/chords/get") this._say("chords " + this._chordsCaption());
+      }
+      return true;
+    case "/segue/clip/result/begin":
+      if (this.regrooving && args[0] === this.regrooving.rid) {
+        this.results.begin(args[0], args[1], args[2], args[3]);
+        this.regrooving.begun = this.env.now();
+      }
+      return true;
+    case "/segue/clip/result/notes": this.results.notes(args, notes.unflatten); return true;
+    case "/segue/clip/result/end":
+      if (p) delete this.pending[args[0]];
+      this._onClipResult(this.results.end(args));
+      return true;
   }
   return false;
 };
@@ -183,9 +268,10 @@ Device.prototype._keyChanged = function (prop, args) {
 Device.prototype._onAck = function (args, p) {
   if (!p) return;
   delete this.pending[args[0]];
-  if (p.what === "clip-end" && args[2] === -2) {
-    this._send(M.slotEncode(this.nextRid(), p.slot, p.clip), { what: "encode", slot: p.slot });
-  }
+  if (p.what !== "clip-end" || args[2] !== -2) return;
+  if (p.then === "chords") this._send(M.chordsFromClip(this.nextRid(), p.clip), { what: "chords" });
+  else if (p.then) this._regrooveNow(p.then === "drumify");
+  else this._send(M.slotEncode(this.nextRid(), p.slot, p.clip), { what: "encode", slot: p.slot });
 };
 
 
@@ -225,8 +311,11 @@ Device.prototype.setClip = function (slot, where) {
   this.sources[slot] = where;
   if (this.state === "connected" && this._uses(slot)) this.load(slot);
 };
-// C and D are the pad's lower corners: read only while the pad is on.
-Device.prototype._uses = function (slot) { return this.pad || (slot !== "C" && slot !== "D"); };
+// C and D are the pad's lower corners: read only while the pad is on. "tool" (the clip Groove,
+// Drumify and From clip read) is read only when one of them is pressed.
+Device.prototype._uses = function (slot) {
+  return slot === "A" || slot === "B" || (this.pad && (slot === "C" || slot === "D"));
+};
 
 // --- the XY pad: four corners, as the panel's (docs/panel.md) ------------------------------------
 // On: the engine blends the slots A B (top) and C D (bottom) by the puck (/segue/xy/slots A B C D);
@@ -295,6 +384,12 @@ Device.prototype.knob = function (name, value) {
   var msg = M.knob(0, name, value); // validates and clamps
   this.knobs[name] = msg[2];
   if (this.state === "connected") this._send(M.knob(this.nextRid(), name, msg[2]), { what: "knob" });
+  // an attribute knob this model moves only loosely, or not at all: said once a model, when turned
+  var dial = DIALS[name], why = this.unavailable[name], weak = this.model && (this.model.weak || []).indexOf(name) >= 0;
+  if (dial && (why || weak) && !this.hinted[name]) {
+    this.hinted[name] = true;
+    this._say(why || dial[1] + " \u2248 weak: " + P.WEAK_KNOB);
+  }
 };
 // The Root and Scale menus. Root "Song" follows Live's song key: its root and scale while Scale Mode
 // is on, no snapping while it is off or the scale is not one the engine knows.
@@ -428,6 +523,7 @@ Device.prototype.tick = function (reading) {
     for (var k = 0; k < stale.length; k++) this._askAgain(stale[k].bar);
   }
   this._flushXY(now);
+  this._checkResult(now);
   this._keepAlive(now);
 };
 
@@ -507,8 +603,159 @@ Device.prototype.capture = function () {
   return list.length;
 };
 
+// --- Groove, Drumify and chords: what the model can do (the panel's tools; docs/device.md) ----------
+// Shown: the capabilities, each action the model cannot do greyed out with the engine's reason (its
+// Info View text and the captions beside it), weak or vector-less attribute dials marked.
+function chosen(model) {
+  return model.choice && model.choice !== model.name ? model.choice + " (" + model.name + ")" : model.name;
+}
+Device.prototype._caption = function (prefix, text) {
+  var lines = link.wrap(text, CAPTION_CHARS, CAPTION_LINES);
+  for (var k = 0; k < lines.length; k++) this._ui(prefix + k, "set", lines[k]);
+};
+Device.prototype._ui = function (name, attr, value) {
+  var key = name + " " + attr;
+  if (this.shown[key] === value) return;
+  this.shown[key] = value;
+  if (this.env.ui) this.env.ui(name, attr, value);
+};
+Device.prototype._showModel = function () {
+  var m = this.model || {}, why = this.unavailable, caps = m.capabilities || [], weak = m.weak || [];
+  this._ui("caps", "set", !m.capabilities ? "" // not connected yet, or an engine that does not say
+                          : "Model can: " + (caps.length ? caps.join(", ").replace(/_/g, " ") : SAY.nothing));
+  for (var k = 0; k < 2; k++) {
+    var action = k ? "drumify" : "groove";
+    this._ui(action + "_clip", "active", why[action] ? 0 : 1);
+    this._ui(action + "_clip", "annotation", why[action] || INFO[action]);
+  }
+  this._caption("groove_why_", why.groove && why.drumify ? chosen(m) + SAY.groovesNothing
+                                                          : why.groove || why.drumify || "");
+  this._ui("chords", "readonly", why.chords ? 1 : 0);
+  this._ui("chords", "annotation", why.chords || INFO.chords);
+  this._ui("chords_clip", "active", why.chords ? 0 : 1);
+  this._ui("chords_clip", "annotation", why.chords || INFO.chords_clip);
+  for (var name in DIALS) {
+    var dial = DIALS[name], isWeak = weak.indexOf(name) >= 0;
+    this._ui(dial[0], "active", why[name] ? 0 : 1);
+    this._ui(dial[0], "annotation", why[name] || (isWeak ? dial[1] + " \u2248 weak: " + P.WEAK_KNOB
+                                                            : dial[1] + ": adds the " + name.replace(/_/g, " ") +
+                                                              " attribute vector to the code, times the amount"));
+    this._ui("weak_" + name, "set", isWeak && !why[name] ? "\u2248 weak" : "");
+  }
+  this._showChords();
+};
+// "as read: C G | Am", the model's reason for not hearing it, or the engine's error.
+Device.prototype._chordsCaption = function () {
+  var text = this.chords.text;
+  if (text === null) return "";
+  return text ? (this.unavailable.chords ? SAY.kept : SAY.read) + ": " + text : SAY.none;
+};
+Device.prototype._showChords = function (field) {
+  if (field && this.chords.text !== null) this._ui("chords", "set", this.chords.text);
+  var read = this.chords.error || this._chordsCaption(), why = this.unavailable.chords;
+  this._caption("chords_why_", why ? (read ? read + " \u2014 " : "") + why : read);
+};
+
+// The Amount and Temp numbers beside Groove and Drumify.
+Device.prototype.setToolParam = function (name, value) {
+  if (!(name in this.toolParams)) throw new Error("no Groove setting " + name);
+  var range = P.CLIP_GROOVE[name];
+  this.toolParams[name] = notes.clamp(Number(value) || 0, range.lo, range.hi);
+};
+// Is the action possible now? Otherwise say why (the model's reason first) and false.
+Device.prototype._can = function (action) {
+  if (this.unavailable[action]) { this._say(this.unavailable[action]); return false; }
+  if (this.state !== "connected" || !this.confirmed) { this._say("not connected to the engine"); return false; }
+  return true;
+};
+// Read the clip picked beside Clip and upload it; `then` (groove, drumify, chords) runs when it is in.
+Device.prototype._uploadTool = function (then) {
+  var where = this.sources.tool === undefined ? "selected" : this.sources.tool;
+  var clip = live.readClip(this.env.api, where);
+  if (clip.error) { this._say("Clip: " + clip.error); return false; }
+  var self = this;
+  var batch = M.upload(function () { return self.nextRid(); }, TOOL_CLIP, clip.notes, clip.length, clip.kind,
+                       msgs.CHUNK_BYTES);
+  for (var k = 0; k < batch.length; k++) {
+    this._send(batch[k], k === batch.length - 1 ? { what: "clip-end", clip: TOOL_CLIP, then: then } : { what: "clip" });
+  }
+  return clip;
+};
+// Groove (tap: Drumify) the clip picked beside Clip: the result is written as a new clip into an empty
+// slot of this track, never over the source.
+Device.prototype.regroove = function (tap) {
+  var action = tap ? "drumify" : "groove";
+  if (!this._can(action)) return false;
+  if (this.regrooving) { this._say((tap ? "Drumify" : "Groove") + ": still working on the last one"); return false; }
+  var clip = this._uploadTool(action);
+  if (!clip) return false;
+  this.regrooving = { tap: !!tap, rid: null, at: this.env.now(), begun: null, tries: 0,
+                      name: clip.name || "clip" };
+  this._say((tap ? "drumifying " : "grooving ") + (clip.name ? "'" + clip.name + "'" : "the clip") + "\u2026");
+  return true;
+};
+Device.prototype._regrooveNow = function (tap) {
+  var g = this.regrooving;
+  if (!g || g.tap !== tap) return;
+  g.at = this.env.now();
+  g.begun = null;
+  g.rid = this._send(M.clipRegroove(this.nextRid(), TOOL_CLIP, this.toolParams.amount, this.toolParams.temperature,
+                                    tap), { what: tap ? "drumify" : "groove" });
+};
+Device.prototype._onClipResult = function (r) {
+  var g = this.regrooving;
+  if (!g || r.rid !== g.rid) return;
+  if (!r.complete) { this._regrooveAgain("lost datagrams"); return; }
+  this.regrooving = null;
+  var self = this, what = g.tap ? "drumified" : "grooved";
+  // Live refuses set changes from inside a notification: write from the low-priority queue.
+  this.env.defer(function () {
+    var track = self.env.track();
+    var free = live.emptySlots(self.env.api, track, 1, 0);
+    if (!free.length) { self._say((g.tap ? "Drumify" : "Groove") + ": no empty slot on this track"); return; }
+    var name = "Segue " + what + " " + g.name;
+    self.written.push(live.writeClip(self.env.api, track, free[0], r.length, r.notes, name));
+    self._say(what + " '" + g.name + "': " + r.notes.length + " notes in scene " + (free[0] + 1));
+    self._event(what, { scene: free[0], notes: r.notes.length });
+  });
+};
+Device.prototype._regrooveAgain = function (why) {
+  var g = this.regrooving;
+  this._event("result-retry", why);
+  if (g.tries++ >= RESULT_RETRIES || this.state !== "connected") {
+    this.regrooving = null;
+    this._say((g.tap ? "Drumify" : "Groove") + ": the engine's answer was lost (" + why + "): try again");
+    return;
+  }
+  this._regrooveNow(g.tap);
+};
+// A result whose end never came (a lost datagram) is asked for again; no answer at all is given up.
+Device.prototype._checkResult = function (now) {
+  var g = this.regrooving;
+  if (!g || g.rid === null) {
+    if (g && now - g.at > RESULT_GIVE_UP_MS) { this.regrooving = null; this._say("no answer from the engine: try again"); }
+    return;
+  }
+  if (g.begun !== null && now - g.begun > RESULT_STALE_MS) this._regrooveAgain("its end never came");
+  else if (g.begun === null && now - g.at > RESULT_GIVE_UP_MS) this._regrooveAgain("no answer");
+};
+
+// The chords field (Return) and From clip.
+Device.prototype.setChords = function (text) {
+  if (!this._can("chords")) { this._showChords(true); return false; } // the field shows the session's again
+  text = String(text === undefined || text === null ? "" : text).trim();
+  this._send(M.chordsSet(this.nextRid(), text), { what: "chords" });
+  return true;
+};
+Device.prototype.chordsFromClip = function () {
+  if (!this._can("chords")) return false;
+  return !!this._uploadTool("chords");
+};
+
 link.mixin(Device.prototype); // the link's methods: start, stop, receive, statusText ... (link.js)
 
 module.exports = { LOOKAHEAD_MS: LOOKAHEAD_MS, LATE_DROP_MS: LATE_DROP_MS, START_GRACE_MS: START_GRACE_MS,
+                   TOOL_CLIP: TOOL_CLIP, CAPTION_CHARS: CAPTION_CHARS, CAPTION_LINES: CAPTION_LINES, DIALS: DIALS,
+                   INFO: INFO, SAY: SAY,
                    STATUS_CHARS: link.STATUS_CHARS, Device: Device, Registry: link.Registry,
                    newInstanceId: link.newInstanceId, shortLicence: link.shortLicence };

@@ -11,7 +11,8 @@
 // mixin(Proto) gives a controller these methods; init(self, env) its fields. The controller supplies
 // the hooks: _starting() (before the first hello), _connected(reconnect, args), _sync() (after the
 // model's info arrives), _ping() (the keep-alive request), _lost(), _failed(p, text) (an error for
-// one of its requests), _receive(address, args, p) (everything else).
+// one of its requests), _receive(address, args, p) (everything else), and optionally _modelInfo()
+// (after every /segue/model/info: this.model holds its capabilities and weak knobs).
 // env (injected): send(msg), listen(port), probe(port, msg) (optional), models(names, current)
 // (optional), status(text), store {get, set}, registry, now(), random (optional).
 "use strict";
@@ -73,6 +74,36 @@ function newInstanceId(random) {
   return s;
 }
 
+// A comma-separated field of the engine's (capabilities, weak knobs) as a list; none when absent.
+function list(field) {
+  return field === undefined || field === null || String(field) === "" ? [] : String(field).split(",");
+}
+
+// Words into at most `count` lines of `chars`; what does not fit ends the last line with "…".
+function wrap(text, chars, count) {
+  var lines = [], line = "";
+  var words = String(text || "").split(/\s+/).filter(Boolean);
+  for (var k = 0; k < words.length; k++) {
+    var w = words[k];
+    while (w.length > chars) { // a word longer than a line (a path, an id): split it
+      if (line) { lines.push(line); line = ""; }
+      lines.push(w.slice(0, chars));
+      w = w.slice(chars);
+    }
+    if (!line) line = w;
+    else if (line.length + 1 + w.length <= chars) line += " " + w;
+    else { lines.push(line); line = w; }
+  }
+  if (line) lines.push(line);
+  if (lines.length > count) {
+    lines = lines.slice(0, count);
+    var last = lines[count - 1];
+    lines[count - 1] = (last.length >= chars ? last.slice(0, chars - 1) : last) + "\u2026";
+  }
+  while (lines.length < count) lines.push("");
+  return lines;
+}
+
 function shortLicence(text) {
   var s = String(text || "").split(/[;(]/)[0].trim();
   return s.length > 24 ? s.slice(0, 23) + "\u2026" : s;
@@ -86,7 +117,8 @@ function init(self, env) {
   self.rid = 0;
   self.state = "off"; // off -> connecting -> connected -> lost -> connecting ...
   self.everConnected = false;
-  self.model = null;  // {name, kind, device, licence, version}
+  self.model = null;  // {name, kind, device, licence, version, choice, capabilities, weak}
+  self.confirmed = false; // the engine has our hello's token back: it sends results and bars
   self.latency = null;
   self.message = "";
   self.pending = {};  // rid -> {what, ...}
@@ -153,6 +185,7 @@ methods._hello = function () {
   this.lastHello = this.env.now();
   this.nextHello = this.lastHello + HELLO_RETRY_MS;
   if (this.state !== "connected") this.pending = {}; // nothing else is coming back from a lost engine
+  this.confirmed = false;
   this._send(M.hello(this.nextRid(), this.instance, this.port, msgs.CHUNK_BYTES), { what: "hello" });
 };
 methods.stop = function () {
@@ -198,7 +231,10 @@ methods.receive = function (address, args) {
         this.model.name = args[1]; this.model.kind = args[2]; this.model.windowBars = args[3];
         this.model.device = args[6]; this.model.licence = args[7];
         this.model.choice = args[8] === undefined ? null : String(args[8]);
+        this.model.capabilities = args[9] === undefined ? null : list(args[9]); // null: an engine that does not say
+        this.model.weak = list(args[10]); // absent from an engine before weak_knobs: none
         this._showModels();
+        if (this._modelInfo) this._modelInfo();
       }
       this._status();
       if (p && p.sync) this._sync(); // after hello: bring the engine up to date
@@ -217,6 +253,7 @@ methods.receive = function (address, args) {
         this._say("model " + args[1]);
       }
       break;
+    case "/segue/hello/confirm": if (p) { delete this.pending[args[0]]; this.confirmed = true; } break;
     case "/segue/error": this._onError(args, p); break;
     default:
       if (!this._receive(address, args, p) && p) delete this.pending[args[0]];
@@ -344,4 +381,4 @@ function mixin(proto) {
 
 module.exports = { PING_MS: PING_MS, LOST_MS: LOST_MS, HELLO_RETRY_MS: HELLO_RETRY_MS, STATUS_CHARS: STATUS_CHARS,
                    FIRST_PORT: FIRST_PORT, LAST_PORT: LAST_PORT, Registry: Registry, newInstanceId: newInstanceId,
-                   shortLicence: shortLicence, init: init, mixin: mixin, methods: methods };
+                   shortLicence: shortLicence, list: list, wrap: wrap, init: init, mixin: mixin, methods: methods };

@@ -55,6 +55,7 @@ var M = {
   modelInfo: function (rid) { return [PREFIX + "/model/info", rid]; },
   modelList: function (rid) { return [PREFIX + "/model/list", rid]; },
   modelChoose: function (rid, name) { return [PREFIX + "/model/choose", rid, String(name)]; },
+  modelUnavailable: function (rid) { return [PREFIX + "/model/unavailable", rid]; },
   clipBegin: function (rid, clip, count, length, kind) {
     return [PREFIX + "/clip/begin", rid, clip, count | 0, length, kind || "notes"];
   },
@@ -94,6 +95,17 @@ var M = {
   xySet: function (rid, x, y) {
     return [PREFIX + "/xy/set", rid, notes.clamp(Number(x) || 0, 0, 1), notes.clamp(Number(y) || 0, 0, 1)];
   },
+  // Groove (tap: Drumify) an uploaded clip: amount 0 the grid .. 1 the model's feel, temperature 0 the
+  // most likely hits (ranges from the table: protocol.js CLIP_GROOVE).
+  clipRegroove: function (rid, clip, amount, temperature, tap) {
+    var g = P.CLIP_GROOVE;
+    return [PREFIX + (tap ? "/clip/drumify" : "/clip/groove"), rid, String(clip),
+            notes.clamp(Number(amount) || 0, g.amount.lo, g.amount.hi),
+            notes.clamp(Number(temperature) || 0, g.temperature.lo, g.temperature.hi)];
+  },
+  chordsSet: function (rid, text) { return [PREFIX + "/chords/set", rid, String(text)]; },
+  chordsFromClip: function (rid, clip) { return [PREFIX + "/chords/from_clip", rid, String(clip)]; },
+  chordsGet: function (rid) { return [PREFIX + "/chords/get", rid]; },
   // The MIDI Tools' operations (/segue/tool/*): op-specific arguments, then where the result lands,
   // look = {root, scale, grid, num, den} (see toolLook).
   tool: function (rid, op, args, look) {

@@ -35,10 +35,12 @@ var LIVE_SCALES = {"Major": "major", "Minor": "minor", "Dorian": "dorian", "Mixo
 var BAR_BEGIN = ["bar", "version", "notes", "chunks", "morph", "temperature", "seed", "note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th"];
 // what a model can do (/segue/model/info's comma-separated capabilities): offer an action only then
 var CAPABILITIES = ["groove", "drumify", "velocity", "timing", "chords", "key", "extra_controls"];
+// /segue/clip/groove's and /segue/clip/drumify's amount and temperature: {lo, hi}
+var CLIP_GROOVE = {"amount": {"lo": 0, "hi": 1}, "temperature": {"lo": 0, "hi": 4}};
 // what a client says of a knob in /segue/model/info's weak_knobs
 var WEAK_KNOB = "moves its attribute only loosely on this model; see the model card";
 
 module.exports = { PREFIX: PREFIX, DEFAULT_PORT: DEFAULT_PORT, CHUNK_BYTES: CHUNK_BYTES,
                    MAX_CHUNK_BYTES: MAX_CHUNK_BYTES, NOTE_FIELDS: NOTE_FIELDS, KNOBS: KNOBS,
                    ATTRIBUTES: ATTRIBUTES, SCALES: SCALES, LIVE_SCALES: LIVE_SCALES, BAR_BEGIN: BAR_BEGIN,
-                   CAPABILITIES: CAPABILITIES, WEAK_KNOB: WEAK_KNOB };
+                   CAPABILITIES: CAPABILITIES, CLIP_GROOVE: CLIP_GROOVE, WEAK_KNOB: WEAK_KNOB };

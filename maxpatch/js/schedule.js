@@ -82,6 +82,30 @@ RenderAssembler.prototype.end = function (args) {
   return r;
 };
 
+// A new clip from /segue/clip/groove or /segue/clip/drumify: /segue/clip/result/begin rid clip notes
+// length, /segue/clip/result/notes rid seq {note}*, /segue/clip/result/end rid chunks.
+function ClipResultAssembler() { this.open = {}; }
+ClipResultAssembler.prototype.begin = function (rid, clip, count, length) {
+  this.open[rid] = { rid: rid, clip: clip, count: count, length: length, chunks: {} };
+};
+ClipResultAssembler.prototype.notes = function (args, unflatten) {
+  var r = this.open[args[0]];
+  if (r && !r.chunks[args[1]]) r.chunks[args[1]] = unflatten(args.slice(2));
+};
+// -> {rid, clip, length, notes, complete}: complete only with the begin, every chunk and every note
+ClipResultAssembler.prototype.end = function (args) {
+  var r = this.open[args[0]];
+  delete this.open[args[0]];
+  if (!r) return { rid: args[0], complete: false, notes: [] };
+  var list = [], complete = Object.keys(r.chunks).length === args[1];
+  for (var seq = 0; seq < args[1] && complete; seq++) {
+    if (!r.chunks[seq]) complete = false;
+    else list = list.concat(r.chunks[seq]);
+  }
+  return { rid: r.rid, clip: r.clip, length: r.length, notes: list, complete: complete && list.length === r.count };
+};
+ClipResultAssembler.prototype.begun = function (rid) { return !!this.open[rid]; };
+
 // Bars waiting to be played. offer() keeps the highest version of a bar until the bar starts;
 // lock() (when the playhead reaches it) freezes it.
 function BarQueue() { this.bars = {}; }
@@ -315,5 +339,6 @@ Player.prototype.capture = function (from, to) {
 };
 
 module.exports = { beatsPerBar: beatsPerBar, barAt: barAt, barStart: barStart, BarAssembler: BarAssembler,
-                   RenderAssembler: RenderAssembler, BarQueue: BarQueue, Player: Player, SongClock: SongClock,
+                   RenderAssembler: RenderAssembler, ClipResultAssembler: ClipResultAssembler,
+                   BarQueue: BarQueue, Player: Player, SongClock: SongClock,
                    loopOf: loopOf, leadTo: leadTo, spans: spans };

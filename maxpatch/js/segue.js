@@ -15,27 +15,33 @@
 //   knob NAME value, pick A|B track|scene|selected value, load, root index, scale index,
 //   mode 0|1, steps n, bars n, model index (from the Model menu), capture, write,
 //   instance id (from the [pattr] that saves it), pad 0|1 (the XY pad's toggle), padx h / pady v
-//   (from the pad's [pictslider], 0..127, v 0 at the top), xy x|y value (from the X and Y dials)
+//   (from the pad's [pictslider], 0..127, v 0 at the top), xy x|y value (from the X and Y dials),
+//   pick tool track|scene|selected value (the clip Groove, Drumify and From clip read), tool
+//   amount|temperature value, groove, drumify, chordsclip (buttons), text ... (the Chords
+//   [textedit]: Return sends its text)
 // Outlets: 0 OSC messages to [udpsend]; 1 "pitch velocity delay-ms" (or "clear") to [pipe 0 0 0],
 //   which fires each note on Max's scheduler at its time, then [pack] -> [midiformat]; 2 status
 //   text; 3 "port N" to [udpreceive]; 4 bang to [deferlow]; 5 the instance id to the [pattr];
 //   6 the Model [umenu]'s items (clear, append NAME, set INDEX); 7 "port N" and the probe message to
 //   the probe's [udpsend] (to our own reply port); 8 the puck to the pad's [pictslider] (h v);
-//   9, 10 "set value" to the X and Y dials
+//   9, 10 "set value" to the X and Y dials; 11 "script sendbox NAME attribute value" to [thispatcher]:
+//   what the model can do shown on the boxes by their scripting names (greyed out, Info View texts,
+//   captions, the chords field)
 /* global inlets, outlets, outlet, post, LiveAPI, Global, messagename, arrayfromargs, __segue_require */
 var req = typeof __segue_require === "function" ? __segue_require : require;
 var device = req("./device");
 var live = req("./live");
 
 inlets = 1;
-outlets = 11;
+outlets = 12;
 var PAD = 127; // the [pictslider]'s range on both axes
 
 var TICKS_PER_BEAT = 480; // Max's tempo-relative ticks
 var saved = {};        // what the [pattr] holds
 var deferred = [];
 var picks = { A: { track: 1, scene: 1, selected: 0 }, B: { track: 1, scene: 2, selected: 0 },
-              C: { track: 1, scene: 3, selected: 0 }, D: { track: 1, scene: 4, selected: 0 } };
+              C: { track: 1, scene: 3, selected: 0 }, D: { track: 1, scene: 4, selected: 0 },
+              tool: { track: 1, scene: 1, selected: 1 } };
 var rootIndex = 0;     // 0 = follow the song's key, 1 = off, 2.. = C..B
 var scaleIndex = 0;
 var started = false;
@@ -90,6 +96,7 @@ var dev = new device.Device({
   registry: registry,
   now: function () { return Date.now(); },
   track: function () { return live.ownTrack(api); },
+  ui: function (name, attr, value) { outlet(11, "script", "sendbox", name, attr, value); },
   showXY: function (x, y, from) { // the other control follows ("set": no output, so no loop)
     if (from !== "pad") outlet(8, Math.round(x * PAD), Math.round(y * PAD));
     if (from !== "dial") { outlet(9, "set", x); outlet(10, "set", y); }
@@ -110,6 +117,7 @@ function bang() { // [live.thisdevice]: the Live API can be used from here on
   applyPick("B");
   applyPick("C");
   applyPick("D");
+  applyPick("tool");
 }
 
 function clock(ticks) { if (started) dev.tick(Number(ticks) / TICKS_PER_BEAT); }
@@ -133,6 +141,11 @@ function pad(on) { dev.setPad(Number(on) || 0); }
 function padx(h) { if (Math.round(dev.xy.x * PAD) !== Number(h)) dev.setXY("x", Number(h) / PAD, "pad"); }
 function pady(v) { if (Math.round(dev.xy.y * PAD) !== Number(v)) dev.setXY("y", Number(v) / PAD, "pad"); }
 function xy(axis, value) { dev.setXY(String(axis), Number(value), "dial"); }
+function tool(name, value) { dev.setToolParam(String(name), Number(value)); }
+function groove(v) { if (started && pressed(v)) dev.regroove(false); }
+function drumify(v) { if (started && pressed(v)) dev.regroove(true); }
+function chordsclip(v) { if (started && pressed(v)) dev.chordsFromClip(); }
+function text() { if (started) dev.setChords(arrayfromargs(arguments).join(" ")); } // the Chords field
 function anything() { // an OSC message from [udpreceive]: /segue/... args
   if (String(messagename).indexOf("/segue/") === 0) dev.receive(messagename, arrayfromargs(arguments));
 }
@@ -141,6 +154,7 @@ function notifydeleted() { if (started) dev.stop(); }
 // Max calls these by name; keep them reachable when the code is wrapped by the bundler.
 var exported = { bang: bang, clock: clock, tick: tick, flush: flush, knob: knob, pick: pick, load: load, root: root,
                  scale: scale, mode: mode, steps: steps, bars: bars, model: model, capture: capture, write: write,
-                 instance: instance, pad: pad, padx: padx, pady: pady, xy: xy, anything: anything,
+                 instance: instance, pad: pad, padx: padx, pady: pady, xy: xy, tool: tool, groove: groove,
+                 drumify: drumify, chordsclip: chordsclip, text: text, anything: anything,
                  notifydeleted: notifydeleted, dev: dev };
 if (typeof module !== "undefined" && module.exports) module.exports = exported;

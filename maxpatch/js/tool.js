@@ -28,6 +28,7 @@ var notes = require("./notes");
 var msgs = require("./messages");
 var live = require("./live");
 var link = require("./link");
+var wrap = link.wrap; // words into lines (shared with the streaming device's captions)
 
 var M = msgs.messages;
 var MODES = { transform: ["shift", "morph", "vary"], generate: ["sample", "between"] };
@@ -437,31 +438,6 @@ Tool.prototype._status = function () {
   else this.env.status(lines.filter(Boolean).join(" \u2014 "));
 };
 Tool.prototype.statusText = function () { return this.statusLines().filter(Boolean).join(" \u2014 "); };
-
-// Words into at most `count` lines of `chars`; what does not fit ends the last line with "…".
-function wrap(text, chars, count) {
-  var lines = [], line = "";
-  var words = String(text).split(/\s+/).filter(Boolean);
-  for (var k = 0; k < words.length; k++) {
-    var w = words[k];
-    while (w.length > chars) { // a word longer than a line (a path, an id): split it
-      if (line) { lines.push(line); line = ""; }
-      lines.push(w.slice(0, chars));
-      w = w.slice(chars);
-    }
-    if (!line) line = w;
-    else if (line.length + 1 + w.length <= chars) line += " " + w;
-    else { lines.push(line); line = w; }
-  }
-  if (line) lines.push(line);
-  if (lines.length > count) {
-    lines = lines.slice(0, count);
-    var last = lines[count - 1];
-    lines[count - 1] = (last.length >= chars ? last.slice(0, chars - 1) : last) + "\u2026";
-  }
-  while (lines.length < count) lines.push("");
-  return lines;
-}
 
 link.mixin(Tool.prototype);
 

@@ -43,10 +43,12 @@ function makeDevice({ fake, registry, enginePort, started, track, store }) {
     observe: (path, prop, fn) => { const o = fake.api(path, fn); o.property = prop; },
     defer: (fn) => setImmediate(fn),
     store, registry: registry || new Registry(), now: () => Date.now() - started, track: () => track,
+    ui: (name, attr, value) => { (boxes[name] = boxes[name] || {})[attr] = value; }, // as [thispatcher] sets them
   };
+  const boxes = {};
   const dev = new Device(env);
   dev.onEvent = (name, detail) => events.push([name, detail, Date.now() - started]);
-  return { dev, env, events, notes, close: () => { sender.close(); if (receiver) receiver.close(); } };
+  return { dev, env, events, notes, boxes, close: () => { sender.close(); if (receiver) receiver.close(); } };
 }
 
 // A MIDI Tool (tool.js) on real UDP sockets, wired to a fake apply cycle (fake_miditool.js) and the

@@ -9,6 +9,11 @@
 //   node e2e_scenarios.js pad ENGINE_PORT FIRST_REPLY_PORT
 //     One device with four clips: the XY pad off (C and D not read), on (A B C D to the engine, the
 //     puck on corner D: the bars are clip D itself), off again (the morph knob's A).
+//   node e2e_scenarios.js tools ENGINE_PORT FIRST_REPLY_PORT
+//     One device on a drum track, the engine offering tests/conftest.py's tool_models: what each model
+//     greys out; Groove on a GrooVAE humanize model and Drumify on a tap model, each written as a new
+//     clip into an empty slot with the source untouched; chords typed, refused, read from a clip; weak
+//     knobs marked.
 //   node e2e_scenarios.js late ENGINE_PORT FIRST_REPLY_PORT
 //     Three devices started before the engine: prints {"ready": true}, waits for a line on stdin
 //     (the test has started the engine), then reports how long each took to connect.
@@ -147,7 +152,85 @@ async function pad() {
            clip_a: melodyA.filter((n) => n.start < 4).map((n) => [n.pitch, n.start]), device: summary(d) };
 }
 
-const run = { duplicates, play, late, pad }[scenario];
+async function tools() {
+  const fake = new FakeLive({ scenes: 6 });
+  fake.addTrack("Drums", true);
+  fake.addTrack("Keys");
+  const beat = [];
+  for (let b = 0; b < 8; b++) beat.push({ pitch: 36, start: b, duration: 0.25, velocity: 100 });
+  for (const b of [1, 3, 5, 7]) beat.push({ pitch: 38, start: b, duration: 0.25, velocity: 100 });
+  for (let h = 0; h < 16; h++) beat.push({ pitch: 42, start: h / 2, duration: 0.25, velocity: 100 });
+  fake.putClip(0, 0, 8, beat, "Beat");
+  fake.putClip(1, 0, 8, Array.from({ length: 10 }, (_, k) => ({ pitch: 64, start: k * 0.75, duration: 0.25, velocity: 90 })), "Taps");
+  fake.putClip(1, 1, 8, [57, 60, 64].map((p) => ({ pitch: p, start: 0, duration: 4, velocity: 80 }))
+    .concat([55, 59, 62].map((p) => ({ pitch: p, start: 4, duration: 4, velocity: 80 }))), "Harmony");
+  const clip = (track, scene) => {
+    const c = fake.tracks[track].slots[scene];
+    return c && { name: c.name, length: c.loop_end - c.loop_start,
+                  notes: c.notes.map((n) => [n.pitch, n.start_time, n.duration, n.velocity]) };
+  };
+  const before = [clip(0, 0), clip(1, 0), clip(1, 1)];
+  const d = add({ fake, registry: new Registry(firstPort, firstPort + 99), track: 0 });
+  d.dev.start();
+  const state = () => ({ choice: d.dev.model && d.dev.model.choice, capabilities: d.dev.model && d.dev.model.capabilities,
+                         unavailable: { ...d.dev.unavailable }, boxes: JSON.parse(JSON.stringify(d.boxes)),
+                         message: d.dev.message });
+  const choose = async (name) => {
+    await wait(() => d.dev.models && d.dev.models.includes(name), 20000, "the model list");
+    d.dev.chooseModel(d.dev.models.indexOf(name));
+    await wait(() => d.dev.model.choice === name &&
+                     !Object.values(d.dev.pending).some((p) => ["choose", "info", "unavailable"].includes(p.what)),
+               30000, "model " + name + " and what it cannot do");
+  };
+  await wait(() => d.dev.state === "connected" && d.dev.confirmed && d.dev.model.capabilities &&
+                   Object.keys(d.dev.unavailable).length, 30000, "connected, with what the model cannot do");
+  const models = { default: state() };
+  const untouched = d.dev.regroove(false); // greyed out: refused with the reason, nothing asked
+  models.default.pressed = { ok: untouched, message: d.dev.message };
+
+  await choose("grooveh");
+  models.grooveh = state();
+  d.dev.setClip("tool", { track: 0, scene: 0 });
+  d.dev.setToolParam("amount", 1);
+  const t0 = Date.now();
+  d.dev.regroove(false);
+  await wait(() => d.events.some((e) => e[0] === "grooved"), 30000, "the grooved clip written");
+  const grooveMs = Date.now() - t0;
+  const drumifyRefused = d.dev.regroove(true) ? null : d.dev.message;
+
+  await choose("groovet");
+  models.groovet = state();
+  d.dev.setClip("tool", { track: 1, scene: 0 });
+  d.dev.regroove(true);
+  await wait(() => d.events.some((e) => e[0] === "drumified"), 30000, "the drumified clip written");
+
+  await choose("chordmel");
+  models.chordmel = state();
+  const chords = [];
+  const chordsStep = async (fn) => {
+    const rid = d.dev.rid;
+    fn();
+    await wait(() => !Object.keys(d.dev.pending).some((k) => Number(k) > rid && ["chords", "clip", "clip-end"].includes(d.dev.pending[k].what)),
+               20000, "the chords answered");
+    await sleep(50);
+    chords.push({ text: d.dev.chords.text, error: d.dev.chords.error, field: d.boxes.chords && d.boxes.chords.set,
+                  caption: [0, 1, 2].map((k) => d.boxes["chords_why_" + k].set).filter(Boolean).join(" ") });
+  };
+  await chordsStep(() => d.dev.setChords("C G Am F"));
+  await chordsStep(() => d.dev.setChords("C Hm"));
+  d.dev.setClip("tool", { track: 1, scene: 1 });
+  await chordsStep(() => d.dev.chordsFromClip());
+
+  await choose("calibrated");
+  models.calibrated = state();
+  await choose("default");
+  models.back = state();
+  return { models, chords, groove_ms: grooveMs, drumify_refused: drumifyRefused, before,
+           after: [clip(0, 0), clip(1, 0), clip(1, 1)], clips: fake.tracks.map((t, k) => t.slots.map((_, s) => clip(k, s))),
+           writes: fake.writes, device: summary(d) };
+}
+
+const run = { duplicates, play, late, pad, tools }[scenario];
 const timer = setTimeout(() => { console.log(JSON.stringify({ timeout: true, devices: devices.map(summary) })); process.exit(1); },
                          150000);
 run().then((out) => {

@@ -34,15 +34,40 @@ class Net {
   }
 }
 
+// The models the fake offers: what /segue/model/info and /segue/model/unavailable say of each (in the
+// engine's words, engine/api.py unavailable). "tiny" is a melody model with no capability.
+const MELODY_REASONS = (name) => ({
+  groove: "Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); " + name + " is a melody model",
+  drumify: "Drumify needs a GrooVAE tap model (segue models pull tap2drum_2bar); " + name + " is a melody model",
+  chords: name + " takes no chords (a chord model does: mel_chords, multitrack_chords); a progression already set is kept for one",
+});
+const ATTRIBUTES = ["note_density", "c_diatonic", "average_interval", "syncopation_16th", "syncopation_8th"];
+const MODELS = {
+  tiny: { kind: "melody", caps: "", weak: "", unavailable: MELODY_REASONS("tiny") },
+  weaky: { kind: "melody", caps: "", weak: "average_interval,syncopation_8th", unavailable: MELODY_REASONS("weaky") },
+  grooveh: { kind: "groove", caps: "groove,velocity,timing", weak: "", unavailable: {
+    drumify: "Drumify needs a GrooVAE tap model (segue models pull tap2drum_2bar); grooveh is a GrooVAE humanize model",
+    chords: "grooveh takes no chords (a chord model does: mel_chords, multitrack_chords); a progression already set is kept for one",
+    ...Object.fromEntries(ATTRIBUTES.map((k) => [k, "grooveh has no attribute vector for " + k + ": the knob does nothing on it"])) } },
+  groovet: { kind: "groove", caps: "drumify,velocity,timing", weak: "", unavailable: {
+    groove: "Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); groovet is a GrooVAE tap model",
+    chords: "groovet takes no chords (a chord model does: mel_chords, multitrack_chords); a progression already set is kept for one" } },
+  chordmel: { kind: "melody", caps: "chords", weak: "", unavailable: {
+    groove: MELODY_REASONS("chordmel").groove, drumify: MELODY_REASONS("chordmel").drumify } },
+};
+
 class FakeEngine {
   constructor(net, opts = {}) {
     this.net = net;
     this.kind = opts.kind || "melody";
+    this.models = opts.models || MODELS;
+    this.oldInfo = !!opts.oldInfo; // an engine before capabilities and weak knobs: /segue/model/info ends at licence
     this.now = opts.now || (() => 0);
     this.alive = true;
     this.replyPorts = {}; // source -> reply port named by its last hello (kept across restarts)
     this.restart();
     this.log = []; // every request: [source, address, ...args]
+    this.grooves = []; // every Groove and Drumify done: [action, clip, amount, temperature]
     this.heldTools = []; // tool answers waiting (holdTools)
   }
   restart() { // a fresh engine: no clients, no sessions
@@ -76,8 +101,44 @@ class FakeEngine {
       this.clients[inst].confirmed = true;
       return r(addr, rid);
     }
-    if (addr === "/segue/model/info") r("/segue/model/info", rid, "tiny", this.kind, 2, 8, 0, "cpu", "CC-BY-4.0");
-    else if (addr === "/segue/model/list") r("/segue/model/list", rid, "tiny");
+    const m = this.models[s.model] || MODELS.tiny;
+    if (addr === "/segue/model/info") {
+      if (this.oldInfo) r("/segue/model/info", rid, "tiny", this.kind, 2, 8, 0, "cpu", "CC-BY-4.0");
+      else r("/segue/model/info", rid, s.model, m.kind === "melody" ? this.kind : m.kind, 2, 8, 0, "cpu", "CC-BY-4.0",
+             s.model, m.caps, m.weak);
+    } else if (addr === "/segue/model/list") r("/segue/model/list", rid, ...Object.keys(this.models));
+    else if (addr === "/segue/model/choose") {
+      if (!this.models[a[0]]) return r("/segue/error", rid, addr, "unknown model " + a[0]);
+      s.model = a[0];
+      r(addr, rid, a[0]);
+    } else if (addr === "/segue/model/unavailable") r(addr, rid, ...Object.entries(m.unavailable).flat());
+    else if (addr === "/segue/chords/set" || addr === "/segue/chords/from_clip") {
+      const text = addr === "/segue/chords/set" ? a[0] : (s.uploads[a[0]] ? "Am G" : null);
+      if (text === null) return r("/segue/error", rid, addr, "no clip '" + a[0] + "' was uploaded");
+      const bad = text.split(/\s+/).find((c) => c && c !== "|" && !/^[A-G]/.test(c));
+      if (bad) return r("/segue/error", rid, addr, "chord '" + bad + "' has no root: start with a note name A-G");
+      s.chords = text.trim().split(/\s+/).filter(Boolean).join(" ");
+      r(addr, rid, s.chords, ++this.version);
+    } else if (addr === "/segue/chords/get") r(addr, rid, s.chords, this.version);
+    else if (addr === "/segue/clip/groove" || addr === "/segue/clip/drumify") {
+      const action = addr.split("/").pop();
+      if (m.unavailable[action]) return r("/segue/error", rid, addr, action + " needs a GrooVAE model");
+      if (!this.clients[inst].confirmed) return r("/segue/error", rid, addr, "confirm the hello first");
+      const up = s.uploads[a[0]];
+      if (!up) return r("/segue/error", rid, addr, "no clip '" + a[0] + "' was uploaded");
+      this.grooves.push([action, ...a]);
+      const list = [];
+      for (let k = 0; k + 3 < up.notes.length; k += 4) {
+        list.push({ pitch: action === "drumify" ? [36, 42][(k / 4) % 2] : up.notes[k], start: up.notes[k + 1] + 0.02,
+                    duration: up.notes[k + 2], velocity: Math.max(1, up.notes[k + 3] - 7) });
+      }
+      const chunks = [];
+      for (let k = 0; k < Math.max(list.length, 1); k += 2) chunks.push(list.slice(k, k + 2));
+      r("/segue/clip/result/begin", rid, a[0], list.length, Math.ceil(up.length / 4) * 4);
+      chunks.forEach((group, seq) => r("/segue/clip/result/notes", rid, seq,
+        ...group.flatMap((n) => [n.pitch, n.start, n.duration, n.velocity])));
+      r("/segue/clip/result/end", rid, chunks.length);
+    }
     else if (addr === "/segue/clip/begin") { s.uploads[a[0]] = { notes: [], kind: a[3], length: a[2] }; r("/segue/clip/ack", rid, a[0], -1); }
     else if (addr === "/segue/clip/notes") { s.uploads[a[0]].notes.push(...a.slice(2)); r("/segue/clip/ack", rid, a[0], a[1]); }
     else if (addr === "/segue/clip/end") r("/segue/clip/ack", rid, a[0], -2);
@@ -133,7 +194,7 @@ class FakeEngine {
     const token = (this.tokens = (this.tokens || 0) + 1);
     this.clients[instance] = { source, port: replyPort, heard: this.now(), token, confirmed: false };
     this.sessions[instance] = this.sessions[instance] ||
-      { uploads: {}, knobs: {}, bars: {}, requests: [], transport: null };
+      { uploads: {}, knobs: {}, bars: {}, requests: [], transport: null, model: "tiny", chords: "" };
     this.to(replyPort, "/segue/hello", rid, instance, resumed, "0.1", "tiny", "cpu", "CC-BY-4.0", token);
   }
   // Push a bar to the instance's reply port as the engine does: begin, note chunks (2 notes each),
@@ -163,4 +224,4 @@ function defaultTool(op, a, uploads) {
   return { notes: src.notes.map((n) => ({ ...n, pitch: n.pitch + 1 })), length: src.length };
 }
 
-module.exports = { Net, FakeEngine };
+module.exports = { Net, FakeEngine, MODELS };

@@ -116,7 +116,7 @@ test("the embedded [v8] code: fed only from low-priority sources, starts, says h
   const ctx = maxContext(fake, globals);
   vm.runInContext(code, ctx, { filename: "embedded-v8.js" }); // no require(): nothing outside the device loads
   assert.equal(ctx.inlets, 1);
-  assert.equal(ctx.outlets, 11);
+  assert.equal(ctx.outlets, 12);
   const max = runtime(fake, ctx);
   const ui = (fn, ...args) => max.deliver("live.dial", fn, ...args);
   ui("knob", "morph", 0.3);
@@ -188,6 +188,66 @@ test("the embedded [v8] code: fed only from low-priority sources, starts, says h
   max.deliver("live.thisdevice", "notifydeleted");
   assert.deepEqual(ctx.printed, [], "nothing printed to the Max Console");
   assert.deepEqual(fake.console, [], "no Live API errors");
+});
+
+test("the built device's Groove and chords: the model's reasons reach the boxes through [thispatcher], the Chords field's Return and Groove reach the engine, the new clip waits for [deferlow]", () => {
+  const patcher = built();
+  const { v8, feeders } = sources(patcher);
+  const boxes = Object.fromEntries(patcher.boxes.map((e) => [e.box.id, e.box]));
+  const out11 = patcher.lines.map((e) => e.patchline).filter((l) => l.source[0] === v8.id && l.source[1] === 11);
+  assert.deepEqual(out11.map((l) => boxes[l.destination[0]].text), ["thispatcher"]);
+  assert.ok(feeders.some((f) => f.from.maxclass === "textedit" && f.via === f.from), "the field feeds [v8] itself");
+  const names = new Set(patcher.boxes.map((e) => e.box.varname).filter(Boolean));
+  const fake = new FakeLive({ scenes: 4 });
+  fake.addTrack("Drums", true);
+  fake.putClip(0, 0, 8, [{ pitch: 36, start: 0, duration: 0.25, velocity: 100 }, { pitch: 38, start: 1, duration: 0.25, velocity: 100 }], "Beat");
+  fake.selected = [0, 0];
+  const ctx = maxContext(fake, {});
+  vm.runInContext(v8.textfile.text, ctx);
+  const max = runtime(fake, ctx);
+  const ui = (fn, ...args) => max.deliver("live.text", fn, ...args);
+  max.deliver("live.thisdevice", "bang");
+  const reply = (address, ...args) => { ctx.messagename = address; max.deliver("udpreceive 0 @defer 1", "anything", ...args); };
+  const sent = (address) => ctx.outs.filter((o) => o[0] === 0 && o[1] === address);
+  const hello = sent("/segue/hello")[0];
+  reply("/segue/hello", hello[2], hello[3], 0, "0.1", "grooveh", "cpu", "MIT", 5);
+  reply("/segue/hello/confirm", sent("/segue/hello/confirm")[0][2]);
+  reply("/segue/model/info", sent("/segue/model/info")[0][2], "groovae_2bar_humanize", "groove", 2, 8, 1, "cpu", "MIT",
+        "grooveh", "groove,velocity,timing", "");
+  const why = "Drumify needs a GrooVAE tap model (segue models pull tap2drum_2bar); grooveh is a GrooVAE humanize model";
+  reply("/segue/model/unavailable", sent("/segue/model/unavailable")[0][2], "drumify", why, "note_density", "no vector");
+  const scripts = ctx.outs.filter((o) => o[0] === 11);
+  for (const o of scripts) {
+    assert.deepEqual(o.slice(1, 3), ["script", "sendbox"]);
+    assert.ok(names.has(o[3]), "[thispatcher] is told about a box the patch has: " + o[3]);
+  }
+  const told = (name, attr) => scripts.filter((o) => o[3] === name && o[4] === attr).map((o) => o[5]).at(-1);
+  assert.equal(told("drumify_clip", "active"), 0);
+  assert.equal(told("drumify_clip", "annotation"), why);
+  assert.equal(told("groove_clip", "active"), 1);
+  assert.equal(told("density", "active"), 0);
+  assert.equal(told("caps", "set"), "Model can: groove, velocity, timing");
+  assert.equal(told("chords", "readonly"), 0, "no reason given for chords: the field is open");
+  // Groove on Live's selected clip: uploaded, then /segue/clip/groove; the result waits for [deferlow]
+  ui("tool", "amount", 0.5);
+  ui("groove", 1);
+  for (const o of sent("/segue/clip/end")) reply("/segue/clip/ack", o[2], o[3], -2);
+  const groove = sent("/segue/clip/groove")[0];
+  assert.deepEqual(groove.slice(3), ["tool-clip", 0.5, 0]);
+  reply("/segue/clip/result/begin", groove[2], "tool-clip", 2, 8);
+  reply("/segue/clip/result/notes", groove[2], 0, 36, 0.02, 0.25, 97, 38, 1.03, 0.25, 61);
+  reply("/segue/clip/result/end", groove[2], 1);
+  assert.deepEqual(ctx.outs.at(-1), [4, "bang"]);
+  max.deliver("deferlow", "flush");
+  assert.equal(fake.tracks[0].slots[1].name, "Segue grooved Beat");
+  assert.deepEqual(fake.tracks[0].slots[1].notes.map((n) => [n.pitch, n.start_time, n.velocity]), [[36, 0.02, 97], [38, 1.03, 61]]);
+  assert.equal(fake.tracks[0].slots[0].notes.length, 2, "the source is untouched");
+  // the Chords field: Return sends `text C G Am F`
+  max.deliver("textedit", "text", "C G Am F");
+  assert.deepEqual(sent("/segue/chords/set").at(-1).slice(3), ["C G Am F"]);
+  max.deliver("live.thisdevice", "notifydeleted");
+  assert.deepEqual(ctx.printed, []);
+  assert.deepEqual(fake.console, []);
 });
 
 test("the threads model bites: Live API work on the high-priority thread throws", () => {

@@ -2,6 +2,10 @@
 // shipped model's, from tests/maxpatch/test_device.py), as a JSON list: the patch lint checks each
 // fits the status field. Usage: node statuses.js MODEL_NAME LICENCE [device|transform|generate]
 // (a MIDI Tool's lines: the connection, and each line of a message over two).
+//   node statuses.js captions MODELS_JSON
+// Every text the streaming device puts in a box of its patch (its captions, the capabilities, the
+// weak marks) for the models described ([{name, choice, capabilities, weak, unavailable: {action:
+// reason}}], the reasons in the engine's words), as {varname: [texts]}.
 "use strict";
 const { Device } = require("../js/device");
 const { Tool } = require("../js/tool");
@@ -11,6 +15,7 @@ const { makeEnv } = require("./helpers");
 
 const [name, licence, kind] = process.argv.slice(2);
 if (kind === "transform" || kind === "generate") { toolLines(); process.exit(0); }
+if (name === "captions") { captions(JSON.parse(licence)); process.exit(0); }
 const out = new Set();
 const fake = new FakeLive({ scenes: 2 });
 fake.addTrack("Keys");
@@ -40,6 +45,13 @@ const messages = [
   "captured 9999 notes", "id in use elsewhere: trying again", "engine not answering: reconnecting",
   "render incomplete (lost datagrams): try again", "render failed: " + long, long,
   "XY pad: A B on top, C D below", "XY pad off: Morph moves from A to B", "clip C: track 64, scene 64 holds no clip",
+  "Clip: no clip is selected", "grooving 'Beat with a very long name indeed, as producers name them'\u2026",
+  "Groove: still working on the last one", "Drumify: no empty slot on this track",
+  "drumified 'Beat with a very long name indeed, as producers name them': 9999 notes in scene 64",
+  "Groove: the engine's answer was lost (its end never came): try again", "no answer from the engine: try again",
+  "Groove: " + long, "chords: " + long, "chords as read: C G | Am F | Dm G | C", "chords no progression",
+  "Interval \u2248 weak: moves its attribute only loosely on this model; see the model card",
+  "Groove needs a GrooVAE humanize model (segue models pull groovae_2bar_humanize); " + name + " is a melody model",
 ];
 for (const m of messages) dev._say(m);
 dev.model.kind = "melody";
@@ -50,6 +62,43 @@ for (const [state, ever] of [["lost", true], ["connecting", false], ["off", fals
   for (const m of ["", "engine not answering: reconnecting", "id in use elsewhere: trying again", long]) dev._say(m);
 }
 process.stdout.write(JSON.stringify([...out]) + "\n");
+
+function captions(models) {
+  const shown = {};
+  const fake = new FakeLive({ scenes: 2 });
+  fake.addTrack("Keys");
+  const net = new Net();
+  const engine = new FakeEngine(net);
+  const env = makeEnv(fake, { net, engine });
+  env.ui = (box, attr, value) => { // every box named (the lint checks it exists), the texts of those that show one
+    shown[box] = shown[box] || new Set();
+    if (attr === "set" && box !== "chords") shown[box].add(String(value)); // the chords field scrolls
+  };
+  const dev = new Device(env);
+  env.receiver = (a, x) => dev.receive(a, x);
+  dev.start();
+  net.pump();
+  const long = "chord 'Xq7' has no root: start with a note name A-G. ".repeat(30).slice(0, 1000);
+  const progression = Array.from({ length: 64 }, (_, k) => ["C", "G", "Am", "F#m7b5", "Bbmaj7"][k % 5]).join(" ");
+  for (const m of models) {
+    dev.receive("/segue/model/info", [dev.nextRid(), m.name, "melody", 2, 8, 0, "cpu", "", m.choice, m.capabilities,
+                                      m.weak]);
+    const rid = dev.nextRid();
+    dev.pending[rid] = { what: "unavailable" };
+    dev.receive("/segue/model/unavailable", [rid, ...Object.entries(m.unavailable).flat()]);
+    for (const text of ["", "C G | Am", progression]) {
+      const r = dev.nextRid();
+      dev.pending[r] = { what: "chords" };
+      dev.receive("/segue/chords/set", [r, text, 1]);
+    }
+    for (const error of ["chord 'Hm' has no root: start with a note name A-G", long]) {
+      const r = dev.nextRid();
+      dev.pending[r] = { what: "chords" };
+      dev.receive("/segue/error", [r, "/segue/chords/set", error]);
+    }
+  }
+  process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, [...v]]))) + "\n");
+}
 
 function toolLines() {
   const lines = new Set();

@@ -112,7 +112,7 @@ _WIDTHS = dict(zip(
      222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584)))
 _WIDTHS.update({"\u00b7": 278, "\u2014": 1000, "\u2026": 1000, "\u2192": 1000})
 # Classes Max draws no name for: a comment must label each in the presentation.
-NEEDS_LABEL = {"live.numbox", "live.menu", "live.button", "live.tab", "umenu"}
+NEEDS_LABEL = {"live.numbox", "live.menu", "live.button", "live.tab", "umenu", "textedit"}
 # The attributes (@name in an object's text, saved_object_attributes) each class of the patch takes.
 ATTRIBUTES = {
     "v8": {"embed", "autowatch", "parameter_enable"},
@@ -201,14 +201,15 @@ def apply_cycle_problems(patch: dict) -> list[str]:
     return problems
 
 
-def lint_problems(patch: dict, statuses: list[str] = ()) -> list[str]:
+def lint_problems(patch: dict, statuses: list[str] = (), captions: dict[str, list[str]] | None = None) -> list[str]:
     """What Max or Live would get wrong with the patch, by their documented rules: two-state
     live.text boxes are toggles (mode 0 is a momentary button), int parameters span at most 255
     (Live's native int range), every live.* box is a parameter, object attributes come from each
     class's list (an unknown one prints an error on every load), timing objects that cannot pile up
     ([qmetro], not [metro]), [udpreceive] defers its output and binds no fixed port at load, every
-    presentation control Max draws no name for has a label that fits, every status fits its field, and
-    a MIDI Tool's apply cycle is synchronous (apply_cycle_problems)."""
+    presentation control Max draws no name for has a label that fits, every status fits its field,
+    every text the device's code puts in a box (``captions``: {varname: texts}) names a box of the
+    patch and fits it on one line, and a MIDI Tool's apply cycle is synchronous (apply_cycle_problems)."""
     p = patch["patcher"]
     boxes = [e["box"] for e in p["boxes"]]
     problems = apply_cycle_problems(patch)
@@ -253,6 +254,17 @@ def lint_problems(patch: dict, statuses: list[str] = ()) -> list[str]:
         for text in statuses:
             if text_width(text, size) + TEXT_PAD > _rect(box)[2]:
                 problems.append(f"status {text!r} ({text_width(text, size):.0f} px) overflows its {_rect(box)[2]} px")
+    named = {b.get("varname"): b for b in boxes if b.get("varname")}
+    for varname, texts in (captions or {}).items():
+        box = named.get(varname)
+        if box is None or not box.get("presentation"):
+            problems.append(f"the device's code writes to {varname!r}: no such box in the presentation")
+            continue
+        size = box.get("fontsize", p.get("default_fontsize", 10))
+        for text in texts:
+            if text_width(text, size) + TEXT_PAD > _rect(box)[2]:
+                problems.append(f"caption {text!r} ({text_width(text, size):.0f} px) overflows {varname}'s "
+                                f"{_rect(box)[2]} px")
     return problems
 
 
@@ -279,6 +291,38 @@ def device_statuses(node: str, kind: str = "device") -> list[str]:
     return out
 
 
+def device_captions(node: str) -> dict[str, list[str]]:
+    """Every text the streaming device puts in a box of its patch (statuses.js captions), for each
+    shipped model chosen as ``default`` or by its name, and the kinds of models it may meet (GrooVAE
+    humanize and tap, chords, extra controls, weak knobs): the reasons in the engine's own words
+    (engine/api.py unavailable, knobs_without_vector)."""
+    from segue.bridge.addresses import ATTRIBUTE_KNOBS
+    from segue.engine.api import ModelInfo, knobs_without_vector, unavailable
+
+    infos = []
+    for name, licence in shipped_models():
+        for choice in ("default", name):
+            infos.append(ModelInfo(name, "melody", 2, 256, True, "cpu", licence, choice))
+    infos += [ModelInfo("groovae_2bar_humanize", "groove", 2, 256, True, "cpu", "", "groovae_2bar_humanize",
+                        ("groove", "velocity", "timing")),
+              ModelInfo("groovae_2bar_tap", "groove", 2, 256, True, "cpu", "", "tap2drum_4bar",
+                        ("drumify", "velocity", "timing")),
+              ModelInfo("mel_chords", "melody", 2, 512, True, "cpu", "", "mel_chords", ("chords", "key")),
+              ModelInfo("mel_rhythm_2bar", "melody_rhythm", 2, 256, True, "cpu", "", "mel_rhythm_2bar",
+                        ("extra_controls",)),
+              ModelInfo("cat-mel_2bar_small", "melody", 2, 256, True, "cpu", "", "calibrated-cat-mel_2bar_small", (),
+                        ATTRIBUTE_KNOBS)]
+    models = [{"name": m.name, "choice": m.choice, "capabilities": ",".join(m.capabilities),
+               "weak": ",".join(m.weak_knobs),
+               "unavailable": {**unavailable(m), **knobs_without_vector(m, {} if m.kind == "groove" else
+                                                                         dict.fromkeys(ATTRIBUTE_KNOBS))}}
+              for m in infos]
+    r = subprocess.run([node, str(MAXPATCH / "test" / "statuses.js"), "captions", json.dumps(models)],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
 def test_there_is_a_patch_for_every_device():
     assert [s.name for s in SOURCES] == ["Segue.maxpat", "SegueGenerate.maxpat", "SegueTransform.maxpat"]
     assert sorted(d.source for d in build.DEVICES) == [s.name for s in SOURCES]
@@ -298,7 +342,9 @@ def test_device_patch_has_every_control():
     assert {"A Track", "A Scene", "A Selected", "B Track", "B Scene", "B Selected", "Morph", "Density", "Diatonic",
             "Interval", "Sync 16th", "Sync 8th", "Temperature", "Seed", "Root", "Scale", "Velocity", "Groove",
             "Octave", "Range Low", "Range High", "Mode", "Steps", "Bars", "Capture", "Write", "XY Pad", "X", "Y",
-            "C Track", "C Scene", "C Selected", "D Track", "D Scene", "D Selected"} <= names
+            "C Track", "C Scene", "C Selected", "D Track", "D Scene", "D Selected", "Clip Track", "Clip Scene",
+            "Clip Selected", "Groove Amount", "Groove Temperature", "Groove Clip", "Drumify Clip",
+            "Chords From Clip"} <= names
     texts = [b.get("text", "") for b in boxes]
     for needed in ("live.thisdevice", "udpsend 127.0.0.1 9797", "midiin", "midiout", "deferlow",
                    "udpreceive 0 @defer 1", "qmetro 5 @active 1", "when", "prepend clock"):
@@ -326,6 +372,18 @@ def test_device_patch_has_every_control():
     assert menu["maxclass"] == "umenu" and (v8, 6, menu["id"], 0) in lines
     assert (menu["id"], by_text["prepend model"]) in wires and (by_text["prepend model"], v8) in wires
     assert (by_text["midiformat"], by_text["midiout"]) in wires
+    # what the model can do: [v8] shows it on boxes by their scripting names through [thispatcher]; the
+    # tools' clip picker, Amount, Temp, Groove, Drumify and From clip reach [v8]; the Chords field's Return too
+    assert (v8, 11, by_text["thispatcher"], 0) in lines
+    for varname, words in (("tool_track", "pick tool track"), ("tool_scene", "pick tool scene"),
+                           ("tool_selected", "pick tool selected"), ("tool_amount", "tool amount"),
+                           ("tool_temp", "tool temperature"), ("groove_clip", "groove"), ("drumify_clip", "drumify"),
+                           ("chords_clip", "chordsclip")):
+        box = next(b for b in boxes if b.get("varname") == varname)["id"]
+        assert {(box, 0, by_text[f"prepend {words}"], 0), (by_text[f"prepend {words}"], 0, v8, 0)} <= lines, varname
+    field = next(b for b in boxes if b.get("varname") == "chords")
+    assert field["maxclass"] == "textedit" and (field["keymode"], field["lines"]) == (1, 1)
+    assert (field["id"], 0, v8, 0) in lines, "Return in the Chords field sends `text ...` to [v8]"
     # the XY pad: its [pictslider] (0..127, 0 at the top) and the X/Y dials both reach [v8] and follow it
     pad = next(b for b in boxes if b.get("varname") == "xy_pad")
     assert pad["maxclass"] == "pictslider" and (pad["topvalue"], pad["bottomvalue"], pad["rightvalue"]) == (0, 127, 127)
@@ -357,7 +415,12 @@ def test_patch_lint(require_tool, source):
     patch = json.loads(source.read_text(encoding="utf-8"))
     statuses = device_statuses(require_tool("node"), KINDS[source.name])
     assert any("Apache-2.0" in s for s in statuses), "the licence is shown where there is room"
-    assert lint_problems(patch, statuses) == []
+    captions = device_captions(require_tool("node")) if source.name == "Segue.maxpat" else None
+    if captions is not None:  # what the model can do is shown: the reasons, the capabilities, weak knobs
+        assert any("grooves nothing" in t for t in captions["groove_why_0"]), captions["groove_why_0"]
+        assert "Model can: groove, velocity, timing" in captions["caps"]
+        assert "\u2248 weak" in captions["weak_average_interval"]
+    assert lint_problems(patch, statuses, captions) == []
 
 
 def _broken(patch: dict, varname: str | None = None, box_id: str | None = None) -> tuple[dict, dict]:
@@ -407,6 +470,15 @@ def test_patch_lint_catches_what_the_review_found(defect, expected):
         b["text"] = texts[defect]
     found = lint_problems(patch, statuses)
     assert any(expected in problem for problem in found), found
+
+
+def test_patch_lint_catches_a_caption_that_overflows_or_names_no_box():
+    """A text the device's code writes wider than its box, or to a box the patch does not have."""
+    patch = json.loads((MAXPATCH / "Segue.maxpat").read_text(encoding="utf-8"))
+    assert lint_problems(patch, [], {"groove_why_0": ["fits"], "weak_note_density": ["\u2248 weak"]}) == []
+    found = lint_problems(patch, [], {"weak_note_density": ["\u2248 weak: moves loosely"], "groove_why": ["x"]})
+    assert any("overflows weak_note_density" in x for x in found) and any("'groove_why': no such box" in x
+                                                                          for x in found), found
 
 
 def test_patch_lint_catches_a_late_answer_in_a_midi_tool():
@@ -687,6 +759,73 @@ def test_end_to_end_the_xy_pad(require_tool, running_engine, tiny_model):
     assert [r[2:4] for r in out["replies"] if r[0] == "/segue/xy/set"][-1] == [1.0, 1.0]
     assert out["at_d"] == out["corner"], "on corner D: clip D itself"
     assert out["at_a"] == out["clip_a"], "the pad off, morph 0: clip A itself"
+
+
+def test_end_to_end_groove_drumify_and_chords_per_model(require_tool, running_engine, tiny_model, tool_models):
+    """The device against the real engine and tests/conftest.py's tool_models: each model greys out what
+    it cannot do, with the engine's reason; Groove (humanize model) and Drumify (tap model) each write a
+    new clip into an empty slot of the device's track and leave every source clip as it was; chords typed,
+    refused and read from a clip, shown as the engine read them; a calibrated model's weak knob marked."""
+    from segue.bridge.addresses import ATTRIBUTE_KNOBS, WEAK_KNOB
+
+    node = require_tool("node")
+    with running_engine(tiny_model(), models_dir=tool_models) as engine:
+        out = _scenario(node, "tools", engine.address[1], timeout=180)
+    m = out["models"]
+    grey = {name: {box: attrs.get("active", attrs.get("readonly")) for box, attrs in s["boxes"].items()
+                   if "active" in attrs or "readonly" in attrs} for name, s in m.items()}
+    # the default (a melody model): Groove, Drumify and chords greyed out, with the engine's reasons
+    assert set(m["default"]["unavailable"]) >= {"groove", "drumify", "chords"}
+    assert (grey["default"]["groove_clip"], grey["default"]["drumify_clip"], grey["default"]["chords_clip"],
+            grey["default"]["chords"]) == (0, 0, 0, 1)
+    assert m["default"]["boxes"]["groove_clip"]["annotation"].startswith("Groove needs a GrooVAE humanize model")
+    assert m["default"]["boxes"]["caps"]["set"] == "Model can: morphs and samples"
+    caption = " ".join(m["default"]["boxes"][f"groove_why_{k}"]["set"] for k in range(3)).strip()
+    assert caption == ("default (cat-mel_2bar_small) grooves nothing: Groove and Drumify need a GrooVAE model (segue "
+                       "models pull groovae_2bar_humanize, tap2drum_2bar)")
+    assert m["default"]["pressed"]["ok"] is False and "Groove needs" in m["default"]["pressed"]["message"]
+    # grooveh: Groove open; Drumify, chords and the five attribute dials (no vectors) greyed
+    assert m["grooveh"]["capabilities"] == ["groove", "velocity", "timing"]
+    assert grey["grooveh"]["groove_clip"] == 1 and grey["grooveh"]["drumify_clip"] == 0
+    assert [grey["grooveh"][d] for d in ("density", "diatonic", "interval", "sync_16th", "sync_8th")] == [0] * 5
+    assert set(m["grooveh"]["unavailable"]) == {"drumify", "chords", *ATTRIBUTE_KNOBS}
+    assert "Drumify needs a GrooVAE tap model" in out["drumify_refused"]
+    assert grey["groovet"]["drumify_clip"] == 1 and grey["groovet"]["groove_clip"] == 0
+    assert (grey["chordmel"]["chords"], grey["chordmel"]["chords_clip"], grey["chordmel"]["groove_clip"]) == (0, 1, 0)
+    assert m["calibrated"]["boxes"]["weak_average_interval"]["set"] == "≈ weak"
+    assert m["calibrated"]["boxes"]["weak_note_density"]["set"] == ""
+    assert m["calibrated"]["boxes"]["interval"]["annotation"] == f"Interval ≈ weak: {WEAK_KNOB}"
+    assert (grey["back"]["groove_clip"], grey["back"]["chords"]) == (0, 1)
+    # Groove and Drumify: new clips in the empty slots of the device's track; no source changed
+    assert out["after"] == out["before"], "the source clips are untouched"
+    drums = out["clips"][0]
+    assert drums[0]["name"] == "Beat"
+    grooved, drumified = drums[1], drums[2]
+    assert grooved["name"] == "Segue grooved Beat" and drumified["name"] == "Segue drumified Taps"
+    assert grooved["length"] == 8 and grooved["notes"]
+    assert len({n[3] for n in grooved["notes"]}) > 2, "the model's velocities"
+    assert any(abs(n[1] * 4 - round(n[1] * 4)) > 0.01 for n in grooved["notes"]), "the model's timing, off the grid"
+    assert drumified["notes"] and all(n[0] in range(35, 82) for n in drumified["notes"])
+    assert all(c is None for c in drums[3:]) and out["clips"][1][2:] == [None] * 4
+    creates = [path for what, path in out["writes"] if what == "create_clip"]
+    assert creates == ["live_set tracks 0 clip_slots 1", "live_set tracks 0 clip_slots 2"]
+    # chords on the chord model: as read, an error, read off the harmony clip
+    typed, refused, read = out["chords"]
+    assert (typed["text"], typed["field"], typed["caption"]) == ("C G Am F", "C G Am F", "as read: C G Am F")
+    assert "no root" in refused["error"] and refused["caption"].startswith("chord 'Hm'")
+    assert (read["text"], read["caption"], read["error"]) == ("Am G", "as read: Am G", None)
+    assert out["device"]["lost"] == 0
+
+
+def test_the_device_says_what_the_panel_says(require_tool):
+    """The few words of its own the device shows beside the engine's reasons (device.js SAY) are the
+    panel's (engine/panel/static/panel.js), word for word."""
+    r = subprocess.run([require_tool("node"), "-e", 'console.log(JSON.stringify(require("./maxpatch/js/device").SAY))'],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    panel = (ROOT / "engine" / "panel" / "static" / "panel.js").read_text(encoding="utf-8")
+    for key, words in json.loads(r.stdout).items():
+        assert words in panel, (key, words)
 
 
 def test_panel_picture_renders_from_the_presentation_layout(tmp_path):

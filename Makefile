@@ -47,7 +47,7 @@ BINARY_INPUTS := $(wildcard build_spec/* models/*.py models/formats/*.py models/
 
 binary: $(BINARY)
 
-$(BINARY): pyproject.toml $(TORCH_CONSTRAINTS) $(BINARY_INPUTS) maxpatch/Segue.maxpat $(wildcard maxpatch/js/*.js)
+$(BINARY): pyproject.toml $(TORCH_CONSTRAINTS) $(BINARY_INPUTS) $(wildcard maxpatch/*.maxpat) $(wildcard maxpatch/js/*.js)
 	$(PYTHON) build_spec/build.py --constraints $(TORCH_CONSTRAINTS)
 	touch $@
 

@@ -36,6 +36,28 @@ NAME = "segue-engine"
 WINDOWS = os.name == "nt"
 
 
+def devices() -> list[str]:
+    """The .amxd files ``make device`` (maxpatch/build.py) writes: Segue.amxd, the streaming device,
+    and the two MIDI Tools, Segue Transform.amxd and Segue Generate.amxd."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("segue_maxpatch_build", ROOT / "maxpatch" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [device.built for device in module.DEVICES]
+
+
+def copy_devices(out: Path, built: Path = ROOT / "maxpatch" / "build") -> list[str]:
+    """Every device of ``devices()`` that ``built`` holds, copied beside the executable in ``out``
+    (the spec calls this); the names copied."""
+    copied = []
+    for name in devices():
+        if (built / name).is_file():
+            shutil.copy2(built / name, out / name)
+            copied.append(name)
+    return copied
+
+
 def run(*cmd, **kw) -> None:
     print("+", " ".join(map(str, cmd)), flush=True)
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)
@@ -168,6 +190,7 @@ def measure(exe: Path, runs: int, build_seconds: float | None, venv: Path) -> di
         "files": sum(1 for p in folder.rglob("*") if p.is_file()),
         "shipped_models": sorted(p.name for p in (folder / "models").glob("*.safetensors")),
         "device_amxd": (folder / "Segue.amxd").is_file(),
+        "devices": [name for name in devices() if (folder / name).is_file()],  # the device and the MIDI Tools
         "build_s": None if build_seconds is None else round(build_seconds, 1),
         "startup_ready_s": ready,
         "startup_ready_median_s": sorted(ready)[len(ready) // 2],
@@ -190,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.no_build:
         exe = ROOT / "dist" / NAME / (f"{NAME}.exe" if WINDOWS else NAME)
     else:
-        # the Max for Live device travels with the binary: build it first (stdlib only)
+        # the Max for Live device and the two MIDI Tools travel with the binary: build them first (stdlib only)
         subprocess.run([sys.executable, str(ROOT / "maxpatch" / "build.py")], check=True)
         install(venv, constraints)
         exe = pyinstaller(venv)

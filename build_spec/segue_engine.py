@@ -21,6 +21,7 @@ a message; `pip install 'segue[train]'` has them (docs/install.md).
 """
 
 TOP_LEVEL_OPTIONS = {"-h", "--help", "--version", "-v", "--verbose"}
+MIDI_TOOLS = ("Segue Transform.amxd", "Segue Generate.amxd")  # maxpatch/build.py DEVICES, beside Segue.amxd
 
 
 def engine_argv(argv: list[str]) -> list[str]:
@@ -31,7 +32,7 @@ def engine_argv(argv: list[str]) -> list[str]:
 
 
 def bundle_dir() -> Path:
-    """The folder holding the executable (and ``models/``, ``Segue.amxd`` when built)."""
+    """The folder holding the executable (and ``models/``, ``Segue.amxd`` and the MIDI Tools when built)."""
     return Path(sys.executable).resolve().parent
 
 
@@ -51,9 +52,13 @@ def first_run_message(argv: list[str], parser) -> str | None:
         return None
     where = f"udp://{args.host}:{args.port}" if args.port else f"udp://{args.host} on a free port"
     device = bundle_dir() / "Segue.amxd"
+    tools = [bundle_dir() / name for name in MIDI_TOOLS if (bundle_dir() / name).is_file()]
     if device.is_file():
         load = (f"  Load the device: in Ableton Live, drag {device} onto a MIDI track;\n"
                 f"  it talks to this engine on port {args.port or 'shown below'}.")
+        if tools:
+            load += ("\n  The MIDI Tools for Live 12's clip view, " + " and ".join(p.name for p in tools) +
+                     ",\n  are beside it: copy them into your User Library's MIDI Tools folders.")
     else:
         load = ("  The Max for Live device (Segue.amxd) is not in this build yet: it will sit beside\n"
                 "  this program once it is built. Meanwhile any OSC client can play; try\n"

@@ -70,6 +70,38 @@ def test_the_panel_page_is_package_data_and_the_spec_collects_it():
     assert {"index.html", "panel.js", "pad.js", "roll.js", "synth.js", "style.css"} <= set(static)
 
 
+def _build_script():
+    """build_spec/build.py, the build, as a module."""
+    spec = importlib.util.spec_from_file_location("segue_build_spec", ROOT / "build_spec" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_binary_carries_the_device_and_both_midi_tools(tmp_path):
+    """Wherever the build puts Segue.amxd (beside the executable), it puts the MIDI Tools too: the
+    spec copies every device maxpatch/build.py writes, byte for byte, and the entry script names them."""
+    build = _build_script()
+    assert build.devices() == ["Segue.amxd", "Segue Transform.amxd", "Segue Generate.amxd"]
+    assert list(_entry().MIDI_TOOLS) == build.devices()[1:]
+    assert "copy_devices(out)" in (ROOT / "build_spec" / "segue-engine.spec").read_text()
+    spec = importlib.util.spec_from_file_location("segue_maxpatch_build", ROOT / "maxpatch" / "build.py")
+    maxpatch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maxpatch)
+    built = tmp_path / "built"
+    maxpatch.build(built)
+    out = tmp_path / "dist"
+    out.mkdir()
+    assert build.copy_devices(out, built) == build.devices()
+    for name in build.devices():
+        assert (out / name).read_bytes() == (built / name).read_bytes()
+    (built / "Segue Generate.amxd").unlink()  # a build that has not made one: the others still travel
+    again = tmp_path / "again"
+    again.mkdir()
+    assert build.copy_devices(again, built) == ["Segue.amxd", "Segue Transform.amxd"]
+    assert sorted(p.name for p in again.iterdir()) == ["Segue Transform.amxd", "Segue.amxd"]
+
+
 def test_no_command_means_serve():
     entry = _entry()
     assert entry.engine_argv([]) == ["serve"]
@@ -87,6 +119,11 @@ def test_first_run_says_where_it_listens_and_how_to_load_the_device(frozen):
     (frozen / "Segue.amxd").write_bytes(b"")
     message = entry.first_run_message(["serve", "--state-dir", str(state), "--port", "0"], parser)
     assert f"drag {frozen / 'Segue.amxd'} onto a MIDI track" in message and "a free port" in message
+    assert "MIDI Tools" not in message
+    for name in ("Segue Transform.amxd", "Segue Generate.amxd"):
+        (frozen / name).write_bytes(b"")
+    message = entry.first_run_message(["serve", "--state-dir", str(state), "--port", "0"], parser)
+    assert "Segue Transform.amxd and Segue Generate.amxd" in message and "MIDI Tools folders" in message
     state.mkdir()  # a start that failed after making the folder: still a first run
     assert "first run" in entry.first_run_message(["serve", "--state-dir", str(state)], parser)
     (state / ".started").touch()  # written with the first ready line
@@ -142,6 +179,8 @@ def _stop(proc: subprocess.Popen) -> int:
 @pytest.mark.slow
 def test_binary_serves_morphs_streams_bars_and_stops_on_sigterm(binary, tmp_path):
     assert (binary.parent / "models").is_dir()
+    devices = ["Segue.amxd", "Segue Transform.amxd", "Segue Generate.amxd"]  # the device and both MIDI Tools
+    assert [name for name in devices if (binary.parent / name).is_file()] == devices
     done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and re.fullmatch(r"segue \d+\.\d+\S*\n", done.stdout), done
     assert "unknown" not in done.stdout  # the package metadata travelled with it

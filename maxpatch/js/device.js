@@ -126,6 +126,7 @@ Device.prototype._ping = function () { this._sendTransport(); };
 Device.prototype._lost = function () { this._silence(); };
 Device.prototype._failed = function (p, text) {
   var what = p ? p.then || p.what : null; // an upload for an action fails as the action
+  if (what === "unavailable" || what === "chords-get") return; // an engine before these: nothing to say
   if (what === "groove" || what === "drumify") {
     this.regrooving = null;
     text = (what === "groove" ? "Groove: " : "Drumify: ") + text;

@@ -102,6 +102,9 @@ class FakeEngine {
       return r(addr, rid);
     }
     const m = this.models[s.model] || MODELS.tiny;
+    if (this.oldInfo && (addr === "/segue/model/unavailable" || addr === "/segue/chords/get")) {
+      return r("/segue/error", rid, addr, "unknown address '" + addr + "'");
+    }
     if (addr === "/segue/model/info") {
       if (this.oldInfo) r("/segue/model/info", rid, "tiny", this.kind, 2, 8, 0, "cpu", "CC-BY-4.0");
       else r("/segue/model/info", rid, s.model, m.kind === "melody" ? this.kind : m.kind, 2, 8, 0, "cpu", "CC-BY-4.0",

@@ -88,7 +88,8 @@ def guided_decode(model: LatentModel, z, reference, amounts: dict[str, float], s
     """Tokens (B, T, heads) for codes ``z`` (B, Z) moved along attribute vectors by ``amounts``
     from the codes ``reference`` (B, Z), so that every knob keeps its promise: an amount of one
     moves its attribute by one standard deviation (``scales``) from where the reference's argmax
-    decode has it, within the range the knob may aim for.
+    decode has it, within the range the knob may aim for (widened to include where the melody
+    is, so that a knob never aims the wrong way).
 
     Per code, ``candidates`` decodes are measured: the moved code's argmax and samples (as
     ``faithful_decode`` makes them), and the argmax and samples of codes moved only part of the way
@@ -133,7 +134,9 @@ def guided_decode(model: LatentModel, z, reference, amounts: dict[str, float], s
     miss = np.zeros(flat.shape[:2])
     for name, amount in guided.items():
         s = scales[name]
-        target = np.clip(ATTRIBUTES[name](base, drums=drums) + amount * s.std, s.lo, s.hi)  # (B,)
+        now = ATTRIBUTES[name](base, drums=drums)  # (B,)
+        # within the range a knob may aim for, widened to where the melody is: never the wrong way
+        target = np.clip(now + amount * s.std, np.minimum(s.lo, now), np.maximum(s.hi, now))
         miss += np.abs(ATTRIBUTES[name](flat, drums=drums) - target[:, None]) / s.std
     sparse = (note_count(flat, drums=drums) <= 1) & (note_count(base, drums=drums) > 1)[:, None]
     miss += np.where(sparse, 1e6, 0.0)

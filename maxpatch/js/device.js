@@ -121,9 +121,10 @@ Device.prototype._connected = function () {
   this.sentBar = null;
   this.queue.clear();
   this.requested = {};
+  this.regrooving = null; // a Groove asked of an engine that is gone (its clip too): press again
 };
 Device.prototype._ping = function () { this._sendTransport(); };
-Device.prototype._lost = function () { this._silence(); };
+Device.prototype._lost = function () { this._silence(); this.regrooving = null; };
 Device.prototype._failed = function (p, text) {
   var what = p ? p.then || p.what : null; // an upload for an action fails as the action
   if (what === "unavailable" || what === "chords-get") return; // an engine before these: nothing to say
@@ -723,6 +724,7 @@ Device.prototype._onClipResult = function (r) {
 Device.prototype._regrooveAgain = function (why) {
   var g = this.regrooving;
   this._event("result-retry", why);
+  delete this.results.open[g.rid]; // its begin came, its end never will
   if (g.tries++ >= RESULT_RETRIES || this.state !== "connected") {
     this.regrooving = null;
     this._say((g.tap ? "Drumify" : "Groove") + ": the engine's answer was lost (" + why + "): try again");

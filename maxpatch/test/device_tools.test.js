@@ -148,6 +148,13 @@ test("a result with a lost datagram is asked for again and written once, whole; 
   r.env.runDeferred();
   assert.equal(r.fake.tracks[0].slots[2].notes.length, 3);
   assert.ok(r.events.some((e) => e[0] === "result-retry"));
+  assert.deepEqual(r.dev.results.open, {}, "nothing half-assembled is kept");
+  // the engine gone mid-Groove: forgotten at once, the next press asks again
+  r.dev.regroove(false);
+  r.engine.alive = false;
+  r.step(4000);
+  assert.notEqual(r.dev.state, "connected");
+  assert.equal(r.dev.regrooving, null);
 });
 
 test("Drumify on a tap model makes drums of the keys track's clip", () => {

@@ -51,6 +51,17 @@ def initial_state(dense: nn.Linear, cond: Tensor, sizes: tuple[int, ...]):
     return list(parts[1::2]), list(parts[0::2])
 
 
+def add_lstm_stack(module: nn.Module, input_size: int, cond_size: int, sizes: tuple[int, ...], out_size: int) -> None:
+    """Give ``module`` Magenta's decoder stack: ``z_to_initial_state`` (the code to every layer's
+    initial (c, h), near zero at first), the LSTM ``layers`` and the ``output_projection``."""
+    module.z_to_initial_state = nn.Linear(cond_size, 2 * sum(sizes))
+    nn.init.normal_(module.z_to_initial_state.weight, std=0.001)
+    nn.init.zeros_(module.z_to_initial_state.bias)
+    ins = [input_size] + list(sizes[:-1])
+    module.layers = nn.ModuleList(nn.LSTM(i, s, batch_first=True) for i, s in zip(ins, sizes))
+    module.output_projection = nn.Linear(sizes[-1], out_size)
+
+
 def _logistic(noise: Tensor, n: int) -> Tensor:
     """Logistic(0, 1) noise from 2n Gumbel columns."""
     return noise[..., :n] - noise[..., n : 2 * n]
@@ -71,12 +82,7 @@ class StackHead(nn.Module):
         self.cond_size = cond_size
         self.control_size = control_size
         self.sizes = sizes
-        self.z_to_initial_state = nn.Linear(cond_size, 2 * sum(sizes))
-        nn.init.normal_(self.z_to_initial_state.weight, std=0.001)
-        nn.init.zeros_(self.z_to_initial_state.bias)
-        ins = [feedback + cond_size + control_size] + list(sizes[:-1])
-        self.layers = nn.ModuleList(nn.LSTM(i, s, batch_first=True) for i, s in zip(ins, sizes))
-        self.output_projection = nn.Linear(sizes[-1], out_size)
+        add_lstm_stack(self, feedback + cond_size + control_size, cond_size, sizes, out_size)
 
     # --- what a step outputs (subclasses) ---------------------------------------------------------
     noise_depth = 0

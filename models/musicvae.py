@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from segue.models.configs import STEPS_PER_BAR, MusicVAEConfig
 from segue.models.controls import ControlSpec
 from segue.models.errors import ModelError
-from segue.models.heads import BitsHead, GrooveHead, NadeHead, initial_state, lstm_step
+from segue.models.heads import BitsHead, GrooveHead, NadeHead, add_lstm_stack, initial_state, lstm_step
 from segue.models.representation import Representation, representation_from_dict
 
 __all__ = ["NO_TOKEN", "CoreDecoder", "Decoder", "Encoder", "MusicVAE", "gumbel_noise", "lstm_from_tf",
@@ -153,12 +153,7 @@ class CoreDecoder(nn.Module):
         self.noise_depth = output_depth
         self.cond_size, self.control_size = cond_size, control_size
         self.sizes = sizes
-        self.z_to_initial_state = nn.Linear(cond_size, 2 * sum(sizes))
-        nn.init.normal_(self.z_to_initial_state.weight, std=0.001)
-        nn.init.zeros_(self.z_to_initial_state.bias)
-        ins = [output_depth + cond_size + control_size] + list(sizes[:-1])
-        self.layers = nn.ModuleList(nn.LSTM(i, s, batch_first=True) for i, s in zip(ins, sizes))
-        self.output_projection = nn.Linear(sizes[-1], output_depth)
+        add_lstm_stack(self, output_depth + cond_size + control_size, cond_size, sizes, output_depth)
 
     def choose_fn(self, temperature: float, noise: Tensor | None):
         """argmax(logits / T + noise) (Gumbel-max: sampling at temperature T), or argmax(logits)."""

@@ -1,6 +1,7 @@
 """`segue serve` as a process: one ready line, OSC on 127.0.0.1, clean shutdown on SIGTERM."""
 
 import asyncio
+import contextlib
 import re
 import signal
 import subprocess
@@ -69,46 +70,9 @@ def test_port_in_use_is_a_clear_error(checkpoint, tmp_path):
     assert f"cannot listen on 127.0.0.1:{port}" in err
 
 
-def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog, tiny_model):
-    from segue.engine.api import EngineConfig
-    from segue.engine.serving import serve
-
-    fake_rtmidi()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def say(line):
-        lines.append(line)
-        ready.set()
-
-    async def main():
-        await serve(EngineConfig(port=0, tick_seconds=0.01), tiny_model(), ready=say, stop=stop,
-                    midi=MidiSettings())
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(10)
-        port = int(lines[0].split("udp://127.0.0.1:")[1].split()[0])
-        client = EngineClient(port)
-        try:
-            client.hello()
-            assert client.request("/segue/ping")[0] == "/segue/pong"
-        finally:
-            client.close()
-        assert "MIDI is off: no MIDI backend works here" in caplog.text
-        assert len(lines) == 1  # no MIDI line
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
-
-
-
-def _serve_in_thread(model, **kw):
-    """serve() on a thread of its own: (its lines, the stop event, the loop, the thread)."""
+@contextlib.contextmanager
+def served(model, **kw):
+    """serve() on a thread of its own, stopped on leaving: yields the lines it said when ready."""
     from segue.engine.api import EngineConfig
     from segue.engine.serving import serve
 
@@ -126,8 +90,30 @@ def _serve_in_thread(model, **kw):
 
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()
-    assert ready.wait(20)
-    return lines, stop, loop, thread
+    try:
+        assert ready.wait(20)
+        yield lines
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+def answers_ping(line: str) -> bool:
+    client = EngineClient(int(line.split("udp://127.0.0.1:")[1].split()[0]))
+    try:
+        client.hello()
+        return client.request("/segue/ping")[0] == "/segue/pong"
+    finally:
+        client.close()
+
+
+def test_serve_keeps_serving_osc_when_midi_cannot_open(fake_rtmidi, caplog, tiny_model):
+    fake_rtmidi()
+    with served(tiny_model(), midi=MidiSettings()) as lines:
+        assert answers_ping(lines[0])
+        assert "MIDI is off: no MIDI backend works here" in caplog.text
+        assert len(lines) == 1  # no MIDI line
 
 
 def test_the_ready_line_ends_with_the_panel_url_and_open_opens_it(tiny_model, monkeypatch):
@@ -138,17 +124,12 @@ def test_the_ready_line_ends_with_the_panel_url_and_open_opens_it(tiny_model, mo
 
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
-    lines, stop, loop, thread = _serve_in_thread(tiny_model(), panel=PanelSettings(port=0), open_panel=True)
-    try:
+    with served(tiny_model(), panel=PanelSettings(port=0), open_panel=True) as lines:
         match = re.search(r" panel (http://127\.0\.0\.1:\d+/\?token=[\w-]{20,})$", lines[0])
         assert match, lines[0]
         assert opened == [match.group(1)]
         with urllib.request.urlopen(match.group(1), timeout=10) as page:
             assert page.status == 200 and b"Segue panel" in page.read()
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
 
 
 def test_the_engine_serves_osc_when_the_panel_port_is_taken(tiny_model, caplog):
@@ -160,17 +141,7 @@ def test_the_engine_serves_osc_when_the_panel_port_is_taken(tiny_model, caplog):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        lines, stop, loop, thread = _serve_in_thread(tiny_model(), panel=PanelSettings(port=port))
-        try:
+        with served(tiny_model(), panel=PanelSettings(port=port)) as lines:
             assert " panel " not in lines[0]
-            client = EngineClient(int(lines[0].split("udp://127.0.0.1:")[1].split()[0]))
-            try:
-                client.hello()
-                assert client.request("/segue/ping")[0] == "/segue/pong"
-            finally:
-                client.close()
-        finally:
-            loop.call_soon_threadsafe(stop.set)
-            thread.join(10)
-            loop.close()
+            assert answers_ping(lines[0])
     assert "the panel is off" in caplog.text and "--panel-port" in caplog.text

@@ -13,14 +13,20 @@ function pitchRange(lists, pad = 2) {
   return [lo, hi];
 }
 
-// A slot: its notes (filled) and the reconstruction (outlined), `length` beats across.
-export function drawClip(canvas, notes, recon, length) {
+// A canvas cleared to `background`: its context, width and height.
+function blank(canvas, background) {
   const g = canvas.getContext("2d");
   const w = canvas.width;
   const h = canvas.height;
   g.clearRect(0, 0, w, h);
-  g.fillStyle = "#151a26";
+  g.fillStyle = background;
   g.fillRect(0, 0, w, h);
+  return [g, w, h];
+}
+
+// A slot: its notes (filled) and the reconstruction (outlined), `length` beats across.
+export function drawClip(canvas, notes, recon, length) {
+  const [g, w, h] = blank(canvas, "#151a26");
   if (!notes || !notes.length) {
     g.fillStyle = "rgba(255,255,255,0.35)";
     g.font = "12px system-ui, sans-serif";
@@ -47,12 +53,7 @@ export function drawClip(canvas, notes, recon, length) {
 // playhead passed with nothing received. Shows `span` bars from the bar before the playhead;
 // `labelOf(bar)` adds to a bar's heading (the chords a chord model reads there).
 export function drawLive(canvas, bars, playhead, missing, span = 6, labelOf = null) {
-  const g = canvas.getContext("2d");
-  const w = canvas.width;
-  const h = canvas.height;
-  g.clearRect(0, 0, w, h);
-  g.fillStyle = "#10141d";
-  g.fillRect(0, 0, w, h);
+  const [g, w, h] = blank(canvas, "#10141d");
   const first = Math.max(0, Math.floor(playhead / 4) - 1);
   const shown = [];
   for (let b = first; b < first + span; b++) if (bars.has(b)) shown.push(bars.get(b).notes);

@@ -17,10 +17,11 @@ from typing import Any
 
 import torch
 
+from segue.engine.api import weak_knobs
 from segue.engine.shaping import Dynamics
 from segue.models.attributes import resolve_attribute
 from segue.models.errors import InputError, SegueError
-from segue.models.fidelity import DEFAULT_CANDIDATES, faithful_decode
+from segue.models.fidelity import DEFAULT_CANDIDATES, KnobScale, faithful_decode, guided_decode
 from segue.models.inference import EncodedClip, LatentModel
 from segue.models.loading import example_clips
 from segue.models.midifile import read_midi, select_tracks, write_midi
@@ -65,14 +66,21 @@ class Decoding:
         return cls(args.temperature, args.seed, args.velocity, args.fidelity)
 
     def clip(self, model: LatentModel, z, qpm: float, bars: int | None = None, controls=None,
-             source: NoteSequence | None = None) -> NoteSequence:
+             source: NoteSequence | None = None, reference=None, moves: dict[str, float] | None = None) -> NoteSequence:
         """Codes (W, Z) -> one NoteSequence, the windows joined and cut to ``bars``; with no
         ``velocity``, the notes take ``source``'s velocities by position (the nearest source note),
-        unless the model writes velocities of its own (GrooVAE)."""
+        unless the model writes velocities of its own (GrooVAE). Codes moved by attribute ``moves``
+        from ``reference`` on a calibrated model decode as the engine's knobs do (``guided_decode``)."""
         z = torch.as_tensor(z, dtype=torch.float32)
         z = z[None] if z.dim() == 1 else z
         ctrl = model.controls(z.shape[0], **controls) if controls else None
-        tokens = faithful_decode(model, z, self.fidelity, self.temperature, self.seed, controls=ctrl)
+        scales = KnobScale.of(model) if moves else {}
+        if reference is not None and any(name in scales for name in moves or ()):
+            tokens = guided_decode(model, z, torch.as_tensor(reference, dtype=torch.float32).reshape(z.shape), moves,
+                                   scales, max(self.fidelity, DEFAULT_CANDIDATES), self.temperature, self.seed,
+                                   controls=ctrl)
+        else:
+            tokens = faithful_decode(model, z, self.fidelity, self.temperature, self.seed, controls=ctrl)
         seq = model.windows_to_clip(tokens, qpm=qpm, velocity=self.velocity or DEFAULT_VELOCITY, bars=bars)
         own = "velocity" in model.capabilities  # GrooVAE: the model's velocities are the point
         dynamics = dynamics_of(source) if self.velocity is None and source is not None and not own else None
@@ -353,7 +361,7 @@ def attribute(args: argparse.Namespace, model: LatentModel) -> list[Path]:
     source = read_clip(args.clip, args.program, args.track)
     enc = encode_clip(model, args.clip, controls=controls, seq=source)
     seq = Decoding.of(args).clip(model, model.shift(enc.mu, key, args.amount), enc.qpm, bars=enc.clip_bars,
-                                 controls=controls, source=source)
+                                 controls=controls, source=source, reference=enc.mu, moves={key: args.amount})
     out = _output(args.out or Path(f"{args.clip.stem}.{key}{args.amount:+g}.mid"), [args.clip])
     write_midi(seq, out)
     return [out]
@@ -413,6 +421,8 @@ def info(args: argparse.Namespace, model: LatentModel) -> None:
         "model": c.name, "representation": model.representation.to_dict(),
         "window_bars": c.bars, "z_size": c.z_size, "device": model.device.type,
         "licence": model.meta.licence, "trained": not model.untrained,
-        "attributes": sorted(model.attributes), "training": model.meta.training,
+        "attributes": sorted(model.attributes),
+        "weak_knobs": list(weak_knobs(model.meta.training)),  # they move their attribute only loosely
+        "training": model.meta.training,
         "parameters": sum(p.numel() for p in model.model.parameters()),
     }, indent=2))

@@ -171,7 +171,9 @@ def test_demo_and_info(ckpt, tmp_path, capsys):
     code, out = run("info", "--model", ckpt, capsys=capsys)
     doc = json.loads(out.out)
     assert doc["licence"] == "CC0" and doc["model"] == "cat-mel_2bar_small"
-    assert "note_density" in doc["attributes"]
+    assert "note_density" in doc["attributes"] and doc["weak_knobs"] == []
+    code, out = run("info", capsys=capsys)  # the shipped model: its calibration marks 8th syncopation weak
+    assert json.loads(out.out)["weak_knobs"] == ["syncopation_8th"]
 
 
 def test_fresh_model_says_it_is_untrained(tmp_path, capsys, caplog):
@@ -298,3 +300,19 @@ def test_chords_for_a_model_without_them_or_bad_symbols_are_refused(ckpt, chord_
     assert "no root" in capsys.readouterr().err
     assert run("sample", "--key", "C", "-o", tmp_path, "--model", chord_ckpt)[0] == 2
     assert "not conditioned on a key" in capsys.readouterr().err
+
+
+def test_attribute_on_a_calibrated_model_decodes_as_the_engines_knobs(ckpt, clips, tmp_path, monkeypatch):
+    from segue.engine.cli import offline
+
+    model = LatentModel.load(ckpt, device="cpu")
+    model.meta.training = {**model.meta.training, "knobs": {"note_density": {"std": 0.1, "lo": 0.1, "hi": 0.9}}}
+    calibrated = model.save(tmp_path / "calibrated.safetensors")
+    calls = []
+    real = offline.guided_decode
+    monkeypatch.setattr(offline, "guided_decode", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    code, _ = run("attribute", clips[0], "--name", "denser", "--amount", 1.5, "-o", tmp_path / "d.mid",
+                  "--model", calibrated)
+    assert code == 0 and calls == [{"note_density": 1.5}]
+    code, _ = run("attribute", clips[0], "--name", "diatonic", "-o", tmp_path / "c.mid", "--model", calibrated)
+    assert code == 0 and len(calls) == 1  # no calibration for that knob: the vector alone

@@ -3,8 +3,9 @@
 
 - ``require_tool(name)``: an external tool's path; skipped without it on a laptop, a failure in CI
   (``SEGUE_REQUIRE_TOOLS=1``): a broken install step must not pass;
-- ``tiny_model(seed=0, config=...)``: a tiny model (hidden size 8) on the CPU; ``tool_models``: a
-  models folder with tiny GrooVAE (humanize, tap), chord and knob-calibrated models;
+- ``tiny_model(seed=0, config=...)``: a tiny model (hidden size 8) on the CPU; ``loud_model(config,
+  seed=4, hit_bias=0.0)``: a fresh model whose weights play varied notes; ``tool_models``: a models
+  folder with tiny GrooVAE (humanize, tap), chord and knob-calibrated models;
 - ``running_engine(model, ...)``: the one engine runner, the core with its OSC adapter on
   127.0.0.1 on its own event-loop thread;
 - ``wait_until(pred, timeout)``: poll until a condition holds;
@@ -13,6 +14,7 @@
 - ``recording_listener(keep_open=False)``: a listener of the core that keeps its bars and problems;
 - ``fake_rtmidi(...)``: python-rtmidi replaced by one whose backends fail as asked;
 - ``small_filesystem``: a 128 KB tmpfs mounted at a fresh folder (a disk that fills);
+- ``jack_server(folder)``: a JACK server (the dummy driver) and ``SEGUE_MIDI_API=jack`` for a block;
 - ``chromium(downloads=None)``: headless Debian Chromium driven by Selenium through the system
   chromedriver (nothing downloaded), a fresh profile each time; ``running_panel(model, ...)``: an
   engine with its OSC adapter and the web panel.
@@ -23,10 +25,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +69,46 @@ def require_tool() -> Callable[[str], str]:
     return _require_tool
 
 
+# --- JACK -------------------------------------------------------------------------------------------
+@contextmanager
+def _jack_server(folder: Path) -> Iterator[None]:
+    jackd, jack_wait = _require_tool("jackd"), _require_tool("jack_wait")
+    saved = os.environ.get("SEGUE_MIDI_API")
+    os.environ["SEGUE_MIDI_API"] = "jack"
+    proc = None
+    try:
+        running = subprocess.run([jack_wait, "-c"], capture_output=True, text=True, timeout=10).stdout.strip()
+        if running != "running":
+            log = folder / "jackd.log"
+            with open(log, "w") as out:
+                proc = subprocess.Popen([jackd, "-d", "dummy", "-r", "48000", "-p", "64"],
+                                        stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            waited = subprocess.run([jack_wait, "-w", "-t", "10"], capture_output=True, text=True, timeout=20)
+            if waited.returncode != 0 or proc.poll() is not None:
+                pytest.fail(f"jackd did not start: {waited.stdout}{waited.stderr}{log.read_text()}", pytrace=False)
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SEGUE_MIDI_API", None)
+        else:
+            os.environ["SEGUE_MIDI_API"] = saved
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def jack_server() -> Callable[[Path], AbstractContextManager[None]]:
+    """``with jack_server(folder):`` a JACK server (JACK 2's dummy driver) and SEGUE_MIDI_API=jack
+    for the block. A server already running is reused; one started here (its log in ``folder``) is
+    ended by its PID. Skipped without jackd on a laptop, a failure in CI."""
+    return _jack_server
+
+
 # --- models -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def tiny_model():
@@ -98,6 +142,14 @@ def _loud(config, seed: int = 4, hit_bias: float = 0.0):
         if hit_bias:  # the GrooVAE hits' logits first: more hits than silence
             model.model.decoder.heads[0].output_projection.bias[:9] += hit_bias
     return model
+
+
+@pytest.fixture(scope="session")
+def loud_model() -> Callable:
+    """``loud_model(config, seed=4, hit_bias=0.0)``: a fresh model of ``config`` on the CPU whose random
+    weights are large enough to play varied notes and hits; ``hit_bias`` raises a GrooVAE model's hit
+    logits."""
+    return _loud
 
 
 @pytest.fixture(scope="session")
@@ -412,8 +464,6 @@ def running_panel() -> Callable:
 @pytest.fixture
 def small_filesystem(tmp_path, require_tool):
     """A 128 KB tmpfs mounted at a fresh folder (needs root; in CI a missing permission fails)."""
-    import subprocess
-
     mount = require_tool("mount")
     folder = tmp_path / "small"
     folder.mkdir()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from segue.bridge import osc
 from segue.bridge.addresses import ATTRIBUTE_KNOBS
 from segue.bridge.client import EngineClient
 from segue.engine import cliptools as ct
@@ -207,20 +206,6 @@ def test_an_empty_range_says_so(model):
 LOOK = (4, "Major", 0.25, 4, 4)  # E, Live's scale name, 16ths, 4/4
 
 
-def tool_result(c: EngineClient, rid: int, timeout: float = 20.0) -> tuple[list, list[Note]]:
-    address, begin = c.wait_for(rid, timeout)
-    assert address == "/segue/tool/result/begin", (address, begin)
-    notes, chunks = [], 0
-    while True:
-        address, values = c.wait_for(rid, timeout)
-        if address == "/segue/tool/result/end":
-            assert values[1] == chunks
-            return begin, notes
-        assert address == "/segue/tool/result/notes" and values[1] == chunks
-        notes += osc.unflat_notes(values[2:])
-        chunks += 1
-
-
 def error_of(c: EngineClient, address: str, *args) -> str:
     reply, values = c.request(address, *args, timeout=10.0)
     assert reply == "/segue/error", (reply, values)
@@ -250,27 +235,28 @@ def connect(engine):
         c.close()
 
 
-def test_every_operation_over_osc(connect):
+def test_every_operation_over_osc(connect, osc_result):
     c = connect()
     c.upload("tool-in", list(MELODY), 8.0)
     c.upload("tool-target", list(OTHER), 4.0)
     zero = [0.0] * len(ATTRIBUTE_KNOBS)
-    begin, notes = tool_result(c, c.send("/segue/tool/shift", "tool-in", 0.0, 2.0, *zero[1:], *LOOK))
+    begin, notes = osc_result(c, "tool", c.send("/segue/tool/shift", "tool-in", 0.0, 2.0, *zero[1:], *LOOK))
     assert begin[1:] == [len(MELODY), 8.0, "amount 0: the notes as they were"] and notes == list(MELODY)
-    begin, notes = tool_result(c, c.send("/segue/tool/shift", "tool-in", 1.0, 2.0, *zero[1:], *LOOK))
+    begin, notes = osc_result(c, "tool", c.send("/segue/tool/shift", "tool-in", 1.0, 2.0, *zero[1:], *LOOK))
     assert begin[1] == len(notes) and notes and inside(notes, 8.0)
     assert all(in_scale(n.pitch, 4, "major") for n in notes)
-    _, notes = tool_result(c, c.send("/segue/tool/morph", "tool-in", "", "tool-target", 1.0, -1, "major", 0.0, 4, 4))
+    _, notes = osc_result(c, "tool", c.send("/segue/tool/morph", "tool-in", "", "tool-target", 1.0, -1, "major",
+                                            0.0, 4, 4))
     assert [n.pitch for n in notes] == [n.pitch for n in OTHER] * 2
-    _, notes = tool_result(c, c.send("/segue/tool/vary", "tool-in", 1.0, 7, *LOOK))
+    _, notes = osc_result(c, "tool", c.send("/segue/tool/vary", "tool-in", 1.0, 7, *LOOK))
     assert inside(notes, 8.0)
-    begin, notes = tool_result(c, c.send("/segue/tool/sample", 6.0, 1, 0.5, 2, *LOOK))
+    begin, notes = osc_result(c, "tool", c.send("/segue/tool/sample", 6.0, 1, 0.5, 2, *LOOK))
     assert begin[2] == 6.0 and "the range is 6 beats" in begin[3] and inside(notes, 6.0)
-    _, notes = tool_result(c, c.send("/segue/tool/between", 8.0, "", "tool-in", "", "tool-target", 1, 3, *LOOK))
+    _, notes = osc_result(c, "tool", c.send("/segue/tool/between", 8.0, "", "tool-in", "", "tool-target", 1, 3, *LOOK))
     assert [n.start for n in notes] == [n.start for n in MELODY]
 
 
-def test_morph_and_between_take_another_sessions_slots(connect):
+def test_morph_and_between_take_another_sessions_slots(connect, osc_result):
     device, tool = connect(), connect()
     device.upload("clip-A", list(OTHER), 4.0)
     assert device.request("/segue/slot/encode", "A", "clip-A")[0] == "/segue/slot/encode"
@@ -280,11 +266,11 @@ def test_morph_and_between_take_another_sessions_slots(connect):
     assert address == "/segue/tool/targets" and {(device.instance, "A", 1), (device.instance, "B", 2)} <= set(rows)
     assert all(row[0] != tool.instance for row in rows), "a tool's own session is no target"
     tool.upload("tool-in", list(MELODY), 8.0)
-    _, notes = tool_result(tool, tool.send("/segue/tool/morph", "tool-in", device.instance, "A", 1.0, -1, "major",
-                                           0.0, 4, 4))
+    _, notes = osc_result(tool, "tool", tool.send("/segue/tool/morph", "tool-in", device.instance, "A", 1.0, -1,
+                                                  "major", 0.0, 4, 4))
     assert [n.pitch for n in notes] == [n.pitch for n in OTHER] * 2, "the slot's own clip"
-    _, notes = tool_result(tool, tool.send("/segue/tool/between", 8.0, device.instance, "A", device.instance, "B",
-                                           2, 3, *LOOK))
+    _, notes = osc_result(tool, "tool", tool.send("/segue/tool/between", 8.0, device.instance, "A", device.instance,
+                                                  "B", 2, 3, *LOOK))
     assert inside(notes, 8.0)
     assert "is empty" in error_of(tool, "/segue/tool/morph", "tool-in", device.instance, "C", 0.5, *LOOK)
     assert "no open session 'gone'" in error_of(tool, "/segue/tool/morph", "tool-in", "gone", "A", 0.5, *LOOK)

@@ -1127,45 +1127,16 @@ def test_a_session_streams_nothing_until_its_client_shows_it_reads(connect):
 
 
 # --- GrooVAE and chord models ---------------------------------------------------------------------
-def _loud_model(config, seed: int = 4, hit_bias: float = 0.0) -> LatentModel:
-    """A tiny model with weights large enough to play varied notes (untrained ones are near-silent)."""
-    import torch
-
-    model = LatentModel.fresh(config, seed=seed, device="cpu")
-    with torch.no_grad():
-        gen = torch.Generator().manual_seed(seed)
-        for p in model.model.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-        if hit_bias:
-            model.model.decoder.heads[0].output_projection.bias[:9] += hit_bias
-    return model
-
-
-def result_of(client: EngineClient, rid: int, timeout: float = 20.0) -> tuple[list, list[Note], list]:
-    """A /segue/clip/result: (begin's arguments, the notes, end's arguments)."""
-    address, begin = client.wait_for(rid, timeout)
-    assert address == "/segue/clip/result/begin", (address, begin)
-    notes, chunks = [], 0
-    while True:
-        address, values = client.wait_for(rid, timeout)
-        if address == "/segue/clip/result/end":
-            assert values[1] == chunks
-            return begin, notes, values
-        assert address == "/segue/clip/result/notes" and values[1] == chunks
-        notes += osc.unflat_notes(values[2:])
-        chunks += 1
-
-
 @pytest.fixture(scope="module")
-def groove_models(dirs):
+def groove_models(dirs, loud_model):
     from segue.models.configs import CONFIGS
 
-    _loud_model(CONFIGS["groovae_2bar_humanize"].scaled(8), hit_bias=1.5).save(dirs["models"] / "grooveh.safetensors")
-    _loud_model(CONFIGS["groovae_2bar_tap"].scaled(8), hit_bias=1.5).save(dirs["models"] / "groovet.safetensors")
+    loud_model(CONFIGS["groovae_2bar_humanize"].scaled(8), hit_bias=1.5).save(dirs["models"] / "grooveh.safetensors")
+    loud_model(CONFIGS["groovae_2bar_tap"].scaled(8), hit_bias=1.5).save(dirs["models"] / "groovet.safetensors")
     return "grooveh", "groovet"
 
 
-def test_groove_and_drumify_a_clip(connect, groove_models):
+def test_groove_and_drumify_a_clip(connect, groove_models, osc_result):
     humanize, tap = groove_models
     c = connect()
     c.upload("beat", DRUMS, 8.0, "drums")
@@ -1179,17 +1150,17 @@ def test_groove_and_drumify_a_clip(connect, groove_models):
     assert reasons["drumify"].endswith(f"{humanize} (groovae_2bar_humanize) is a GrooVAE humanize model")
     assert reasons["note_density"] == (f"{humanize} has no attribute vector for note_density: the knob does nothing on "
                                        "it")
-    begin, notes, _ = result_of(c, c.send("/segue/clip/groove", "beat", 1.0))
+    begin, notes = osc_result(c, "clip", c.send("/segue/clip/groove", "beat", 1.0))
     assert begin[1:] == ["beat", len(notes), 8.0] and notes
     assert len({n.velocity for n in notes}) > 2, "the model's velocities"
     assert any(abs(n.start * 4 - round(n.start * 4)) > 0.01 for n in notes), "the model's timing"
-    _, grid, _ = result_of(c, c.send("/segue/clip/groove", "beat", 0.0, 0.0))
+    _, grid = osc_result(c, "clip", c.send("/segue/clip/groove", "beat", 0.0, 0.0))
     assert all(abs(n.start * 4 - round(n.start * 4)) < 1e-3 for n in grid) and {n.velocity for n in grid} == {110}
     assert "melodic clip" in err(c, "/segue/clip/groove", "mel", 1.0)
     assert "drumify needs a GrooVAE tap model" in err(c, "/segue/clip/drumify", "mel", 1.0)
     assert "no clip 'nope'" in err(c, "/segue/clip/groove", "nope", 1.0)
     ok(c, "/segue/model/choose", tap)
-    begin, drums, _ = result_of(c, c.send("/segue/clip/drumify", "mel", 0.7, 0.5))
+    begin, drums = osc_result(c, "clip", c.send("/segue/clip/drumify", "mel", 0.7, 0.5))
     assert begin[1:] == ["mel", len(drums), 12.0] and drums
     assert "amount" in err(c, "/segue/clip/drumify", "mel", 1.5)
 
@@ -1211,13 +1182,13 @@ def test_a_groove_model_plays_bars_with_its_own_feel(connect, groove_models):
     assert any(abs(n.start * 4 - round(n.start * 4)) > 0.01 for n in notes), "the model's timing"
 
 
-def test_chord_progressions(connect, dirs):
+def test_chord_progressions(connect, dirs, loud_model):
     from dataclasses import replace
 
     from segue.models.configs import CONFIGS
 
     cfg = replace(CONFIGS["cat-mel_2bar_small"].scaled(8), controls={"chords": "MajorMinorChordEncoder"})
-    _loud_model(cfg).save(dirs["models"] / "chordmel.safetensors")
+    loud_model(cfg).save(dirs["models"] / "chordmel.safetensors")
     c = connect()
     assert ok(c, "/segue/chords/get")[1] == ""
     assert ok(c, "/segue/chords/set", "C G | Am")[1] == "C G | Am"  # kept for a chord model later

@@ -49,7 +49,7 @@ def parity_model() -> Callable:
             for name, p in model.model.named_parameters():
                 std = 1.5 if "output_projection.weight" in name else 0.35
                 if config.enc_rnn_size[0] > 64 and "output_projection" not in name:
-                    std = 0.35 * math.sqrt(hidden / config.enc_rnn_size[0])
+                    std = 0.35 * math.sqrt(hidden / config.enc_rnn_size[0])  # keep big LSTMs out of saturation
                 p.copy_(torch.randn(p.shape, generator=gen) * std)
         return model
 

@@ -8,10 +8,7 @@ A JACK server already running is reused; one started here is ended by its PID.
 from __future__ import annotations
 
 import bisect
-import os
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -24,39 +21,10 @@ BPM = 180.0
 SIXTY_FOURTH = 1 / 16  # beats
 
 
-def jack_running(jack_wait: str) -> bool:
-    done = subprocess.run([jack_wait, "-c"], capture_output=True, text=True, timeout=10)
-    return done.stdout.strip() == "running"
-
-
 @pytest.fixture(scope="module")
-def jack(tmp_path_factory, require_tool):
-    jackd, jack_wait = require_tool("jackd"), require_tool("jack_wait")
-    saved = os.environ.get("SEGUE_MIDI_API")
-    os.environ["SEGUE_MIDI_API"] = "jack"
-    proc = None
-    try:
-        if not jack_running(jack_wait):
-            log = Path(tmp_path_factory.mktemp("jack")) / "jackd.log"
-            with open(log, "w") as out:
-                proc = subprocess.Popen([jackd, "-d", "dummy", "-r", "48000", "-p", "64"],
-                                        stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            waited = subprocess.run([jack_wait, "-w", "-t", "10"], capture_output=True, text=True, timeout=20)
-            if waited.returncode != 0 or proc.poll() is not None:
-                pytest.fail(f"jackd did not start: {waited.stdout}{waited.stderr}{log.read_text()}", pytrace=False)
+def jack(jack_server, tmp_path_factory):
+    with jack_server(tmp_path_factory.mktemp("jack")):
         yield
-    finally:
-        if saved is None:
-            os.environ.pop("SEGUE_MIDI_API", None)
-        else:
-            os.environ["SEGUE_MIDI_API"] = saved
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
 
 
 class Daw:

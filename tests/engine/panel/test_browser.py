@@ -81,16 +81,23 @@ def model(tiny_model):
     return LatentModel.load(path, "cpu") if path else tiny_model()
 
 
-@pytest.fixture(scope="module")
-def rig(model, running_panel, chromium, tmp_path_factory):
-    downloads = tmp_path_factory.mktemp("downloads")
-    with running_panel(model, state_dir=tmp_path_factory.mktemp("state")) as service:
+def open_panel(model, running_panel, chromium, tmp_path_factory, prefix: str = "", **config):
+    """Yields (service, driver, downloads): the panel of an engine running ``model`` (``config`` to its
+    EngineConfig) open in a fresh browser, with fresh folders for its state and downloads (named
+    ``prefix`` + "state", ``prefix`` + "downloads")."""
+    downloads = tmp_path_factory.mktemp(f"{prefix}downloads")
+    with running_panel(model, state_dir=tmp_path_factory.mktemp(f"{prefix}state"), **config) as service:
         driver = chromium(downloads)
         try:
             driver.get(service.service.panel.url)
             yield service, driver, downloads
         finally:
             driver.quit()
+
+
+@pytest.fixture(scope="module")
+def rig(model, running_panel, chromium, tmp_path_factory):
+    yield from open_panel(model, running_panel, chromium, tmp_path_factory)
 
 
 def js(driver, script, *args):
@@ -381,31 +388,9 @@ def test_6_the_page_recovers_when_the_engine_is_killed_and_restarted(chromium, t
 
 # --- (5) ------------------------------------------------------------------------------------------------
 @pytest.fixture
-def jack(require_tool, tmp_path):
-    """A JACK server (the dummy driver) and SEGUE_MIDI_API=jack, as tests/engine/midi/test_jack.py."""
-    jackd, jack_wait = require_tool("jackd"), require_tool("jack_wait")
-    saved = os.environ.get("SEGUE_MIDI_API")
-    os.environ["SEGUE_MIDI_API"] = "jack"
-    proc = None
-    try:
-        running = subprocess.run([jack_wait, "-c"], capture_output=True, text=True, timeout=10).stdout.strip()
-        if running != "running":
-            log = tmp_path / "jackd.log"
-            with open(log, "w") as out:
-                proc = subprocess.Popen([jackd, "-d", "dummy", "-r", "48000", "-p", "64"], stdout=out,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            waited = subprocess.run([jack_wait, "-w", "-t", "10"], capture_output=True, text=True, timeout=20)
-            if waited.returncode != 0 or proc.poll() is not None:
-                pytest.fail(f"jackd did not start: {waited.stdout}{waited.stderr}{log.read_text()}", pytrace=False)
+def jack(jack_server, tmp_path):
+    with jack_server(tmp_path):
         yield
-    finally:
-        if saved is None:
-            os.environ.pop("SEGUE_MIDI_API", None)
-        else:
-            os.environ["SEGUE_MIDI_API"] = saved
-        if proc is not None:
-            proc.terminate()
-            proc.wait(10)
 
 
 def test_5_a_pad_move_in_the_page_is_heard_on_segue_out_under_jack(jack, model, running_panel, chromium, tmp_path,
@@ -506,15 +491,7 @@ WEAK = "moves its attribute only loosely on this model; see the model card"
 
 @pytest.fixture(scope="module")
 def tools_rig(tiny_model, tool_models, running_panel, chromium, tmp_path_factory):
-    downloads = tmp_path_factory.mktemp("tool-downloads")
-    state = tmp_path_factory.mktemp("tool-state")
-    with running_panel(tiny_model(), state_dir=state, models_dir=tool_models) as service:
-        driver = chromium(downloads)
-        try:
-            driver.get(service.service.panel.url)
-            yield service, driver, downloads
-        finally:
-            driver.quit()
+    yield from open_panel(tiny_model(), running_panel, chromium, tmp_path_factory, "tool-", models_dir=tool_models)
 
 
 def choose_model(driver, wait_until, name: str) -> None:

@@ -91,6 +91,12 @@ def with_page(panel, body, headers=None):
     return asyncio.run(main())
 
 
+async def new_session(page, service) -> tuple[dict, object]:
+    """Attach the page to a new panel session: the reply, and the engine's session."""
+    r = await page.op("attach", instance="")
+    return r, service.engine.session(r["instance"])
+
+
 # --- the guard -------------------------------------------------------------------------------------------
 def test_the_page_needs_its_token(rig):
     service, panel = rig
@@ -225,10 +231,9 @@ def test_ops_knobs_pad_slots_and_transport(rig, wait_until):
     engine = service.engine
 
     async def body(page):
-        r = await page.op("attach", instance="")
+        r, s = await new_session(page, service)
         instance = r["instance"]
         assert instance.startswith("panel-") and r["kind"] == "panel"
-        s = engine.session(instance)
         assert (await page.op("example", slot="A", name="a.mid"))["ok"]
         assert (await page.op("sample", slot="C", bars=2))["ok"]
         assert (await page.op("vary", slot="A"))["ok"]
@@ -388,12 +393,10 @@ def test_the_state_says_what_the_model_can_do_and_why_not(tools):
 
 def test_groove_and_drumify_make_new_clips_and_leave_the_source_alone(tools, tool_files):
     service, panel = tools
-    engine = service.engine
 
     async def body(page):
-        r = await page.op("attach", instance="")
+        r, s = await new_session(page, service)
         assert r["results"] == []
-        s = engine.session(r["instance"])
         r = await page.op("groove", source="tool", amount=1.0)
         assert not r["ok"] and "drop a .mid file on the Groove box first" in r["error"]
         status, up = await post(page, panel, tool_files["beat.mid"], to="tool", name="beat.mid")
@@ -466,11 +469,9 @@ def test_groove_and_drumify_make_new_clips_and_leave_the_source_alone(tools, too
 
 def test_chords_are_set_read_from_a_clip_and_kept_for_a_chord_model(tools, tool_files):
     service, panel = tools
-    engine = service.engine
 
     async def body(page):
-        r = await page.op("attach", instance="")
-        s = engine.session(r["instance"])
+        _, s = await new_session(page, service)
         r = await page.op("chords", text="C G | Am")
         assert r["ok"] and r["chords"] == "C G | Am"  # a melody model keeps it for a chord model
         state = await page.until(lambda m: m["type"] == "state" and m["chords"]["text"] == "C G | Am")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +32,6 @@ from segue.models.musicvae import NO_TOKEN
 from segue.models.notes import Note, NoteSequence, Track
 from segue.models.representation import DRUM_PITCH_TABLES
 
-MAGENTA_DIR = Path(__file__).resolve().parents[2] / "magenta"
 NEAR_TIE = 1e-3
 HIDDEN = 16
 
@@ -57,20 +55,6 @@ def _config(case: str) -> MusicVAEConfig:
     if case == "big":  # 7.2 MB of float32: two shards of at most 4 MiB
         return get_config("cat-mel_2bar_small").scaled(256, z_size=64)
     raise KeyError(case)
-
-
-def _model(cfg: MusicVAEConfig, seed: int = 0) -> LatentModel:
-    """A random model with weights large enough that mu is O(1) and logits are well separated
-    (Segue's init gives mu ~ 1e-3 and frequent near-ties)."""
-    model = LatentModel.fresh(cfg, seed=seed, device="cpu")
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.model.named_parameters():
-            std = 1.5 if "output_projection.weight" in name else 0.35
-            if cfg.enc_rnn_size[0] > 64 and "output_projection" not in name:
-                std = 0.35 * math.sqrt(HIDDEN / cfg.enc_rnn_size[0])  # keep big LSTMs out of saturation
-            p.copy_(torch.randn(p.shape, generator=gen) * std)
-    return model
 
 
 def _line(rng: np.random.Generator, steps: int, lo: int, hi: int) -> list[tuple[int, int, int]]:
@@ -153,17 +137,6 @@ def _magenta_js_drum_roll(rep, indices: torch.Tensor) -> torch.Tensor:
     return roll
 
 
-def _run_magenta(node: str, tmp_path: Path, checkpoint: Path, request: dict) -> dict:
-    if not (MAGENTA_DIR / "node_modules" / "@magenta" / "music").is_dir():
-        pytest.fail("tests/magenta/node_modules is missing: run `make test` (it runs npm ci there)")
-    req, res = tmp_path / "request.json", tmp_path / "result.json"
-    req.write_text(json.dumps({"checkpoint": str(checkpoint.resolve()), **request}))
-    proc = subprocess.run([node, "parity.js", str(req), str(res)], cwd=MAGENTA_DIR, capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, f"Magenta.js failed:\n{proc.stderr[-3000:]}"
-    return json.loads(res.read_text())
-
-
 # --- parity with Magenta.js ----------------------------------------------------------------------
 
 PARITY = [
@@ -179,9 +152,9 @@ PARITY = [
 
 
 @pytest.mark.parametrize("case,quantize,batch", PARITY, ids=[f"{c}-{q or 'f32'}" for c, q, _ in PARITY])
-def test_parity_with_magenta_js(tmp_path, case, quantize, batch, require_tool):
+def test_parity_with_magenta_js(tmp_path, case, quantize, batch, run_magenta, parity_model):
     cfg = _config(case)
-    original = _model(cfg, seed=len(case))
+    original = parity_model(cfg, seed=len(case))
     ckpt = tmp_path / "ckpt"
     files = export_magenta_js(original, ckpt, quantize=quantize)
     shards = [f for f in files if f.name.startswith("group1-shard")]
@@ -196,10 +169,10 @@ def test_parity_with_magenta_js(tmp_path, case, quantize, batch, require_tool):
     indices = np.stack([rep.to_indices(s, num_bars=cfg.bars).indices for s in seqs])
     z = torch.randn(batch, cfg.z_size, generator=torch.Generator().manual_seed(5))
 
-    result = _run_magenta(require_tool("node"), tmp_path, ckpt, {
+    result = run_magenta(ckpt, {
         "sequences": [_to_js(s, steps) for s in seqs], "indices": indices.tolist(), "input": rep.kind,
         "depths": list(rep.output_depths), "z": z.tolist(),
-    })
+    }, tmp_path)
     assert result["backend"] == "cpu"
 
     mu, _ = model.encode(indices)
@@ -256,8 +229,8 @@ def _write(folder: Path, spec: dict, weights: dict[str, np.ndarray], groups: lis
 
 
 @pytest.fixture(scope="module")
-def melody_ckpt(tmp_path_factory) -> tuple[Path, LatentModel]:
-    model = _model(_config("melody"), seed=3)
+def melody_ckpt(tmp_path_factory, parity_model) -> tuple[Path, LatentModel]:
+    model = parity_model(_config("melody"), seed=3)
     folder = tmp_path_factory.mktemp("mj") / "mel"
     export_magenta_js(model, folder, shard_bytes=20_000)  # several shards
     return folder, model
@@ -271,9 +244,9 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 @pytest.mark.parametrize("case", ["melody", "drums-current", "hier-melody", "trio"])
-def test_round_trip_gives_the_same_outputs(tmp_path, case):
+def test_round_trip_gives_the_same_outputs(tmp_path, case, parity_model):
     cfg = _config(case)
-    model = _model(cfg, seed=1)
+    model = parity_model(cfg, seed=1)
     export_magenta_js(model, tmp_path / "ck")
     back = load_magenta_js(tmp_path / "ck", device="cpu")
     assert (back.config.encoder, back.config.decoder, back.config.num_segments) == (
@@ -319,13 +292,13 @@ def test_float16_weights_load(tmp_path, melody_ckpt):
     assert (back.encode(x)[0] - model.encode(x)[0]).abs().max() < 0.05
 
 
-def test_python_hierdec_layout_loads(tmp_path):
+def test_python_hierdec_layout_loads(tmp_path, parity_model):
     """A Python hierdec-style model (stacked bidirectional encoder over the whole window, conductor
     decoder) converted to the tfjs format: Magenta.js cannot run it, Segue can."""
     from segue.models.formats.tf_names import layout as _layout
     from segue.models.formats.tf_names import to_tf as _to_tf
 
-    model = _model(replace(get_config("hierdec-mel_16bar").scaled(8), max_seq_len=64, num_segments=4), seed=2)
+    model = parity_model(replace(get_config("hierdec-mel_16bar").scaled(8), max_seq_len=64, num_segments=4), seed=2)
     state = model.model.state_dict()
     weights = {}
     for var in _layout(model.config, 1):

@@ -274,16 +274,17 @@ def test_flipped_data_byte_fails_the_crc_of_that_tensor_only():
     assert (unchecked != good).sum() == 1
 
 
-def test_flipped_index_byte_fails_the_block_crc():
-    with pytest.raises(CheckpointError, match=r"corrupt index: crc mismatch in the data block at offset 0"):
-        list_tf_checkpoint(FIXTURES / "corrupt/flipped_index.ckpt")
-
-
-def test_truncated_files():
-    with pytest.raises(CheckpointError, match=r"truncated: tensor 'b' needs bytes 48\.\.88 but the file has 60"):
-        read_tf_checkpoint(FIXTURES / "corrupt/truncated_data.ckpt")
-    with pytest.raises(CheckpointError, match=r"truncated, or not a TF checkpoint index"):
-        read_tf_checkpoint(FIXTURES / "corrupt/truncated_index.ckpt")
+@pytest.mark.parametrize(("read", "name", "message"), [
+    (list_tf_checkpoint, "corrupt/flipped_index.ckpt", r"corrupt index: crc mismatch in the data block at offset 0"),
+    (read_tf_checkpoint, "corrupt/truncated_data.ckpt",
+     r"truncated: tensor 'b' needs bytes 48\.\.88 but the file has 60"),
+    (read_tf_checkpoint, "corrupt/truncated_index.ckpt", r"truncated, or not a TF checkpoint index"),
+    (read_tf_checkpoint, "v1/model.ckpt", r"V1 checkpoint \(the pre-1\.0 format"),
+    (read_tf_checkpoint, "v1", r"no \.index file in this folder.*V1"),
+], ids=["flipped-index", "truncated-data", "truncated-index", "v1", "v1-folder"])
+def test_a_bad_fixture_is_refused_with_the_reason(read, name, message):
+    with pytest.raises(CheckpointError, match=message):
+        read(FIXTURES / name)
 
 
 def test_tiny_and_garbled_indexes(tmp_path):
@@ -297,11 +298,7 @@ def test_tiny_and_garbled_indexes(tmp_path):
         read_tf_checkpoint(tmp_path / "b.index")
 
 
-def test_v1_checkpoint_is_refused_with_the_reason():
-    with pytest.raises(CheckpointError, match=r"V1 checkpoint \(the pre-1\.0 format"):
-        read_tf_checkpoint(FIXTURES / "v1/model.ckpt")
-    with pytest.raises(CheckpointError, match=r"no \.index file in this folder.*V1"):
-        read_tf_checkpoint(FIXTURES / "v1")
+def test_a_v1_checkpoint_is_no_tf_checkpoint():
     assert not is_tf_checkpoint(FIXTURES / "v1/model.ckpt")
 
 

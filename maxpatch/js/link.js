@@ -68,6 +68,26 @@ Registry.prototype.rename = function (from, to) {
   for (p in this.bad) if (this.bad[p] === from) this.bad[p] = to;
 };
 
+// The Registry of one Max kept as JSON in `global.state` (a Max Global, which every [v8] in Live
+// sees): each of its methods reads the registry afresh, runs, and writes it back, so that every
+// device works on what the others did.
+function sharedRegistry(global) {
+  var shared = {};
+  Object.keys(Registry.prototype).forEach(function (method) {
+    shared[method] = function () {
+      var r = new Registry();
+      if (global.state) {
+        var s = JSON.parse(global.state);
+        r.owners = s.owners || {}; r.bad = s.bad || {}; r.holders = s.holders || {};
+      }
+      var out = r[method].apply(r, arguments);
+      global.state = JSON.stringify({ owners: r.owners, bad: r.bad, holders: r.holders });
+      return out;
+    };
+  });
+  return shared;
+}
+
 function newInstanceId(random) {
   var s = "segue-";
   for (var k = 0; k < 12; k++) s += "0123456789abcdef"[Math.floor(random() * 16)];
@@ -380,5 +400,6 @@ function mixin(proto) {
 }
 
 module.exports = { PING_MS: PING_MS, LOST_MS: LOST_MS, HELLO_RETRY_MS: HELLO_RETRY_MS, STATUS_CHARS: STATUS_CHARS,
-                   FIRST_PORT: FIRST_PORT, LAST_PORT: LAST_PORT, Registry: Registry, newInstanceId: newInstanceId,
+                   FIRST_PORT: FIRST_PORT, LAST_PORT: LAST_PORT, Registry: Registry, sharedRegistry: sharedRegistry,
+                   newInstanceId: newInstanceId,
                    shortLicence: shortLicence, list: list, wrap: wrap, init: init, mixin: mixin, methods: methods };

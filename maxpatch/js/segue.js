@@ -30,6 +30,7 @@
 /* global inlets, outlets, outlet, post, LiveAPI, Global, messagename, arrayfromargs, __segue_require */
 var req = typeof __segue_require === "function" ? __segue_require : require;
 var device = req("./device");
+var link = req("./link");
 var live = req("./live");
 
 inlets = 1;
@@ -49,23 +50,7 @@ var song = null;        // LiveAPI("live_set"), made after [live.thisdevice]
 var observers = [];     // LiveAPI observers, kept alive
 
 // The registry shared by every Segue device in this Max, kept as JSON in a Max Global.
-var shared = new Global("segue_registry");
-function sharedCall(method) {
-  return function () {
-    var r = new device.Registry();
-    if (shared.state) {
-      var s = JSON.parse(shared.state);
-      r.owners = s.owners || {}; r.bad = s.bad || {}; r.holders = s.holders || {};
-    }
-    var out = r[method].apply(r, arguments);
-    shared.state = JSON.stringify({ owners: r.owners, bad: r.bad, holders: r.holders });
-    return out;
-  };
-}
-var registry = {};
-["hold", "heldByOther", "unhold", "claim", "markBad", "clearMarks", "release", "rename"].forEach(function (m) {
-  registry[m] = sharedCall(m);
-});
+var registry = link.sharedRegistry(new Global("segue_registry"));
 
 function api(path) { // the song object is read more often than the rest: make it once
   if (path === "live_set") return song || (song = new LiveAPI(path));

@@ -36,23 +36,7 @@ var observers = [];
 var out = null;         // the dictionary written to [live.miditool.out], made once
 
 // The registry shared by every Segue device in this Max (the streaming devices' too).
-var shared = new Global("segue_registry");
-function sharedCall(method) {
-  return function () {
-    var r = new linkModule.Registry();
-    if (shared.state) {
-      var s = JSON.parse(shared.state);
-      r.owners = s.owners || {}; r.bad = s.bad || {}; r.holders = s.holders || {};
-    }
-    var result = r[method].apply(r, arguments);
-    shared.state = JSON.stringify({ owners: r.owners, bad: r.bad, holders: r.holders });
-    return result;
-  };
-}
-var registry = {};
-["hold", "heldByOther", "unhold", "claim", "markBad", "clearMarks", "release", "rename"].forEach(function (m) {
-  registry[m] = sharedCall(m);
-});
+var registry = linkModule.sharedRegistry(new Global("segue_registry"));
 
 var tool = new toolModule.Tool({
   send: function (msg) { outlet(1, msg); },

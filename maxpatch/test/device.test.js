@@ -2,6 +2,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const { Device, Registry, STATUS_CHARS, LATE_DROP_MS } = require("../js/device");
+const { sharedRegistry } = require("../js/link");
 const { FakeLive, NOTIFY_ERROR } = require("./fake_live");
 const { Net, FakeEngine } = require("./fake_engine");
 const { makeEnv, makeStore } = require("./helpers");
@@ -45,6 +46,20 @@ function world(opts = {}) {
 }
 const count = (d, name) => d.events.filter((e) => e[0] === name).length;
 const first = (port) => port; // a registry's first reply port (another Max: other ports)
+
+test("the registry kept in a Max Global is one registry for every device of that Max", () => {
+  const maxGlobal = {}; // a Max Global: every [v8] in Live sees the same one
+  const a = sharedRegistry(maxGlobal), b = sharedRegistry(maxGlobal);
+  assert.deepEqual(Object.keys(a).sort(), Object.keys(Registry.prototype).sort());
+  assert.equal(a.claim("one"), 9800);
+  assert.equal(b.claim("two"), 9801, "b sees the port a claimed");
+  assert.ok(a.hold("one", "n1"));
+  assert.ok(!b.hold("one", "n2") && b.heldByOther("one", "n2"), "a copied device must take a new id");
+  b.markBad(9801, "two");
+  assert.equal(a.claim("two"), 9802, "a sees the port b found deaf");
+  assert.deepEqual(JSON.parse(maxGlobal.state), { owners: { 9800: "one", 9802: "two" }, bad: { 9801: "two" },
+                                               holders: { one: "n1" } });
+});
 
 test("hello carries a persistent instance id and the reply port; the id is saved in the store", () => {
   const w = world();

@@ -17,16 +17,13 @@ function transport(fake) {
   return t;
 }
 
-function makeDevice({ fake, registry, enginePort, started, track, store }) {
-  const events = [];
+// The UDP side of a controller: a send socket (to the engine, and its port probe) and a receive
+// socket, bound afresh on each listen(port), that hands every message to receive(address, args).
+function udp(enginePort, receive) {
   const sender = dgram.createSocket("udp4");
   sender.bind(0, "127.0.0.1");
   let receiver = null;
-  const data = {};
-  store = store || { get: (k) => data[k], set: (k, v) => { data[k] = v; } };
-  const notes = [];
-  let song = null;
-  const env = {
+  return {
     send: (m) => sender.send(encode(m), enginePort, "127.0.0.1"),
     probe: (port, m) => sender.send(encode(m), port, "127.0.0.1"),
     listen: (port) => {
@@ -34,54 +31,64 @@ function makeDevice({ fake, registry, enginePort, started, track, store }) {
       receiver = dgram.createSocket("udp4");
       receiver.on("error", () => {}); // a port in use: our probe never comes back, and the device moves on
       // replies arrive as [udpreceive @defer 1] hands them over: on the low-priority thread
-      receiver.on("message", (buf) => { for (const [address, args] of decode(buf)) dev.receive(address, args); });
+      receiver.on("message", (buf) => { for (const [address, args] of decode(buf)) receive(address, args); });
       receiver.bind(port, "127.0.0.1");
     },
+    close: () => { sender.close(); if (receiver) receiver.close(); },
+  };
+}
+
+// A [pattr]'s store in memory, for a controller the caller gives none.
+function memoryStore() {
+  const data = {};
+  return { get: (k) => data[k], set: (k, v) => { data[k] = v; } };
+}
+
+function makeDevice({ fake, registry, enginePort, started, track, store }) {
+  const events = [];
+  const link = udp(enginePort, (address, args) => dev.receive(address, args));
+  const notes = [];
+  let song = null;
+  const env = {
+    send: link.send,
+    probe: link.probe,
+    listen: link.listen,
     output: (p, v, d) => notes.push([p, v, Date.now() - started + (d || 0)]),
     status: () => {},
     api: (path) => (path === "live_set" ? song || (song = fake.api(path)) : fake.api(path)),
     observe: (path, prop, fn) => { const o = fake.api(path, fn); o.property = prop; },
     defer: (fn) => setImmediate(fn),
-    store, registry: registry || new Registry(), now: () => Date.now() - started, track: () => track,
+    store: store || memoryStore(), registry: registry || new Registry(), now: () => Date.now() - started,
+    track: () => track,
     ui: (name, attr, value) => { (boxes[name] = boxes[name] || {})[attr] = value; }, // as [thispatcher] sets them
   };
   const boxes = {};
   const dev = new Device(env);
   dev.onEvent = (name, detail) => events.push([name, detail, Date.now() - started]);
-  return { dev, env, events, notes, boxes, close: () => { sender.close(); if (receiver) receiver.close(); } };
+  return { dev, env, events, notes, boxes, close: link.close };
 }
 
 // A MIDI Tool (tool.js) on real UDP sockets, wired to a fake apply cycle (fake_miditool.js) and the
 // fake Live set; its reapply() goes through the event loop, as through Max's [deferlow].
 function makeTool({ fake, registry, enginePort, started, kind, midi, store }) {
   const events = [];
-  const sender = dgram.createSocket("udp4");
-  sender.bind(0, "127.0.0.1");
-  let receiver = null;
-  const data = {};
-  store = store || { get: (k) => data[k], set: (k, v) => { data[k] = v; } };
+  const link = udp(enginePort, (address, args) => tool.receive(address, args));
   const lines = [];
   const sent = [];
   const env = {
-    send: (m) => { sent.push(m); sender.send(encode(m), enginePort, "127.0.0.1"); },
-    probe: (port, m) => sender.send(encode(m), port, "127.0.0.1"),
-    listen: (port) => {
-      if (receiver) receiver.close();
-      receiver = dgram.createSocket("udp4");
-      receiver.on("error", () => {});
-      receiver.on("message", (buf) => { for (const [address, args] of decode(buf)) tool.receive(address, args); });
-      receiver.bind(port, "127.0.0.1");
-    },
+    send: (m) => { sent.push(m); link.send(m); },
+    probe: link.probe,
+    listen: link.listen,
     status: () => {},
     lines: (...l) => lines.push(l),
     api: (path) => fake.api(path),
     observe: (path, prop, fn) => { const o = fake.api(path, fn); o.property = prop; },
-    store, registry: registry || new Registry(), now: () => Date.now() - started,
+    store: store || memoryStore(), registry: registry || new Registry(), now: () => Date.now() - started,
   };
   const tool = new Tool(env, kind);
   tool.onEvent = (name, detail) => events.push([name, detail, Date.now() - started]);
   wire(midi, tool);
-  return { tool, env, events, lines, sent, midi, close: () => { sender.close(); if (receiver) receiver.close(); } };
+  return { tool, env, events, lines, sent, midi, close: link.close };
 }
 
 const wait = (pred, ms, what) => new Promise((resolve, reject) => {

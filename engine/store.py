@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,32 @@ def _chords(d: Any, problems: list[str]) -> list[list[str]]:
         return []
 
 
+def _slot(v: Any) -> Slot:
+    if not isinstance(v, dict):
+        raise Bad("not a slot")
+    groove = v.get("groove_clip", "")
+    if not isinstance(groove, str):
+        raise Bad("groove_clip is not a clip name")
+    return Slot(source=source_from_json(v.get("source")),
+                bars=int(_checked(_SLOT_BARS, v.get("bars", 1) or 1, "bars")), groove_clip=groove)
+
+
+def _named(d: dict, key: str, what: str, read: Callable[[Any], Any], problems: list[str]) -> dict[str, Any]:
+    """``d[key]``, an object of named ``what``s, each read with ``read``; one that cannot be read is
+    dropped with a line in ``problems`` (all of them where ``d[key]`` is no object)."""
+    entries = d.get(key, {})
+    if not isinstance(entries, dict):
+        problems.append(f"{key}: not an object of {key}; none restored")
+        return {}
+    out: dict[str, Any] = {}
+    for name, v in entries.items():
+        try:
+            out[str(name)] = read(v)
+        except (Bad, ValueError, TypeError) as e:
+            problems.append(f"{what} {name!r}: {e}; dropped")
+    return out
+
+
 def restore(d: Any, instance: str) -> tuple[Session, list[str]]:
     """A session from its saved form, with a line for every field that could not be restored.
     Raises Bad when the file is no session of ``instance`` at all."""
@@ -119,31 +146,8 @@ def restore(d: Any, instance: str) -> tuple[Session, list[str]]:
         s.model = model
     else:
         problems.append("model: not a model name; the engine's default model is used")
-    clips = d.get("clips", {})
-    if not isinstance(clips, dict):
-        problems.append("clips: not an object of clips; none restored")
-        clips = {}
-    for name, c in clips.items():
-        try:
-            s.clips[str(name)] = _clip(c)
-        except (Bad, ValueError, TypeError) as e:
-            problems.append(f"clip {name!r}: {e}; dropped")
-    slots = d.get("slots", {})
-    if not isinstance(slots, dict):
-        problems.append("slots: not an object of slots; none restored")
-        slots = {}
-    for name, v in slots.items():
-        try:
-            if not isinstance(v, dict):
-                raise Bad("not a slot")
-            groove = v.get("groove_clip", "")
-            if not isinstance(groove, str):
-                raise Bad("groove_clip is not a clip name")
-            s.slots[str(name)] = Slot(source=source_from_json(v.get("source")),
-                                      bars=int(_checked(_SLOT_BARS, v.get("bars", 1) or 1, "bars")),
-                                      groove_clip=groove)
-        except (Bad, ValueError, TypeError) as e:
-            problems.append(f"slot {name!r}: {e}; dropped")
+    s.clips.update(_named(d, "clips", "clip", _clip, problems))
+    s.slots.update(_named(d, "slots", "slot", _slot, problems))
     pair = d.get("morph_slots", ["A", "B"])
     if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
         s.morph_slots = (pair[0], pair[1])

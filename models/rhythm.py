@@ -89,13 +89,18 @@ class _MelodyControl(Representation):
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "min_pitch": self.min_pitch, "max_pitch": self.max_pitch}
 
-    def _line(self, seq: NoteSequence, n_steps: int):
+    def _encode(self, seq: NoteSequence, n_steps: int) -> ToIndicesResult:
         notes, _ = _tracks_where(seq, _in_programs(MELODY_PROGRAMS))
         part = _encode_line(notes, self.min_pitch, self.max_pitch, n_steps)
         if not part.used:
             raise EmptyClipError(f"no melody notes: need non-drum notes with programs 0-31 in "
                                  f"{self.min_pitch}..{self.max_pitch}; {_describe(seq)}")
-        return part
+        return ToIndicesResult(self._control(part.column)[:, None], part.out_of_range, part.polyphonic,
+                               part.messages)
+
+    def _control(self, column: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The control read off a melody's column of events: [T]."""
+        raise NotImplementedError
 
 
 @register_kind
@@ -106,10 +111,8 @@ class MelodyRhythmRepresentation(_MelodyControl):
     input_depth = 1
     output_depths = (2,)
 
-    def _encode(self, seq: NoteSequence, n_steps: int) -> ToIndicesResult:
-        part = self._line(seq, n_steps)
-        column = (part.column >= MELODY_FIRST_PITCH).astype(np.int64)
-        return ToIndicesResult(column[:, None], part.out_of_range, part.polyphonic, part.messages)
+    def _control(self, column: NDArray[np.int64]) -> NDArray[np.int64]:
+        return (column >= MELODY_FIRST_PITCH).astype(np.int64)
 
     def _input(self, indices: torch.Tensor) -> torch.Tensor:
         return indices.float()
@@ -126,10 +129,8 @@ class MelodyShapeRepresentation(_MelodyControl):
     input_depth = 3
     output_depths = (3,)
 
-    def _encode(self, seq: NoteSequence, n_steps: int) -> ToIndicesResult:
-        part = self._line(seq, n_steps)
-        return ToIndicesResult(melody_shape(part.column)[:, None], part.out_of_range, part.polyphonic,
-                               part.messages)
+    def _control(self, column: NDArray[np.int64]) -> NDArray[np.int64]:
+        return melody_shape(column)
 
     def _input(self, indices: torch.Tensor) -> torch.Tensor:
         return _one_hot(indices[..., 0], 3)

@@ -244,24 +244,29 @@ function buildSlots() {
     const ex = el.querySelector(".example");
     for (const e of app.vocab.examples) ex.add(new Option(e, e));
     ex.addEventListener("change", () => { if (ex.value) slotOp("example", name, { name: ex.value }); ex.value = ""; });
-    const file = el.querySelector(".file");
-    el.querySelector(".load").addEventListener("click", () => file.click());
-    file.addEventListener("change", () => { if (file.files[0]) upload(name, file.files[0]); file.value = ""; });
+    takesFile(el, el.querySelector(".load"), el.querySelector(".file"), (f) => upload(name, f));
     el.querySelector(".sample").addEventListener("click", () => slotOp("sample", name));
     el.querySelector(".vary").addEventListener("click", () => slotOp("vary", name));
     el.querySelector(".clear").addEventListener("click", () => slotOp("clear", name));
-    el.addEventListener("dragover", (e) => { e.preventDefault(); el.classList.add("over"); });
-    el.addEventListener("dragleave", () => el.classList.remove("over"));
-    el.addEventListener("drop", (e) => {
-      e.preventDefault();
-      el.classList.remove("over");
-      const f = e.dataTransfer && e.dataTransfer.files[0];
-      if (f) upload(name, f);
-    });
     $("slots").append(el);
     slotEls[name] = el;
     drawClip(el.querySelector("canvas"), [], [], 4);
   }
+}
+
+// A box that takes a .mid file: dropped on it, or chosen with its load button (which opens the
+// hidden file input); take(file) gets it.
+function takesFile(box, load, input, take) {
+  load.addEventListener("click", () => input.click());
+  input.addEventListener("change", () => { if (input.files[0]) take(input.files[0]); input.value = ""; });
+  box.addEventListener("dragover", (e) => { e.preventDefault(); box.classList.add("over"); });
+  box.addEventListener("dragleave", () => box.classList.remove("over"));
+  box.addEventListener("drop", (e) => {
+    e.preventDefault();
+    box.classList.remove("over");
+    const f = e.dataTransfer && e.dataTransfer.files[0];
+    if (f) take(f);
+  });
 }
 
 function slotError(name, text) {
@@ -534,18 +539,8 @@ async function setChords(op, fields) {
 }
 
 function wireTools() {
-  const box = $("groove-box");
-  const file = $("tool-file");
-  $("tool-load").addEventListener("click", () => file.click());
-  file.addEventListener("change", () => { if (file.files[0]) upload("tool", file.files[0]).then((ok) => { if (ok) $("tool-source").value = "tool"; }); file.value = ""; });
-  box.addEventListener("dragover", (e) => { e.preventDefault(); box.classList.add("over"); });
-  box.addEventListener("dragleave", () => box.classList.remove("over"));
-  box.addEventListener("drop", (e) => {
-    e.preventDefault();
-    box.classList.remove("over");
-    const f = e.dataTransfer && e.dataTransfer.files[0];
-    if (f) upload("tool", f).then((ok) => { if (ok) $("tool-source").value = "tool"; });
-  });
+  takesFile($("groove-box"), $("tool-load"), $("tool-file"),
+             (f) => upload("tool", f).then((ok) => { if (ok) $("tool-source").value = "tool"; }));
   for (const name of ["amount", "temperature"]) {
     const input = $(`groove-${name}`);
     input.addEventListener("input", () => { $(`groove-${name}-value`).textContent = parseFloat(input.value).toFixed(2); });

@@ -192,3 +192,25 @@ def flat_notes(notes: Sequence[Note]) -> list:
 def unflat_notes(flat: Sequence) -> list[Note]:
     return [Note(int(flat[k]), float(flat[k + 1]), float(flat[k + 2]), int(flat[k + 3]))
             for k in range(0, len(flat) - 3, 4)]
+
+
+# --- hosts and logging -----------------------------------------------------------------------------
+def plain_host(host: str) -> str:
+    """An IPv4 peer of a dual-stack socket (``--host ::``) as its IPv4 address (``::ffff:1.2.3.4``
+    -> ``1.2.3.4``), for the allow list and per-host limits; replies still go to the address as it came."""
+    return host[7:] if host.startswith("::ffff:") and "." in host else host
+
+
+class NotFromPythonOsc(logging.Filter):
+    """python-osc logs through the root logger, one line per odd type tag or bundle element; the
+    engine checks packets itself and logs at most once per 10 s per source (docs/engine.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pythonosc" not in record.pathname
+
+
+def quiet_python_osc() -> None:
+    """Keep python-osc's per-packet log lines out of the root logger (idempotent)."""
+    root = logging.getLogger()
+    if not any(isinstance(f, NotFromPythonOsc) for f in root.filters):
+        root.addFilter(NotFromPythonOsc())

@@ -10,14 +10,11 @@ session's. Chunked clip uploads are put together here and reach the core as one 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import AsyncIOOSCUDPServer
@@ -27,6 +24,7 @@ from segue.bridge.addresses import ATTRIBUTE_KNOBS, BY_PATH, DEFAULT_CHUNK_BYTES
 from segue.engine import cliptools
 from segue.engine.api import Bar, knobs_without_vector, unavailable
 from segue.engine.core import Engine
+from segue.engine.reply_ports import ReplyPorts
 from segue.engine.session import Clip, Session
 from segue.models.checkpoint import package_version
 from segue.models.chords import format_progression
@@ -36,33 +34,12 @@ from segue.models.notes import Note
 log = logging.getLogger(__name__)
 SESSIONLESS = ("/segue/hello", "/segue/ping")  # ping is a health check: it answers anyone allowed
 LIVE_SECONDS = 5.0  # a client heard from this recently holds its instance: a hello from elsewhere is refused
-KNOWN_SENDERS = 512  # source addresses whose reply port is remembered (across restarts, in the state folder)
 MAX_SESSIONS_PER_HOST = 128  # OSC sessions open from one source host
 MAX_OPEN_UPLOADS = 8  # clip uploads a client may have begun and not ended
 UPLOAD_TIMEOUT = 60.0  # seconds: an upload with no chunk for this long is dropped
 MAX_NAME = 1024  # characters in an instance id, clip or slot name
 NAMES = {"instance", "clip", "slot", "source", "a", "b", "c", "d", "name",
          "progression"}  # the arguments that name something kept
-
-
-def plain_host(host: str) -> str:
-    """An IPv4 peer of a dual-stack socket (``--host ::``) as its IPv4 address (``::ffff:1.2.3.4``
-    -> ``1.2.3.4``), for the allow list and per-host limits; replies still go to the address as it came."""
-    return host[7:] if host.startswith("::ffff:") and "." in host else host
-
-
-class _NotFromPythonOsc(logging.Filter):
-    """python-osc logs through the root logger, one line per odd type tag or bundle element; the
-    engine checks packets itself and logs at most once per 10 s per source (docs/engine.md)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "pythonosc" not in record.pathname
-
-
-def _quiet_python_osc() -> None:
-    root = logging.getLogger()
-    if not any(isinstance(f, _NotFromPythonOsc) for f in root.filters):
-        root.addFilter(_NotFromPythonOsc())
 
 
 class _Dispatcher(Dispatcher):
@@ -139,12 +116,7 @@ class OscServer:
         self.host, self.port, self.allow = host, port, allow
         self.clients: dict[str, OscClient] = {}  # instance -> its OSC client
         self.by_addr: dict[tuple[str, int], str] = {}  # source address -> instance
-        # source address -> the reply port its hello named: errors for a sender whose session is
-        # gone (an engine restart) still reach it, since Max's [udpsend] never reads its own port
-        state = engine.config.state_dir
-        self._senders_file = Path(state) / "osc-senders.json" if state else None
-        self.reply_ports: dict[tuple[str, int], int] = self._load_senders()
-        self._save_pending = False
+        self.reply_ports = ReplyPorts(engine.config.state_dir, self._warn_once)  # remembered across restarts
         self.transport: asyncio.DatagramTransport | None = None
         self.address: tuple[str, int] | None = None
         self._warned: dict[str, float] = {}
@@ -168,7 +140,7 @@ class OscServer:
         }
 
     async def start(self) -> tuple[str, int]:
-        _quiet_python_osc()
+        osc.quiet_python_osc()
         loop = asyncio.get_running_loop()
         server = AsyncIOOSCUDPServer((self.host, self.port), _Dispatcher(self), loop)
         self.transport, _ = await server.create_serve_endpoint()
@@ -176,41 +148,9 @@ class OscServer:
         return self.address
 
     def close(self) -> None:
-        if self._save_pending:
-            self._save_senders()
+        self.reply_ports.close()
         if self.transport:
             self.transport.close()
-
-    def _load_senders(self) -> dict[tuple[str, int], int]:
-        try:
-            rows = json.loads(self._senders_file.read_text()) if self._senders_file else []
-            return {(str(h), int(p)): int(r) for h, p, r in rows}
-        except (OSError, ValueError, TypeError):
-            return {}
-
-    def _remember_sender(self, source: tuple[str, int], reply_port: int) -> None:
-        if self.reply_ports.get(source) == reply_port:
-            return
-        self.reply_ports.pop(source, None)
-        self.reply_ports[source] = reply_port
-        while len(self.reply_ports) > KNOWN_SENDERS:
-            del self.reply_ports[next(iter(self.reply_ports))]
-        if self._senders_file is None or self._save_pending:
-            return
-        try:  # at most one write a second, however many hellos arrive
-            self._save_pending = True
-            asyncio.get_running_loop().call_later(1.0, self._save_senders)
-        except RuntimeError:  # no loop (a test calling datagram() directly): now
-            self._save_senders()
-
-    def _save_senders(self) -> None:
-        self._save_pending = False
-        try:
-            tmp = self._senders_file.with_suffix(".json.partial")
-            tmp.write_text(json.dumps([[h, p, r] for (h, p), r in self.reply_ports.items()]))
-            os.replace(tmp, self._senders_file)
-        except OSError as e:  # only a faster reconnect after a restart depends on it
-            self._warn_once("senders", "cannot save %s: %s", self._senders_file, e)
 
     def reply_target(self, addr: tuple[str, int]) -> tuple[str, int]:
         """Where replies to a packet from ``addr`` go: its session's reply port, the reply port its
@@ -229,7 +169,7 @@ class OscServer:
 
     # --- receiving ------------------------------------------------------------------------------
     def allowed(self, host: str) -> bool:
-        host = plain_host(host)
+        host = osc.plain_host(host)
         return host.startswith("127.") or host == "::1" or host in self.allow
 
     def _should_log(self, key: str) -> bool:
@@ -323,12 +263,12 @@ class OscServer:
     def on_hello(self, r: osc.Request, _client, addr) -> None:
         instance, reply_port = r.args[0], r.args[1]
         chunk = r.args[2] if len(r.args) > 2 else None
-        self._remember_sender(addr, reply_port)
+        self.reply_ports.remember(addr, reply_port)
         client = self.clients.get(instance)
         now = time.monotonic()
-        host = plain_host(addr[0])
-        if client is None and sum(1 for c in self.clients.values() if c.address and plain_host(c.address[0]) == host) \
-                >= MAX_SESSIONS_PER_HOST:
+        host = osc.plain_host(addr[0])
+        from_host = sum(1 for c in self.clients.values() if c.address and osc.plain_host(c.address[0]) == host)
+        if client is None and from_host >= MAX_SESSIONS_PER_HOST:
             raise InputError(f"{MAX_SESSIONS_PER_HOST} sessions are open from {host} already: say "
                              "/segue/goodbye on those you are done with")
         if client is not None and client.source not in (None, addr) and now - client.heard < LIVE_SECONDS:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from segue.bridge import addresses
+from segue.bridge import addresses, osc
 from segue.bridge.addresses import BY_PATH, KNOBS, MAX_CHUNK_BYTES, REQUESTS, TABLE, Arg
 from segue.bridge.osc import AddressError, ParseError, Request, check, message, note_chunks, parse_packet
 from segue.models.notes import Note
@@ -333,3 +333,29 @@ def test_device_and_engine_cut_a_clip_at_the_same_notes(require_tool):
     py = [[len(g) for g in note_groups(address, tuple(head), notes, budget)] for address, head, budget in cases]
     assert js == py
     assert len({tuple(sizes) for sizes in py}) > 1  # the cases do cut differently
+
+
+def test_plain_host_reads_a_mapped_ipv4_peer_as_ipv4():
+    assert osc.plain_host("::ffff:127.0.0.1") == "127.0.0.1"
+    assert osc.plain_host("::1") == "::1" and osc.plain_host("10.0.0.2") == "10.0.0.2"
+    assert osc.plain_host("::ffff:abcd") == "::ffff:abcd"  # not a dotted address: left as it is
+
+
+def test_python_oscs_own_log_lines_are_kept_out_once():
+    import logging
+
+    root = logging.getLogger()
+    before = list(root.filters)
+    try:
+        osc.quiet_python_osc()
+        osc.quiet_python_osc()
+        ours = [f for f in root.filters if isinstance(f, osc.NotFromPythonOsc)]
+        assert len(ours) == 1
+
+        def record(path):
+            return logging.LogRecord("x", logging.WARNING, path, 1, "m", None, None)
+
+        assert not ours[0].filter(record("/site-packages/pythonosc/parsing/osc_types.py"))
+        assert ours[0].filter(record("/work/engine/osc_server.py"))
+    finally:
+        root.filters[:] = before

@@ -90,14 +90,14 @@ def main() -> None:
           f"windows, {args.threads} thread(s)\n")
     print("| set | candidates | exact | token accuracy | note F1 | ms per window |\n|---|---|---|---|---|---|")
     print("\n".join(recon_rows) + "\n")
-    print("| set | pairs × steps | away from A (Spearman) | largest jump (1 - F1) | first step is A "
-          "| last is B |\n|---|---|---|---|---|---|")
-    print("\n".join(morph_rows) + "\n")
-    print("| set | knob | decoding | mean at -1.5 → +1.5 | Spearman (within a window) | empty or one note at ±1.5 |"
-          "\n|---|---|---|---|---|---|")
-    print("\n".join(knob_rows) + "\n")
-    print("| set | statistic | data | samples (temperature 0.5) |\n|---|---|---|---|")
-    print("\n".join(stat_rows))
+    for header, rows in (
+            ("| set | pairs × steps | away from A (Spearman) | largest jump (1 - F1) | first step is A | last is B |"
+             "\n|---|---|---|---|---|---|", morph_rows),
+            ("| set | knob | decoding | mean at -1.5 → +1.5 | Spearman (within a window) | empty or one note at ±1.5 |"
+             "\n|---|---|---|---|---|---|", knob_rows),
+            ("| set | statistic | data | samples (temperature 0.5) |\n|---|---|---|---|", stat_rows)):
+        if rows:  # none with --only-reconstruction
+            print(header + "\n" + "\n".join(rows) + "\n")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

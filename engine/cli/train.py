@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from segue.models.configs import CONFIGS, get_config
-from segue.models.errors import InputError
+from segue.models.errors import InputError, SegueError
 from segue.models.inference import LatentModel
 from segue.models.training import trainer
 from segue.models.training.evaluate import attribute_report, evaluate_model
@@ -53,6 +53,9 @@ def train(args: argparse.Namespace, model: None) -> list[Path]:
 
 def add_plot(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", type=Path, metavar="RUN", help="a run folder written by `segue train`")
+    p.add_argument("more", type=Path, nargs="*", metavar="NEXT",
+                   help="runs that went on from it (`--init-from`), joined after it in order")
+    p.add_argument("-o", "--out", type=Path, help="the folder for the PNGs (default: the first run)")
 
 
 def read_metrics(run: Path) -> list[dict]:
@@ -68,7 +71,35 @@ def read_metrics(run: Path) -> list[dict]:
     return rows
 
 
-def _curves(rows: list[dict], split: str, keys: list[str], title: str, path: Path) -> Path:
+def joined_metrics(runs: list[Path]) -> tuple[list[dict], list[tuple[int, str]]]:
+    """The metrics of runs that went on from each other (``--init-from``), on one step axis: each
+    next run starts at the step of the checkpoint it started from (the first run's rows after it
+    are left out), or after the previous run's last row. Returns the rows and where each run begins."""
+    rows: list[dict] = []
+    starts: list[tuple[int, str]] = []
+    offset = 0
+    for k, run in enumerate(runs):
+        own = read_metrics(run)
+        if k:
+            offset = _start_of(run, rows)
+            rows = [r for r in rows if r.get("step", 0) <= offset]
+            starts.append((offset, run.name))
+        rows += [{**r, "step": r.get("step", 0) + offset} for r in own]
+    return rows, starts
+
+
+def _start_of(run: Path, before: list[dict]) -> int:
+    """The step a run that went on from the rows ``before`` starts at."""
+    try:
+        facts = LatentModel.load(Path(run) / "model.safetensors", device="cpu").meta.training
+        source = LatentModel.load(facts["initialised_from"], device="cpu").meta.training
+        return int(source["steps"])
+    except (SegueError, KeyError, TypeError, ValueError, OSError):
+        return max((r.get("step", 0) for r in before), default=0)
+
+
+def _curves(rows: list[dict], split: str, keys: list[str], title: str, path: Path,
+            starts: list[tuple[int, str]] = ()) -> Path:
     fig = Figure(figsize=(8, 4), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -76,6 +107,9 @@ def _curves(rows: list[dict], split: str, keys: list[str], title: str, path: Pat
         pts = [(r["step"], r[key]) for r in rows if r.get("split") == split and key in r]
         if pts:
             ax.plot(*zip(*pts), label=key)
+    for step, name in starts:
+        ax.axvline(step, color="grey", linestyle="--", linewidth=0.8)
+        ax.annotate(f" {name}", (step, 1), xycoords=("data", "axes fraction"), va="top", fontsize=8, color="grey")
     ax.set_xlabel("step")
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -86,12 +120,15 @@ def _curves(rows: list[dict], split: str, keys: list[str], title: str, path: Pat
 
 
 def plot(args: argparse.Namespace, model: None) -> list[Path]:
-    run = args.run_dir
-    rows = read_metrics(run)
+    runs = [args.run_dir, *args.more]
+    rows, starts = joined_metrics(runs)
+    out = args.out or args.run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    name = " + ".join(r.name for r in runs)
     return [
-        _curves(rows, "train", ["loss", "r_loss", "kl_bits"], f"{run.name}: training loss", run / "loss.png"),
-        _curves(rows, "valid", ["tf_accuracy", "sampled_accuracy"], f"{run.name}: validation accuracy",
-                run / "accuracy.png"),
+        _curves(rows, "train", ["loss", "r_loss", "kl_bits"], f"{name}: training loss", out / "loss.png", starts),
+        _curves(rows, "valid", ["tf_accuracy", "sampled_accuracy"], f"{name}: validation accuracy",
+                out / "accuracy.png", starts),
     ]
 
 

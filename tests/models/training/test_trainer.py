@@ -227,6 +227,16 @@ def test_a_run_can_start_from_another_runs_weights_with_other_loss_settings(synt
     trainer.train(dataclasses.replace(TINY, free_bits=64.0), synthetic_data, second, tc, progress=False)
     facts = LatentModel.load(second / "model.safetensors", device="cpu").meta.training
     assert facts["initialised_from"] == str(first / "model.safetensors") and facts["steps"] == 2
+    # the learning curves of both, on one step axis: the second run goes on from the first's 6 steps
+    from segue.engine.cli import main
+    from segue.engine.cli.train import joined_metrics
+
+    rows, starts = joined_metrics([first, second])
+    assert starts == [(6, "second")]
+    steps = [r["step"] for r in rows if r["split"] == "train"]
+    assert steps == sorted(steps) and steps[-1] == 8 and 7 in steps
+    assert main(["plot", str(first), str(second), "-o", str(tmp_path / "curves")]) == 0
+    assert (tmp_path / "curves" / "accuracy.png").stat().st_size > 1000
 
 
 def test_sigterm_stops_training_with_a_checkpoint_that_resumes(synthetic_data, tmp_path):

@@ -264,12 +264,7 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
     cfg = get_config(config) if isinstance(config, str) else config
     tc = trainer_cfg
     out = Path(out_dir)
-    state_path = out / "state.safetensors"
-    if state_path.exists() and not resume:
-        raise InputError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
-    if resume and not state_path.exists():
-        raise InputError(f"nothing to resume in {out}")
-    out.mkdir(parents=True, exist_ok=True)
+    state_path = _run_folder(out, resume)
     if tc.threads:
         torch.set_num_threads(tc.threads)
     rank, world = _distributed()
@@ -340,28 +335,14 @@ def train(config: MusicVAEConfig | str, data_dir: str | Path, out_dir: str | Pat
         while step < tc.steps and not stop:
             idx = batch_indices(n_train, batch, step, tc.seed)[rank::world]
             x = torch.as_tensor(np.array(train_w[idx]), dtype=torch.long, device=device)
-            lr = metrics.learning_rate(cfg, step)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            p = metrics.sampling_probability(cfg, step)
-            g = step_generator(tc.seed, step, rank, device)
-            logits, mu, sigma, _ = net(x, p, g)
-            losses = metrics.vae_loss(logits, x, mu, sigma, cfg, step)
-            optimizer.zero_grad(set_to_none=True)
-            losses["loss"].backward()
-            norm = _clip_or_zero(model, cfg)
-            optimizer.step()
+            row = _step(net, model, optimizer, cfg, x, step, step_generator(tc.seed, step, rank, device))
             step += 1
             seen_since += len(x) * world
             bar.update(1)
             if step % tc.log_every == 0 or step == tc.steps:
-                rate = seen_since / max(time.monotonic() - t_since, 1e-9)
-                row = {"step": step, "split": "train", "loss": float(losses["loss"].detach()),
-                       "r_loss": float(losses["r_loss"]), "kl_bits": float(losses["kl_bits"]),
-                       "beta": float(losses["beta"]), "lr": lr, "sampling_prob": p,
-                       "grad_norm": norm, "seq_per_s": rate}
+                row = {"step": step, **row, "seq_per_s": seen_since / max(time.monotonic() - t_since, 1e-9)}
                 write(row)
-                bar.set_postfix(loss=f"{row['loss']:.2f}", kl=f"{row['kl_bits']:.1f}", p=f"{p:.2f}")
+                bar.set_postfix(loss=f"{row['loss']:.2f}", kl=f"{row['kl_bits']:.1f}", p=f"{row['sampling_prob']:.2f}")
                 seen_since, t_since = 0, time.monotonic()
             timed_out = (tc.max_minutes and (time.monotonic() - started) / 60 >= tc.max_minutes) or terminated()
             if step % tc.eval_every == 0 or step == tc.steps or timed_out:
@@ -420,6 +401,36 @@ class _on_sigterm:
         if self.previous is not None:
             signal.signal(signal.SIGTERM, self.previous)
             self.previous = None
+
+
+def _run_folder(out: Path, resume: bool) -> Path:
+    """The run folder, made; its training state's path. A new run never starts over an old one."""
+    state_path = out / "state.safetensors"
+    if state_path.exists() and not resume:
+        raise InputError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
+    if resume and not state_path.exists():
+        raise InputError(f"nothing to resume in {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    return state_path
+
+
+def _step(net: nn.Module, model: MusicVAE, optimizer: torch.optim.Optimizer, cfg: MusicVAEConfig, x: torch.Tensor,
+          step: int, generator: torch.Generator) -> dict[str, Any]:
+    """One optimizer step on the batch ``x``: the learning rate and the scheduled-sampling probability
+    of ``step``, the VAE loss, clipped gradients. Returns the training row of the metrics."""
+    lr = metrics.learning_rate(cfg, step)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    p = metrics.sampling_probability(cfg, step)
+    logits, mu, sigma, _ = net(x, p, generator)
+    losses = metrics.vae_loss(logits, x, mu, sigma, cfg, step)
+    optimizer.zero_grad(set_to_none=True)
+    losses["loss"].backward()
+    norm = _clip_or_zero(model, cfg)
+    optimizer.step()
+    return {"split": "train", "loss": float(losses["loss"].detach()), "r_loss": float(losses["r_loss"]),
+            "kl_bits": float(losses["kl_bits"]), "beta": float(losses["beta"]), "lr": lr, "sampling_prob": p,
+            "grad_norm": norm}
 
 
 def _wandb_run(tc: TrainerConfig, cfg: MusicVAEConfig, out: Path):

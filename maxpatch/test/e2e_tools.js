@@ -89,15 +89,26 @@ async function main() {
   await run("unaligned", transform, (t) => { t.midi.selection = [4, 9.5]; t.tool.param("note_density", 1.5); });
   await run("down", down, (t) => { t.tool.param("note_density", 2); }, { result: false });
 
-  // Auto Apply: a drag of 40 steps, a pass each (as Live runs one per change), 5 ms apart
+  // Auto Apply: a drag of 40 steps, a pass each (as Live runs one per change). The first 20 come in
+  // one burst (no answer can arrive between them), the last 20 are 5 ms apart (answers arrive mid-drag).
+  // After every pass: how many requests are out with no answer yet (never more than one).
   transform.midi.interrupt();
   transform.midi.selection = [4, 12];
   const before = copy(transform.midi.notes), requests = ops(transform).length, results = transform.events.length;
   const answers = () => transform.events.filter((e) => e[0] === "answer").length, answered = answers();
   const passes = transform.midi.passes, at = Date.now();
-  for (let k = 1; k <= 40; k++) {
+  // a flight starts with its clip's upload (the operation goes once the engine holds the clip)
+  const flights = () => transform.sent.filter((m) => m[0] === "/segue/clip/begin").length, flown = flights();
+  const outstanding = [];
+  const step = (k) => {
     transform.tool.param("syncopation_16th", k / 20);
     transform.midi.apply();
+    outstanding.push((flights() - flown) - (answers() - answered));
+  };
+  for (let k = 1; k <= 20; k++) step(k);
+  const burstFlights = flights() - flown;
+  for (let k = 21; k <= 40; k++) {
+    step(k);
     await sleep(5);
   }
   const dragMs = Date.now() - at;
@@ -106,6 +117,7 @@ async function main() {
   await sleep(100);
   cases.drag = { before, after: copy(transform.midi.notes), passes: transform.midi.passes - passes, dragMs,
                  requests: ops(transform).length - requests, answers: answers() - answered,
+                 flights: flights() - flown, burstFlights, maxOutstanding: Math.max(...outstanding),
                  last: ops(transform).at(-1), errors: [...transform.midi.errors],
                  lines: transform.lines.at(-1), ms: Date.now() - at };
   process.stdout.write(JSON.stringify({ cases, device: device.dev.instance,

@@ -36,6 +36,10 @@ def main() -> None:
     ap.add_argument("--why", required=True)
     ap.add_argument("--windows", type=int, default=4096)
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--tune-windows", type=int, default=256,
+                    help="validation windows each knob's length is chosen on (fewer: faster, noisier)")
+    ap.add_argument("--report-windows", type=int, default=512,
+                    help="test windows of the attribute and quality tables")
     ap.add_argument("--extra", default="", help="Markdown for the card: what was tried, what worked")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -46,7 +50,7 @@ def main() -> None:
         train_w = load_windows(args.data, kind, bars, "train")
         pick = np.sort(np.random.default_rng(0).permutation(len(train_w))[:32768])
         vectors, scales, rows = knobs.calibrate(model, np.asarray(train_w[pick]),
-                                                np.asarray(load_windows(args.data, kind, bars, "valid")[:256]))
+                                                np.asarray(load_windows(args.data, kind, bars, "valid")[:args.tune_windows]))
         knobs.install(model, vectors, scales, rows)
         source = model.save(args.run / "model-calibrated.safetensors")
     evaluation = evaluate_model(model, args.data, "test", args.windows)
@@ -54,10 +58,10 @@ def main() -> None:
     if args.calibrate:
         card += ("\n## Knobs\n\nCalibrated on the training and validation splits (docs/training.md, "
                  "Attribute vectors):\n\n" + knobs.calibration_table(rows) + "\n")
-    table = attribute_report(model, args.data, "test", 512)
+    table = attribute_report(model, args.data, "test", args.report_windows)
     card += "\n## Attribute vectors\n\nEach vector shifts held-out windows' codes; the decoded windows' " \
             "attribute per amount, decoded as the engine decodes a knob's bars:\n\n" + table + "\n"
-    test = np.asarray(load_windows(args.data, model.representation.kind, model.window_bars, "test")[:512])
+    test = np.asarray(load_windows(args.data, model.representation.kind, model.window_bars, "test")[:args.report_windows])
     card += "\n## Quality (test split)\n\n" + quality_section(model, test) + "\n"
     if args.extra:
         card += "\n" + args.extra.strip() + "\n"

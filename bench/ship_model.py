@@ -49,8 +49,8 @@ def main() -> None:
         kind, bars = model.representation.kind, model.window_bars
         train_w = load_windows(args.data, kind, bars, "train")
         pick = np.sort(np.random.default_rng(0).permutation(len(train_w))[:32768])
-        vectors, scales, rows = knobs.calibrate(model, np.asarray(train_w[pick]),
-                                                np.asarray(load_windows(args.data, kind, bars, "valid")[:args.tune_windows]))
+        valid = np.asarray(load_windows(args.data, kind, bars, "valid")[:args.tune_windows])
+        vectors, scales, rows = knobs.calibrate(model, np.asarray(train_w[pick]), valid)
         knobs.install(model, vectors, scales, rows)
         source = model.save(args.run / "model-calibrated.safetensors")
     evaluation = evaluate_model(model, args.data, "test", args.windows)
@@ -61,7 +61,8 @@ def main() -> None:
     table = attribute_report(model, args.data, "test", args.report_windows)
     card += "\n## Attribute vectors\n\nEach vector shifts held-out windows' codes; the decoded windows' " \
             "attribute per amount, decoded as the engine decodes a knob's bars:\n\n" + table + "\n"
-    test = np.asarray(load_windows(args.data, model.representation.kind, model.window_bars, "test")[:args.report_windows])
+    kind, bars = model.representation.kind, model.window_bars
+    test = np.asarray(load_windows(args.data, kind, bars, "test")[:args.report_windows])
     card += "\n## Quality (test split)\n\n" + quality_section(model, test) + "\n"
     if args.extra:
         card += "\n" + args.extra.strip() + "\n"

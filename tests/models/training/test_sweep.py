@@ -127,6 +127,17 @@ def test_the_bench_example_parses_and_is_the_one_in_the_docs():
     assert json.loads(block) == s.raw
 
 
+def test_every_bench_sweep_parses_and_is_named_in_the_docs():
+    root = Path(__file__).resolve().parents[3]
+    docs = (root / "docs" / "sweeps.md").read_text()
+    files = sorted((root / "bench").glob("sweep-*.json"))
+    assert len(files) >= 2
+    for path in files:
+        s = sf.load_sweep(path)
+        assert s.config and s.metric and (s.grid() if s.method == "grid" else s.sampled), path
+        assert f"## Example: `bench/{path.name}`" in docs, path.name
+
+
 def test_a_goal_against_the_metric_gets_a_note():
     s = sf.parse_sweep(_file(metric={"name": "elbo"}))  # W&B's default goal is minimize
     assert any(n.startswith("metric.goal: minimize elbo?") for n in s.notes)

@@ -356,6 +356,6 @@ def test_python_oscs_own_log_lines_are_kept_out_once():
             return logging.LogRecord("x", logging.WARNING, path, 1, "m", None, None)
 
         assert not ours[0].filter(record("/site-packages/pythonosc/parsing/osc_types.py"))
-        assert ours[0].filter(record("/work/engine/osc_server.py"))
+        assert ours[0].filter(record("segue/engine/osc_server.py"))
     finally:
         root.filters[:] = before

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import bisect
 import dataclasses
+import hashlib
 import http.server
 import io
 import os
@@ -217,6 +218,15 @@ def expected_bar(service, s, corner: str, bar: int) -> list[tuple]:
     return [(n.pitch, round(n.start, 3), n.velocity) for n in notes]
 
 
+def midi_file(path: Path):
+    """The downloaded file once Chromium has written all of it (it renames a whole download into
+    place, so a file that parses is complete); None before."""
+    try:
+        return pretty_midi.PrettyMIDI(str(path)) if path.is_file() else None
+    except (OSError, ValueError, EOFError, IndexError):
+        return None
+
+
 def page_bars(driver, xy) -> dict[int, list[tuple]]:
     bars = js(driver, """const out = {}; for (const [b, e] of window.seguePanel.bars)
         if (e.xy && e.xy[0] === arguments[0] && e.xy[1] === arguments[1]) out[b] = e.notes; return out;""", *xy)
@@ -238,8 +248,10 @@ def test_3_the_live_roll_shows_streamed_bars_and_the_corners_reproduce_their_cli
     # the bars are drawn as they stream: versions, the playhead, notes
     assert wait_until(lambda: js(driver, "return window.seguePanel.drawn.version") >= js(
         driver, "return window.seguePanel.received.version") >= 0, 10)
+    before = js(driver, "return window.seguePanel.received.version")
     js(driver, "window.seguePanel.pad.set(0.35, 0.3, true)")
-    time.sleep(2.5)  # a few bars at 240 BPM, for the picture
+    # the picture: the pad's new bars streamed and drawn
+    assert wait_until(lambda: js(driver, "return window.seguePanel.drawn.version") > before, 10)
     whole_page(driver, tmp_path / "panel.png", "SEGUE_PANEL_SCREENSHOT")
     health = driver.find_element(By.ID, "health").text
     assert "engine latency" in health and "late bars" in health
@@ -263,9 +275,8 @@ def test_4_download_a_mid_and_read_it_back(rig, wait_until):
     select.find_element(By.CSS_SELECTOR, 'option[value="4"]').click()
     driver.find_element(By.ID, "download").click()
     path = downloads / "segue-4-bars-from-0.mid"
-    assert wait_until(lambda: path.is_file() and path.stat().st_size > 0, 30), list(downloads.iterdir())
-    time.sleep(0.2)
-    pm = pretty_midi.PrettyMIDI(str(path))
+    assert wait_until(lambda: midi_file(path) is not None, 30), list(downloads.iterdir())
+    pm = midi_file(path)
     (inst,) = pm.instruments
     beats = [(n.pitch, round(pm.time_to_tick(n.start) / pm.resolution, 3), n.velocity) for n in inst.notes]
     for bar in (0, 1):
@@ -277,9 +288,8 @@ def test_4_download_a_mid_and_read_it_back(rig, wait_until):
     js(driver, 'document.getElementById("morph-steps").value = 4')
     driver.find_element(By.ID, "download-morph").click()
     morph = downloads / "segue-morph-4-steps.mid"
-    assert wait_until(lambda: morph.is_file() and morph.stat().st_size > 0, 60)
-    time.sleep(0.2)
-    assert pretty_midi.PrettyMIDI(str(morph)).instruments[0].notes
+    assert wait_until(lambda: midi_file(morph) is not None, 60)
+    assert midi_file(morph).instruments[0].notes
 
 
 # --- (7) ------------------------------------------------------------------------------------------------
@@ -362,7 +372,8 @@ def test_6_the_page_recovers_when_the_engine_is_killed_and_restarted(chromium, t
                       e.dispatchEvent(new Event("change"));""")
         assert wait_until(lambda: "A" in page_state(driver).get("slots", {}), 30)
         instance = js(driver, "return window.seguePanel.instance")
-        time.sleep(1.0)  # saved half a second after a change
+        saved = hashlib.sha256(instance.encode()).hexdigest()[:32] + ".json"  # engine/store.py's name
+        assert wait_until(lambda: any('"A"' in f.read_text() for f in state.rglob(saved)), 10)  # saved, with A
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         proc.stdout.close()
@@ -579,9 +590,8 @@ def test_9_groove_a_dropped_clip_into_a_new_clip_and_download_it(tools_rig, tool
     rid = int(result.get_attribute("data-result"))
     result.find_element(By.CSS_SELECTOR, "button.get").click()
     path = downloads / f"beat-grooved-{rid}.mid"
-    assert wait_until(lambda: path.is_file() and path.stat().st_size > 0, 30), list(downloads.iterdir())
-    time.sleep(0.2)
-    pm = pretty_midi.PrettyMIDI(str(path))
+    assert wait_until(lambda: midi_file(path) is not None, 30), list(downloads.iterdir())
+    pm = midi_file(path)
     (inst,) = pm.instruments
     got = sorted((n.pitch, pm.time_to_tick(n.start) / pm.resolution, n.velocity) for n in inst.notes)
     # the same as the engine grooves that clip (temperature 0: the most likely hits, one seed), to the tick

@@ -45,8 +45,8 @@ def main() -> None:
     torch.set_num_threads(2)
     source = args.run / "model.safetensors"
     model = LatentModel.load(source, device="cpu")
+    kind, bars = model.representation.kind, model.window_bars
     if args.calibrate:
-        kind, bars = model.representation.kind, model.window_bars
         train_w = load_windows(args.data, kind, bars, "train")
         pick = np.sort(np.random.default_rng(0).permutation(len(train_w))[:32768])
         valid = np.asarray(load_windows(args.data, kind, bars, "valid")[:args.tune_windows])
@@ -61,7 +61,6 @@ def main() -> None:
     table = attribute_report(model, args.data, "test", args.report_windows)
     card += "\n## Attribute vectors\n\nEach vector shifts held-out windows' codes; the decoded windows' " \
             "attribute per amount, decoded as the engine decodes a knob's bars:\n\n" + table + "\n"
-    kind, bars = model.representation.kind, model.window_bars
     test = np.asarray(load_windows(args.data, kind, bars, "test")[:args.report_windows])
     card += "\n## Quality (test split)\n\n" + quality_section(model, test) + "\n"
     if args.extra:

@@ -49,6 +49,7 @@ class Engine:
         self.worker = Worker()
         self.store = SessionStore(config.state_dir)
         self.saver = Saver(self.store, self._save_trouble)
+        self.save_passes = 0  # finished passes of the save loop (what a caller can wait on)
         self.sessions: dict[str, Session] = {}
         self.listeners: dict[str, list[Listener]] = {}
         self.bars = BarPipeline(self)
@@ -449,6 +450,7 @@ class Engine:
                     await self.saver.prune(keep=set(self.sessions))
             except Exception:  # saving must go on, whatever one pass meets
                 log.exception("saving sessions")
+            self.save_passes += 1
 
     def _kept_open(self, s: Session) -> bool:
         return any(x.keep_open for x in self.listeners.get(s.instance, ()))

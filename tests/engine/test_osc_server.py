@@ -176,8 +176,12 @@ def test_a_hello_and_goodbye_that_made_nothing_leave_no_file(connect, running, d
     def sessions() -> set:
         return {p for p in dirs["state"].glob("*.json") if re.fullmatch(r"[0-9a-f]{32}\.json", p.name)}
 
+    def save_passes_from_now(n: int) -> bool:
+        start = running.call(lambda: running.engine.save_passes)
+        return wait_until(lambda: running.call(lambda: running.engine.save_passes) >= start + n, 10)
+
     assert wait_until(lambda: not running.call(lambda: dict(running.engine.saver.unsaved)), 5)  # earlier tests'
-    time.sleep(0.6)  # and the write in flight
+    assert save_passes_from_now(1)  # and the pass that wrote them is over
     before = sessions()
     for _ in range(20):
         c = connect(hello=False)
@@ -185,7 +189,7 @@ def test_a_hello_and_goodbye_that_made_nothing_leave_no_file(connect, running, d
         assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
         assert c.hello()[2] == 0  # nothing was kept
         assert c.request("/segue/goodbye")[0] == "/segue/goodbye"
-    time.sleep(1.0)  # two save passes
+    assert save_passes_from_now(2)  # a whole save pass after the last goodbye
     assert sessions() == before
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import base64
 import bisect
+import collections
 import dataclasses
-import hashlib
 import http.server
 import io
 import os
@@ -42,6 +42,7 @@ from selenium.webdriver.common.keys import Keys
 
 from segue.engine import generate
 from segue.engine.session import FromClip
+from segue.engine.store import SessionStore
 from segue.models.inference import LatentModel
 from segue.models.loading import example_clips, shipped_model_path
 
@@ -372,7 +373,7 @@ def test_6_the_page_recovers_when_the_engine_is_killed_and_restarted(chromium, t
                       e.dispatchEvent(new Event("change"));""")
         assert wait_until(lambda: "A" in page_state(driver).get("slots", {}), 30)
         instance = js(driver, "return window.seguePanel.instance")
-        saved = hashlib.sha256(instance.encode()).hexdigest()[:32] + ".json"  # engine/store.py's name
+        saved = SessionStore(state).path(instance).name
         assert wait_until(lambda: any('"A"' in f.read_text() for f in state.rglob(saved)), 10)  # saved, with A
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -465,7 +466,17 @@ def test_5_a_pad_move_in_the_page_is_heard_on_segue_out_under_jack(jack, model, 
             moved_at = time.monotonic()
             js(driver, "window.seguePanel.pad.set(1, 1, true)")
             daw.join(30)
-            time.sleep(0.3)
+
+            def all_notes_ended() -> bool:  # the Stop is read and its note-offs have come through
+                sounding: collections.Counter = collections.Counter()
+                for m, _t in list(received):
+                    if ports.is_note_on(m):
+                        sounding[m.note] += 1
+                    elif ports.is_note_off(m):
+                        sounding[m.note] -= 1
+                return not host.follower.playing and not +sounding
+
+            assert wait_until(all_notes_ended, 10), received[-8:]
         finally:
             driver.quit()
             to_segue.close()
